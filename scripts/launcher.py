@@ -1,0 +1,239 @@
+"""Set up and run the platform on one machine, without Docker.
+
+    python -m scripts.launcher infra   # RabbitMQ reachable, embedded MongoDB-compatible server up
+    python -m scripts.launcher run     # infra + the four services + demo data; returns when healthy
+    python -m scripts.launcher stop    # stops what ``run`` started; nothing is left running
+    python -m scripts.launcher test [pytest args]   # infra, the whole test suite, then stops what it started
+
+RabbitMQ: ``AMQP_URI`` is used if it answers; otherwise a locally installed broker
+is started (``rabbitmq-server -detached``); otherwise, as root on a Debian-like
+machine, it is installed with apt-get. The management plugin is enabled (the
+dead-letter tools and nameko's test fixtures use its API).
+
+MongoDB: if ``MONGO_URI`` is set, it is used as it is. Otherwise the embedded
+MongoDB-compatible server (SecantusDB) runs as its own process on
+``EMBEDDED_MONGO_PORT`` (27027) with its data under ``.run/mongo-data``.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / ".run"
+VENV_BIN = Path(sys.executable).parent
+SERVICES = ("submissions", "ranking", "notifications", "gateway")  # consumers before producers
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+EMBEDDED_PORT = int(os.environ.get("EMBEDDED_MONGO_PORT", "27027"))
+EMBEDDED_URI = f"mongodb://127.0.0.1:{EMBEDDED_PORT}/?retryWrites=false"
+
+
+def say(message):
+    print(f"[thidua] {message}", flush=True)
+
+
+def port_open(host, port, timeout=1.0):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"[thidua] gave up waiting {seconds}s for {what}")
+
+
+# --- RabbitMQ -----------------------------------------------------------------
+
+def ensure_rabbitmq():
+    uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    parts = urlsplit(uri)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
+    if not port_open(host, port):
+        if host not in ("127.0.0.1", "localhost"):
+            raise SystemExit(f"[thidua] RabbitMQ at {host}:{port} (AMQP_URI) does not answer; start it or "
+                             "unset AMQP_URI to use a local broker.")
+        if not shutil.which("rabbitmq-server"):
+            install_rabbitmq()
+        say("starting the local RabbitMQ (rabbitmq-server -detached)")
+        subprocess.run(["rabbitmq-server", "-detached"], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: port_open(host, port), 120, f"RabbitMQ on {host}:{port}")
+    if host in ("127.0.0.1", "localhost") and not port_open(host, 15672):
+        if shutil.which("rabbitmq-plugins"):
+            say("enabling the RabbitMQ management plugin")
+            subprocess.run(["rabbitmq-plugins", "enable", "rabbitmq_management"], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for(lambda: port_open(host, 15672), 60, "the RabbitMQ management API on port 15672")
+    say(f"RabbitMQ answers at {host}:{port}")
+    return uri
+
+
+def install_rabbitmq():
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit(
+            "[thidua] RabbitMQ is not installed. Install it (Debian/Ubuntu: "
+            "sudo apt-get install -y rabbitmq-server), or point AMQP_URI at a running broker.")
+    say("installing RabbitMQ with apt-get (one time)")
+    subprocess.run(["apt-get", "update", "-q"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", "rabbitmq-server"], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+# --- MongoDB ------------------------------------------------------------------
+
+def ensure_mongo():
+    """The MONGO_URI to use, and whether this call started the embedded server."""
+    if os.environ.get("MONGO_URI"):
+        say(f"using MONGO_URI={os.environ['MONGO_URI']}")
+        return os.environ["MONGO_URI"], False
+    if port_open("127.0.0.1", EMBEDDED_PORT):
+        say(f"embedded MongoDB-compatible server already answers on port {EMBEDDED_PORT}")
+        return EMBEDDED_URI, False
+    RUN.mkdir(exist_ok=True)
+    (RUN / "logs").mkdir(exist_ok=True)
+    log = open(RUN / "logs" / "mongo.log", "ab")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(EMBEDDED_PORT),
+         "--storage-path", str(RUN / "mongo-data"), "--log-level", "WARNING"],
+        stdout=log, stderr=log, start_new_session=True)
+    (RUN / "mongo.pid").write_text(str(process.pid))
+    wait_for(lambda: port_open("127.0.0.1", EMBEDDED_PORT), 60, f"the embedded database on port {EMBEDDED_PORT}")
+    say(f"embedded MongoDB-compatible server (SecantusDB) started on port {EMBEDDED_PORT}, data in .run/mongo-data")
+    return EMBEDDED_URI, True
+
+
+# --- services -----------------------------------------------------------------
+
+def service_env(amqp_uri, mongo_uri, extra=None):
+    env = {**os.environ, "AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri,
+           "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    env.update(extra or {})
+    return env
+
+
+def start_service(name, env, log_path):
+    log = open(log_path, "ab")
+    return subprocess.Popen(
+        [str(VENV_BIN / "nameko"), "run", "--config", f"services/{name}/config.yml", f"services.{name}.service"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def health(base_url, timeout=3.0):
+    try:
+        with urllib.request.urlopen(f"{base_url}/health", timeout=timeout) as response:
+            return json.load(response)
+    except Exception:
+        return None
+
+
+def wait_healthy(base_url, seconds=90):
+    wait_for(lambda: (health(base_url) or {}).get("status") == "ok", seconds, f"{base_url}/health to say ok")
+
+
+def stop_pid(pid, grace=10.0):
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def gateway_url():
+    address = os.environ.get("GATEWAY_ADDRESS", "0.0.0.0:8080")
+    host, port = address.rsplit(":", 1)
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+
+
+def run():
+    amqp_uri = ensure_rabbitmq()
+    mongo_uri, _ = ensure_mongo()
+    (RUN / "logs").mkdir(parents=True, exist_ok=True)
+    env = service_env(amqp_uri, mongo_uri)
+    for name in SERVICES:
+        pid_file = RUN / f"{name}.pid"
+        if pid_file.exists():
+            stop_pid(int(pid_file.read_text()))
+        process = start_service(name, env, RUN / "logs" / f"{name}.log")
+        pid_file.write_text(str(process.pid))
+        say(f"started {name} (pid {process.pid}, log .run/logs/{name}.log)")
+    base = gateway_url()
+    wait_healthy(base)
+    from scripts import demo
+    counts = demo.load(amqp_uri)
+    say(f"demo data loaded: {counts}")
+    say(f"the API answers at {base}/api/v1 (health: {base}/health)")
+    say("try:  curl -s -X POST " + base + "/api/v1/reports -H 'Content-Type: application/json' "
+        "-d '{\"unit\": \"U02\", \"period\": \"2021-Q1\", \"scores\": {\"TC1\": 45, \"TC2\": 42.5}}'")
+    say(f"then: curl -s {base}/api/v1/clusters/CUM-01/periods/2021-Q1/ranking")
+    say(f"and:  curl -s {base}/api/v1/people/thien.nh/inbox")
+    say("stop everything with: make stop")
+
+
+def stop():
+    stopped = []
+    for name in (*reversed(SERVICES), "mongo"):
+        pid_file = RUN / f"{name}.pid"
+        if pid_file.exists():
+            stop_pid(int(pid_file.read_text()))
+            pid_file.unlink()
+            stopped.append(name)
+    say(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
+
+
+def test(pytest_args):
+    amqp_uri = ensure_rabbitmq()
+    mongo_uri, started = ensure_mongo()
+    env = service_env(amqp_uri, mongo_uri)
+    try:
+        result = subprocess.run([str(VENV_BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+    finally:
+        if started:
+            stop_pid(int((RUN / "mongo.pid").read_text()))
+            (RUN / "mongo.pid").unlink()
+            say("stopped the embedded database this test run started")
+    return result.returncode
+
+
+def main(argv):
+    command = argv[0] if argv else "run"
+    if command == "infra":
+        ensure_rabbitmq()
+        ensure_mongo()
+    elif command == "run":
+        run()
+    elif command == "stop":
+        stop()
+    elif command == "test":
+        return test(argv[1:])
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

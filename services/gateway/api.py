@@ -1,0 +1,123 @@
+"""HTTP plumbing of the gateway: JSON in, JSON out, and the error table.
+
+Every error answer has the same shape, ``{"error": {"code", "message", "details"}}``,
+with a stable ``code`` clients may switch on and a message saying what to fix.
+"""
+import functools
+import json
+import logging
+
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+from werkzeug.wrappers import Response
+
+from thidua import correlation
+from thidua.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+
+
+class HttpError(Exception):
+    def __init__(self, status, code, message, details=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or {}
+
+
+def json_response(payload, status=200, cid=None):
+    response = Response(json.dumps(payload, ensure_ascii=False), status=status,
+                        mimetype="application/json")
+    if cid:
+        response.headers[correlation.HEADER] = cid
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_response(status, code, message, details=None, cid=None):
+    return json_response({"error": {"code": code, "message": message, "details": details or {},
+                                    "correlation_id": cid}}, status, cid)
+
+
+def _depth(value, limit):
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def read_json(request):
+    """The request's JSON body, or an :class:`HttpError` saying what is wrong with it."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json":
+        raise HttpError(415, "UNSUPPORTED_MEDIA_TYPE",
+                        "Send the body as JSON with the header Content-Type: application/json.")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:
+        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpError(400, "INVALID_UTF8", "The body is not valid UTF-8 text.")
+    try:
+        body = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise HttpError(400, "MALFORMED_JSON", f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    except ValueError as exc:
+        raise HttpError(400, "MALFORMED_JSON", f"The body is not valid JSON: {exc}.")
+    if not _depth(body, MAX_JSON_DEPTH):
+        raise HttpError(400, "MALFORMED_JSON", f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    return body
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def call(method, *args, timeout=10.0, **kwargs):
+    """An RPC call that gives up after ``timeout`` seconds instead of hanging the request."""
+    reply = method.call_async(*args, **kwargs)
+    try:
+        with eventlet.Timeout(timeout):
+            return reply.result()
+    except eventlet.Timeout:
+        raise HttpError(503, "SERVICE_UNAVAILABLE",
+                        "A service did not answer in time; the request may be retried.")
+
+
+def endpoint(handler):
+    """Wraps a gateway handler: maps every failure to a JSON error, never a bare 500."""
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        cid = self.correlation_id
+        try:
+            status, payload = handler(self, request, *args, **kwargs)
+            return json_response(payload, status, cid)
+        except HttpError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.details, cid)
+        except DomainError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.details, cid)
+        except RemoteError as exc:
+            log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
+            return error_response(502, "UPSTREAM_ERROR", "A service failed to handle the request; "
+                                  "it has been logged with the correlation id.", cid=cid)
+        except UnknownService as exc:
+            return error_response(503, "SERVICE_UNAVAILABLE", f"{exc} is not running; try again shortly.",
+                                  cid=cid)
+        except Exception:
+            log.exception("unhandled error in %s", handler.__name__)
+            return error_response(500, "INTERNAL_ERROR", "Unexpected error; it has been logged with the "
+                                  "correlation id.", cid=cid)
+
+    return wrapper

@@ -1,0 +1,32 @@
+"""Storage of the submissions service: its collections and indexes."""
+from datetime import datetime
+
+from pymongo import ASCENDING
+
+from thidua import audit, outbox
+
+# Fields that travel as ISO-8601 strings over RPC and are stored as dates.
+DATE_FIELDS = {"periods": ("starts_on", "ends_on", "deadline")}
+
+
+def ensure_indexes(db):
+    db.reports.create_index([("unit", ASCENDING), ("period", ASCENDING)], unique=True)
+    db.reports.create_index([("cluster", ASCENDING), ("period", ASCENDING)])
+    db.people.create_index([("role", ASCENDING)])
+    db.people.create_index([("unit", ASCENDING)])
+    audit.ensure_indexes(db)
+    outbox.ensure_indexes(db)
+
+
+def cluster_of(db, unit, year, session=None):
+    """The cluster a unit belongs to in ``year`` (one per level per year)."""
+    return db.clusters.find_one({"year": year, "members.unit": unit}, session=session)
+
+
+def from_json(collection, document):
+    """A reference-data document as received over RPC, with its dates parsed."""
+    document = dict(document)
+    for field in DATE_FIELDS.get(collection, ()):
+        if isinstance(document.get(field), str):
+            document[field] = datetime.fromisoformat(document[field].replace("Z", "+00:00"))
+    return document

@@ -1,0 +1,36 @@
+"""The audit trail: who changed what, when, from which request. Append-only.
+
+Each service appends to its own ``audit`` collection in the same transaction as
+the change it records, so the trail can never miss a committed change.
+"""
+import hashlib
+import json
+import uuid
+
+from pymongo import ASCENDING, DESCENDING
+
+from thidua.events import utcnow
+
+COLLECTION = "audit"
+
+
+def digest(document):
+    """A short, stable fingerprint of a document's state."""
+    if document is None:
+        return None
+    canonical = json.dumps(document, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def ensure_indexes(db):
+    db[COLLECTION].create_index([("entity", ASCENDING), ("entity_id", ASCENDING), ("at", DESCENDING)])
+    db[COLLECTION].create_index([("actor", ASCENDING), ("at", DESCENDING)])
+    db[COLLECTION].create_index([("correlation_id", ASCENDING)])
+
+
+def record(db, session, *, actor, action, entity, entity_id, before, after, correlation_id, context=None):
+    db[COLLECTION].insert_one({
+        "_id": str(uuid.uuid4()), "at": utcnow(), "actor": actor, "action": action,
+        "entity": entity, "entity_id": entity_id, "before": digest(before), "after": digest(after),
+        "correlation_id": correlation_id, "context": context or {},
+    }, session=session)

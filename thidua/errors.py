@@ -1,0 +1,72 @@
+"""Domain errors: the one table of error codes and HTTP statuses.
+
+Services raise these; each class is registered with nameko so that it crosses
+RPC as itself (message and details intact), and the gateway turns it into the
+HTTP status and code written here. Codes are stable: clients may switch on them.
+"""
+from nameko.exceptions import deserialize_to_instance
+from nameko.rpc import rpc as _nameko_rpc
+
+
+class DomainError(Exception):
+    status = 400
+    code = "BAD_REQUEST"
+
+    def __init__(self, message, details=None):
+        super().__init__(message, details or {})
+        self.message = message
+        self.details = details or {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        deserialize_to_instance(cls)
+
+    def __str__(self):
+        return self.message
+
+
+class ValidationFailed(DomainError):
+    status, code = 422, "VALIDATION_FAILED"
+
+
+class UnknownUnit(DomainError):
+    status, code = 404, "UNKNOWN_UNIT"
+
+
+class UnknownPeriod(DomainError):
+    status, code = 404, "UNKNOWN_PERIOD"
+
+
+class UnknownCluster(DomainError):
+    status, code = 404, "UNKNOWN_CLUSTER"
+
+
+class NotAMember(DomainError):
+    status, code = 422, "UNIT_NOT_IN_CLUSTER"
+
+
+class ReportExists(DomainError):
+    status, code = 409, "REPORT_EXISTS"
+
+
+class PeriodNotOpen(DomainError):
+    status, code = 409, "PERIOD_NOT_OPEN"
+
+
+class RankingNotFound(DomainError):
+    status, code = 404, "RANKING_NOT_FOUND"
+
+
+class UnknownPerson(DomainError):
+    status, code = 404, "UNKNOWN_PERSON"
+
+
+def table():
+    """Every error code with its HTTP status, for the docs."""
+    return sorted((cls.code, cls.status, cls.__name__) for cls in DomainError.__subclasses__())
+
+
+def rpc(method):
+    """nameko's ``@rpc`` for which a :class:`DomainError` is an expected answer, not a fault
+    (logged as a warning without a traceback)."""
+    return _nameko_rpc(expected_exceptions=DomainError)(method)

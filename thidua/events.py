@@ -1,0 +1,81 @@
+"""The event envelope and the contract of every event type.
+
+Envelope: ``{id, type, source, occurred_at, correlation_id, data}``. ``type`` carries
+its version (``report.submitted.v1``); a new meaning is a new version, never a
+silent change of an existing one. Consumers deduplicate on ``id``.
+
+Each service publishes to its own topic exchange ``<source>.events`` with the event
+type as routing key, which is what nameko's ``event_handler`` binds to.
+"""
+import uuid
+from datetime import datetime, timezone
+
+ENVELOPE_FIELDS = ("id", "type", "source", "occurred_at", "correlation_id", "data")
+
+# type -> (source service, {required data field: python type(s)})
+SCHEMAS = {
+    "report.submitted.v1": ("submissions", {
+        "report_id": str, "unit": str, "unit_name": str, "cluster": str, "cluster_name": str,
+        "period": str, "scores": dict, "total": (int, float),
+        "submitted_at": str, "late": bool, "version": int,
+    }),
+    "ranking.updated.v1": ("ranking", {
+        "cluster": str, "cluster_name": str, "period": str, "version": int, "table": list,
+        "leader": (str, type(None)), "previous_leader": (str, type(None)),
+        "leader_changed": bool, "rank_moves": list, "trigger_event_id": str,
+    }),
+}
+
+
+class InvalidEvent(ValueError):
+    pass
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def isoformat(moment):
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_event(event_type, data, correlation_id, occurred_at=None):
+    """Build and validate an envelope for ``event_type``."""
+    source = SCHEMAS[event_type][0] if event_type in SCHEMAS else None
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": event_type,
+        "source": source,
+        "occurred_at": isoformat(occurred_at or utcnow()),
+        "correlation_id": correlation_id,
+        "data": data,
+    }
+    validate(event)
+    return event
+
+
+def validate(event):
+    """Raise :class:`InvalidEvent` unless ``event`` honours its type's contract."""
+    if not isinstance(event, dict):
+        raise InvalidEvent("an event is a JSON object")
+    missing = [f for f in ENVELOPE_FIELDS if f not in event]
+    if missing:
+        raise InvalidEvent(f"envelope lacks {', '.join(missing)}")
+    if event["type"] not in SCHEMAS:
+        raise InvalidEvent(f"unknown event type {event['type']!r}")
+    source, fields = SCHEMAS[event["type"]]
+    if event["source"] != source:
+        raise InvalidEvent(f"{event['type']} comes from {source}, not {event['source']!r}")
+    data = event["data"]
+    if not isinstance(data, dict):
+        raise InvalidEvent("data is a JSON object")
+    for name, kind in fields.items():
+        if name not in data:
+            raise InvalidEvent(f"{event['type']} data lacks {name!r}")
+        if not isinstance(data[name], kind) or (kind is int and isinstance(data[name], bool)):
+            raise InvalidEvent(f"{event['type']} data field {name!r} has the wrong type")
+    return event
+
+
+def exchange_name(source):
+    return f"{source}.events"

@@ -1,0 +1,107 @@
+"""Event handlers that never drop a message.
+
+nameko's ``event_handler`` acks and forgets a message whose handler raised.
+:func:`event_handler` here replaces that: a failed message is republished (with
+publisher confirms) to a retry queue whose TTL is the next backoff delay and
+which dead-letters back to the handler's queue; after the last delay it is
+parked in the handler's dead-letter queue ``<queue>.dlq``, with the error, for an
+operator to inspect and replay (``python -m thidua.dlq``). The original is acked
+only after the copy is safely in the broker.
+
+Queues are durable, messages persistent (the relay publishes them so), and the
+correlation id of the event is put into the worker's context.
+"""
+import logging
+import traceback
+from functools import partial
+
+from kombu import Exchange, Queue
+from nameko.amqp.publish import Publisher, get_connection
+from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+
+from thidua.config import retry_delays
+from thidua.correlation import KEY as CORRELATION_KEY
+from thidua.events import utcnow, isoformat
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-thidua-attempt"
+ERROR_HEADER = "x-thidua-error"
+QUEUE_HEADER = "x-thidua-queue"
+FAILED_AT_HEADER = "x-thidua-failed-at"
+DEFAULT_EXCHANGE = Exchange("", type="direct")
+
+
+def retry_queue(queue_name, delay_ms):
+    return Queue(
+        f"{queue_name}.retry.{delay_ms}ms", exchange=DEFAULT_EXCHANGE,
+        routing_key=f"{queue_name}.retry.{delay_ms}ms", durable=True,
+        queue_arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": "",
+                         "x-dead-letter-routing-key": queue_name},
+    )
+
+
+def dead_letter_queue(queue_name):
+    return Queue(f"{queue_name}.dlq", exchange=DEFAULT_EXCHANGE,
+                 routing_key=f"{queue_name}.dlq", durable=True)
+
+
+class ReliableEventHandler(EventHandler):
+
+    def setup(self):
+        super().setup()
+        name = self.queue.name
+        self.delays = retry_delays(self.container.config)
+        self.retry_queues = [retry_queue(name, d) for d in self.delays]
+        self.dlq = dead_letter_queue(name)
+        with get_connection(self.container.config["AMQP_URI"]) as conn:
+            for queue in [*self.retry_queues, self.dlq]:
+                queue.bind(conn.channel()).declare()
+        self.publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True,
+                                   mandatory=True, serializer="json")
+
+    def handle_message(self, body, message):
+        context_data = self.unpack_message_headers(message)
+        # The envelope carries the correlation id of the request that caused it.
+        if isinstance(body, dict) and isinstance(body.get("correlation_id"), str):
+            context_data[CORRELATION_KEY] = body["correlation_id"]
+        try:
+            self.container.spawn_worker(self, (body,), {}, context_data=context_data,
+                                        handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        headers = dict(message.headers or {})
+        attempt = int(headers.get(ATTEMPT_HEADER, 1))
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        headers.update({ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:2000],
+                        QUEUE_HEADER: self.queue.name, FAILED_AT_HEADER: isoformat(utcnow())})
+        if attempt <= len(self.delays):
+            target = self.retry_queues[attempt - 1]
+            log.warning("handler %s failed (attempt %s): %s; retrying in %s ms",
+                        self.queue.name, attempt, error, self.delays[attempt - 1])
+        else:
+            target = self.dlq
+            log.error("handler %s failed %s times: %s; parked in %s",
+                      self.queue.name, attempt, error, self.dlq.name)
+        try:
+            self.publisher.publish(
+                message.body, exchange=DEFAULT_EXCHANGE, routing_key=target.routing_key,
+                headers=headers, content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                serializer=None, message_id=message.properties.get("message_id"),
+            )
+        except Exception:
+            # Could not park a copy: give the message back to the broker instead.
+            log.exception("could not republish a failed message; requeueing it")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+event_handler = ReliableEventHandler.decorator

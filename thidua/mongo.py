@@ -1,0 +1,72 @@
+"""MongoDB access: one client per process, one database per service.
+
+Only standard pymongo API is used, so the same code runs against MongoDB (a
+replica set, in docker-compose and production) and against the embedded
+MongoDB-compatible server used on development machines.
+"""
+import threading
+from datetime import datetime
+
+import pymongo
+from nameko.extensions import DependencyProvider
+
+_clients = {}
+_lock = threading.Lock()
+
+
+def client_for(uri):
+    """The process-wide client for ``uri`` (pymongo pools connections itself)."""
+    with _lock:
+        if uri not in _clients:
+            _clients[uri] = pymongo.MongoClient(
+                uri, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
+            )
+        return _clients[uri]
+
+
+def in_transaction(db, work):
+    """Run ``work(session)`` in one multi-document transaction, retried on transient errors.
+
+    The callback may run more than once, so it must only touch the database
+    through ``session``.
+    """
+    with db.client.start_session() as session:
+        return session.with_transaction(work)
+
+
+class Mongo(DependencyProvider):
+    """Injects the service's own database (``MONGO_URI`` + ``MONGO_DB``)."""
+
+    def __init__(self, indexes=None):
+        self.indexes = indexes  # callable(db): creates the service's indexes
+
+    def setup(self):
+        self.db = client_for(self.container.config["MONGO_URI"])[self.container.config["MONGO_DB"]]
+
+    def start(self):
+        if self.indexes:
+            self.indexes(self.db)
+
+    def get_dependency(self, worker_ctx):
+        return self.db
+
+
+def public(document):
+    """A stored document as the API shows it: ``_id`` becomes ``id``, dates ISO-8601 (UTC)."""
+    from thidua.events import isoformat
+
+    def convert(value):
+        if isinstance(value, datetime):
+            return isoformat(value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+
+    if document is None:
+        return None
+    document = dict(document)
+    if "_id" in document:
+        document["id"] = document.pop("_id")
+    return convert(document)

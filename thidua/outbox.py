@@ -1,0 +1,173 @@
+"""Transactional outbox and its relay.
+
+A state change and the events it raises are written in one transaction
+(:func:`record`): the event is in the ``outbox`` collection if and only if the
+change was committed. The relay then publishes pending events in order, each with
+publisher confirms and ``mandatory`` routing, and marks it published only after
+the broker confirmed it. A crash between the confirm and the mark republishes the
+event with the same id, which consumers deduplicate: at-least-once delivery,
+exactly-once effect.
+
+An event that no queue is bound to yet (a consumer that never started) is not
+marked published: it waits in the outbox, visible, and goes out when a consumer
+has declared its queue.
+"""
+import logging
+
+import eventlet
+from kombu import Exchange
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.extensions import DependencyProvider
+from pymongo import ASCENDING
+
+from thidua.events import exchange_name, utcnow, validate
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "outbox"
+
+
+def ensure_indexes(db):
+    db[COLLECTION].create_index([("published_at", ASCENDING), ("seq", ASCENDING)])
+    db[COLLECTION].create_index([("seq", ASCENDING)], unique=True)
+
+
+def _next_seq(db, session):
+    counter = db["counters"].find_one_and_update(
+        {"_id": "outbox"}, {"$inc": {"value": 1}}, upsert=True,
+        return_document=True, session=session,
+    )
+    return counter["value"]
+
+
+def record(db, session, event):
+    """Add ``event`` to the outbox inside the caller's transaction."""
+    validate(event)
+    db[COLLECTION].insert_one({
+        "_id": event["id"], "seq": _next_seq(db, session), "event": event,
+        "created_at": utcnow(), "published_at": None, "attempts": 0,
+    }, session=session)
+
+
+def pending(db, limit=100):
+    return list(db[COLLECTION].find({"published_at": None}).sort("seq", ASCENDING).limit(limit))
+
+
+class OutboxRelay:
+    """Publishes a database's pending outbox events to RabbitMQ.
+
+    Plain object (no nameko container needed), so tests and tools can drive it
+    step by step; :class:`Relay` runs it inside a service.
+    """
+
+    def __init__(self, db, amqp_uri):
+        self.db = db
+        self.publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")
+        self._exchanges = {}
+
+    def exchange(self, source):
+        if source not in self._exchanges:
+            self._exchanges[source] = Exchange(exchange_name(source), type="topic", durable=True)
+        return self._exchanges[source]
+
+    def publish_one(self, entry):
+        event = entry["event"]
+        exchange = self.exchange(event["source"])
+        self.publisher.publish(
+            event, exchange=exchange, routing_key=event["type"], declare=[exchange],
+            message_id=event["id"],
+            headers={"nameko.correlation_id": event["correlation_id"]},
+        )
+
+    def mark_published(self, entry):
+        self.db[COLLECTION].update_one(
+            {"_id": entry["_id"], "published_at": None},
+            {"$set": {"published_at": utcnow()}, "$inc": {"attempts": 1}},
+        )
+
+    def publish_pending(self, limit=100):
+        """Publish pending events in order; stop at the first that cannot go out.
+
+        Returns the number published. Stopping keeps the order of a stream: a
+        later event never overtakes an earlier one that is still waiting.
+        """
+        published = 0
+        for entry in pending(self.db, limit):
+            try:
+                self.publish_one(entry)
+            except UndeliverableMessage:
+                self.db[COLLECTION].update_one(
+                    {"_id": entry["_id"]},
+                    {"$inc": {"attempts": 1}, "$set": {"last_error": "unroutable: no queue bound yet"}})
+                log.warning("event %s (%s) is unroutable: no queue is bound yet; it stays in the outbox",
+                            entry["_id"], entry["event"]["type"])
+                break
+            self.mark_published(entry)
+            published += 1
+        return published
+
+
+class Relay(DependencyProvider):
+    """Runs an :class:`OutboxRelay` for the service's database in the background.
+
+    Woken by a change stream on the outbox as soon as an event is committed,
+    and by a periodic sweep (``OUTBOX_SWEEP_SECONDS``) as a safety net for a
+    server without change streams, a lost cursor or an unroutable event.
+    """
+
+    def __init__(self):
+        self._gt = self._watcher = None
+        self._running = False
+        self._wake = eventlet.event.Event()
+
+    def setup(self):
+        from thidua.mongo import client_for
+        config = self.container.config
+        self.db = client_for(config["MONGO_URI"])[config["MONGO_DB"]]
+        self.relay = OutboxRelay(self.db, config["AMQP_URI"])
+        self.sweep = float(config.get("OUTBOX_SWEEP_SECONDS", 1.0))
+        ensure_indexes(self.db)
+
+    def start(self):
+        self._running = True
+        self._gt = self.container.spawn_managed_thread(self._run)
+        self._watcher = self.container.spawn_managed_thread(self._watch)
+
+    def stop(self):
+        self._running = False
+        self._poke()
+        for gt in (self._gt, self._watcher):
+            if gt is not None:
+                gt.kill()
+
+    kill = stop
+
+    def _poke(self):
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _watch(self):
+        while self._running:
+            try:
+                with self.db[COLLECTION].watch([{"$match": {"operationType": "insert"}}],
+                                               max_await_time_ms=500) as stream:
+                    while self._running:
+                        if stream.try_next() is not None:
+                            self._poke()
+            except Exception:  # the sweep keeps events flowing meanwhile
+                log.exception("outbox change stream failed; relying on the sweep")
+                eventlet.sleep(self.sweep)
+
+    def _run(self):
+        while self._running:
+            # A fresh event before publishing: a poke that arrives meanwhile is kept.
+            self._wake = eventlet.event.Event()
+            try:
+                self.relay.publish_pending()
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+            with eventlet.Timeout(self.sweep, False):
+                self._wake.wait()
+
+    def get_dependency(self, worker_ctx):
+        return self._poke
