@@ -144,22 +144,31 @@ def wait_healthy(base_url, seconds=90):
     wait_for(lambda: (health(base_url) or {}).get("status") == "ok", seconds, f"{base_url}/health to say ok")
 
 
-def stop_pid(pid, grace=10.0):
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
+def stop_pids(pids, grace=15.0):
+    """SIGTERM each process group at once, wait for all, SIGKILL what is left after ``grace``."""
+    def alive(pid):
+        try:
+            os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child, or it lingers as a zombie
+        except ChildProcessError:
+            pass
         try:
             os.killpg(pid, 0)
+            return True
         except ProcessLookupError:
-            return
+            return False
+
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    for pid in pids:
+        if alive(pid):
+            say(f"process group {pid} ignored SIGTERM for {grace}s; killing it")
+            os.killpg(pid, signal.SIGKILL)
 
 
 def gateway_url():
@@ -176,7 +185,7 @@ def run():
     for name in SERVICES:
         pid_file = RUN / f"{name}.pid"
         if pid_file.exists():
-            stop_pid(int(pid_file.read_text()))
+            stop_pids([int(pid_file.read_text())])
         process = start_service(name, env, RUN / "logs" / f"{name}.log")
         pid_file.write_text(str(process.pid))
         say(f"started {name} (pid {process.pid}, log .run/logs/{name}.log)")
@@ -195,12 +204,12 @@ def run():
 
 def stop():
     stopped = []
-    for name in (*reversed(SERVICES), "mongo"):
-        pid_file = RUN / f"{name}.pid"
-        if pid_file.exists():
-            stop_pid(int(pid_file.read_text()))
+    for group in (SERVICES, ("mongo",)):  # the database last, once nothing writes to it
+        pid_files = [RUN / f"{name}.pid" for name in group if (RUN / f"{name}.pid").exists()]
+        stop_pids([int(f.read_text()) for f in pid_files])
+        for pid_file in pid_files:
             pid_file.unlink()
-            stopped.append(name)
+            stopped.append(pid_file.stem)
     say(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
 
 
@@ -212,7 +221,7 @@ def test(pytest_args):
         result = subprocess.run([str(VENV_BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
     finally:
         if started:
-            stop_pid(int((RUN / "mongo.pid").read_text()))
+            stop_pids([int((RUN / "mongo.pid").read_text())])
             (RUN / "mongo.pid").unlink()
             say("stopped the embedded database this test run started")
     return result.returncode

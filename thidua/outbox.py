@@ -151,12 +151,14 @@ class Relay(DependencyProvider):
             try:
                 with self.db[COLLECTION].watch([{"$match": {"operationType": "insert"}}],
                                                max_await_time_ms=500) as stream:
-                    while self._running:
+                    while self._running and stream.alive:
                         if stream.try_next() is not None:
                             self._poke()
+                        eventlet.sleep(0)
             except Exception:  # the sweep keeps events flowing meanwhile
                 log.exception("outbox change stream failed; relying on the sweep")
-                eventlet.sleep(self.sweep)
+            # A closed or invalidated stream is reopened, never spun on.
+            eventlet.sleep(self.sweep)
 
     def _run(self):
         while self._running:

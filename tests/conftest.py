@@ -1,0 +1,43 @@
+import os
+import uuid
+
+import pytest
+
+from thidua import config as thidua_config
+from thidua.mongo import client_for
+
+EMBEDDED_URI = f"mongodb://127.0.0.1:{os.environ.get('EMBEDDED_MONGO_PORT', '27027')}/?retryWrites=false"
+
+
+@pytest.fixture(scope="session")
+def mongo_uri():
+    return os.environ.get("MONGO_URI") or EMBEDDED_URI
+
+
+@pytest.fixture
+def db_prefix(mongo_uri):
+    """A fresh set of databases for one test, dropped afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = client_for(mongo_uri)
+    for name in client.list_database_names():
+        if name.startswith(prefix):
+            client.drop_database(name)
+
+
+@pytest.fixture
+def service_config(rabbit_config, mongo_uri, db_prefix):
+    """The service's own config.yml, pointed at this test's vhost and databases."""
+    def make(service, **overrides):
+        config = thidua_config.load(
+            service, AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=mongo_uri,
+            MONGO_DB=f"{db_prefix}_{service}", RETRY_DELAYS_MS="50,100", OUTBOX_SWEEP_SECONDS=0.2)
+        config.pop("LOGGING", None)
+        config.update(overrides)
+        return config
+    return make
+
+
+@pytest.fixture
+def db_of(mongo_uri, db_prefix):
+    return lambda service: client_for(mongo_uri)[f"{db_prefix}_{service}"]

@@ -1,0 +1,31 @@
+import json
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.gateway.api import MAX_BODY_BYTES, HttpError, read_json
+
+
+def request(data, content_type="application/json"):
+    return Request(EnvironBuilder(method="POST", data=data, content_type=content_type).get_environ())
+
+
+def test_json_is_read():
+    assert read_json(request(json.dumps({"unit": "Đơn vị"}).encode())) == {"unit": "Đơn vị"}
+
+
+@pytest.mark.parametrize("data, content_type, status, code", [
+    (b'{"unit": ', "application/json", 400, "MALFORMED_JSON"),
+    (b"\xff\xfe{}", "application/json", 400, "INVALID_UTF8"),
+    (b'{"a": NaN}', "application/json", 400, "MALFORMED_JSON"),
+    (b"[" * 100 + b"]" * 100, "application/json", 400, "MALFORMED_JSON"),
+    (b"[" * 100000 + b"]" * 100000, "application/json", 400, "MALFORMED_JSON"),
+    (b"unit=U01", "application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    (b" " * (MAX_BODY_BYTES + 1), "application/json", 413, "BODY_TOO_LARGE"),
+])
+def test_bad_bodies_get_a_clear_error(data, content_type, status, code):
+    with pytest.raises(HttpError) as caught:
+        read_json(request(data, content_type))
+    assert (caught.value.status, caught.value.code) == (status, code)
+    assert caught.value.message
