@@ -30,7 +30,7 @@ unit: setup
 	$(PY) -m pytest tests/unit -q
 
 bench: setup
-	$(PY) -m scripts.launcher infra && $(PY) bench/relay_throughput.py
+	$(PY) bench/flow_latency.py
 
 dlq: setup
 	$(PY) -m thidua.dlq list

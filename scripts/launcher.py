@@ -171,6 +171,84 @@ def stop_pids(pids, grace=15.0):
             os.killpg(pid, signal.SIGKILL)
 
 
+class IsolatedPlatform:
+    """The four services as separate processes in a RabbitMQ vhost and databases of their own.
+
+    For end-to-end tests and benchmarks: it shares the broker and the database server
+    with anything else running, but none of their queues or data.
+    """
+
+    def __init__(self, logs, mongo_uri=None, management_uri=None, **env):
+        import uuid
+        self.id = uuid.uuid4().hex[:10]
+        self.vhost = f"iso-{self.id}"
+        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        self.mongo_uri = mongo_uri or os.environ.get("MONGO_URI") or EMBEDDED_URI
+        self.management = management_uri or os.environ.get("RABBIT_MANAGEMENT_URI", "http://127.0.0.1:15672")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.logs = Path(logs)
+        self.processes = {}
+        self.env = service_env(self.amqp_uri, self.mongo_uri, {
+            "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}",
+            **{f"{name.upper()}_DB": self.database_name(name) for name in SERVICES}, **env})
+
+    def database_name(self, service):
+        return f"i{self.id}_{service}"
+
+    def _management(self, method, path, **kwargs):
+        import requests
+        parts = urlsplit(self.management)
+        base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+        response = requests.request(method, f"{base}/api/{path}", timeout=10, **kwargs,
+                                    auth=(parts.username or "guest", parts.password or "guest"))
+        response.raise_for_status()
+
+    def __enter__(self):
+        self._management("PUT", f"vhosts/{self.vhost}")
+        self._management("PUT", f"permissions/{self.vhost}/guest",
+                         json={"configure": ".*", "write": ".*", "read": ".*"})
+        try:
+            for name in SERVICES:
+                self.start(name)
+            wait_healthy(self.url, 60)
+        except BaseException:
+            self.__exit__()
+            raise
+        from scripts import demo
+        demo.load(self.amqp_uri)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop(*self.processes)
+        self._management("DELETE", f"vhosts/{self.vhost}")
+        import pymongo
+        client = pymongo.MongoClient(self.mongo_uri)
+        for name in client.list_database_names():
+            if name.startswith(f"i{self.id}_"):
+                client.drop_database(name)
+        client.close()
+
+    def start(self, name, service=None, **env):
+        self.processes[name] = start_service(service or name, {**self.env, **env}, self.logs / f"{name}.log")
+        return self.processes[name]
+
+    def stop(self, *names):
+        processes = [self.processes.pop(name) for name in names]
+        stop_pids([process.pid for process in processes])
+        for process in processes:
+            process.wait(timeout=15)
+
+    def log(self, name):
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def gateway_url():
     address = os.environ.get("GATEWAY_ADDRESS", "0.0.0.0:8080")
     host, port = address.rsplit(":", 1)

@@ -4,7 +4,6 @@ Each service has a ``config.yml`` written as ``KEY: ${ENV_VAR:default}``; nameko
 own loader does the substitution when a service is started with ``nameko run
 --config``. Tests and scripts load the same files through :func:`load`.
 """
-import os
 from pathlib import Path
 
 import yaml
@@ -31,7 +30,3 @@ def retry_delays(config):
     if any(d <= 0 for d in delays):
         raise ValueError(f"RETRY_DELAYS_MS must be positive integers, got {raw!r}")
     return delays
-
-
-def env(name, default):
-    return os.environ.get(name, default)

@@ -57,10 +57,6 @@ class RankingNotFound(DomainError):
     status, code = 404, "RANKING_NOT_FOUND"
 
 
-class UnknownPerson(DomainError):
-    status, code = 404, "UNKNOWN_PERSON"
-
-
 def table():
     """Every error code with its HTTP status, for the docs."""
     return sorted((cls.code, cls.status, cls.__name__) for cls in DomainError.__subclasses__())

@@ -28,29 +28,21 @@ COLLECTION = "outbox"
 
 
 def ensure_indexes(db):
-    db[COLLECTION].create_index([("published_at", ASCENDING), ("seq", ASCENDING)])
-    db[COLLECTION].create_index([("seq", ASCENDING)], unique=True)
-
-
-def _next_seq(db, session):
-    counter = db["counters"].find_one_and_update(
-        {"_id": "outbox"}, {"$inc": {"value": 1}}, upsert=True,
-        return_document=True, session=session,
-    )
-    return counter["value"]
+    db[COLLECTION].create_index([("published_at", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
 
 
 def record(db, session, event):
     """Add ``event`` to the outbox inside the caller's transaction."""
     validate(event)
     db[COLLECTION].insert_one({
-        "_id": event["id"], "seq": _next_seq(db, session), "event": event,
-        "created_at": utcnow(), "published_at": None, "attempts": 0,
+        "_id": event["id"], "event": event, "created_at": utcnow(), "published_at": None, "attempts": 0,
     }, session=session)
 
 
 def pending(db, limit=100):
-    return list(db[COLLECTION].find({"published_at": None}).sort("seq", ASCENDING).limit(limit))
+    # Order of creation; no shared counter, so concurrent writers never conflict on one.
+    return list(db[COLLECTION].find({"published_at": None})
+                .sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
 
 
 class OutboxRelay:

@@ -6,6 +6,9 @@ stores an immutable, versioned snapshot together with its ``ranking.updated.v1``
 event in one transaction.
 """
 import logging
+from collections import defaultdict
+
+from eventlet.semaphore import Semaphore
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -22,6 +25,10 @@ from thidua.mongo import Mongo, public
 log = logging.getLogger(__name__)
 ACTOR = "system:ranking"
 CONFLICT_RETRIES = 5
+# One recompute of a cluster's period at a time in this process: concurrent ones would
+# only conflict on the snapshot version and redo their work. Other replicas still race,
+# and the compare-and-set keeps that safe.
+_table_locks = defaultdict(Semaphore)
 
 
 class ConcurrentRecompute(Exception):
@@ -51,7 +58,8 @@ class RankingService:
     def on_report_submitted(self, event):
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
-                once(self.db, "ranking.on_report_submitted", event, lambda s: self._apply_report(s, event))
+                with _table_locks[table_key(event["data"]["cluster"], event["data"]["period"])]:
+                    once(self.db, "ranking.on_report_submitted", event, lambda s: self._apply_report(s, event))
                 return
             except (ConcurrentRecompute, DuplicateKeyError):
                 log.info("recompute of %s lost a race (attempt %s); retrying", event["data"]["cluster"], attempt)

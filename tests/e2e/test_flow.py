@@ -2,6 +2,7 @@
 import pytest
 import requests
 
+from scripts.launcher import free_port
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
@@ -109,7 +110,6 @@ def test_unknown_things_are_404_with_a_code(platform):
 
 
 def test_health_is_503_when_the_database_is_down(platform):
-    from tests.e2e.conftest import free_port
     port = free_port()
     platform.start("gateway-without-db", "gateway", GATEWAY_ADDRESS=f"127.0.0.1:{port}",
                    MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=500")
