@@ -1,6 +1,11 @@
-"""Load the demo reference data (the seed's Cluster No. 1, Q1/2021) through the submissions service.
+"""Load the demo: the seed's Cluster No. 1 with its template, units and people; Q1/2021
+played through as the meeting of 19 May 2021 did (reports handed in, reviewed, voted,
+concluded); Q2/2021 open for new reports.
 
-    python -m scripts.demo       # uses AMQP_URI; idempotent
+    python -m scripts.demo       # uses AMQP_URI; idempotent (a second run changes nothing)
+
+Everything goes through the submissions service's RPC API as the person who would do
+it in real life, so the demo also fills the audit trail and emits every event.
 """
 import json
 import os
@@ -10,19 +15,84 @@ from pathlib import Path
 from nameko.standalone.rpc import ClusterRpcProxy
 
 DATA = Path(__file__).resolve().parent / "demo_data.json"
-ACTOR = {"id": "system:demo-loader"}
+LOADER = {"id": "system:demo-loader"}
+OFFICE, LEAD = {"id": "trung.th"}, {"id": "hanh.ptv"}
+CLUSTER, Q1, Q2 = "CUM-01", "2021-Q1", "2021-Q2"
 
 
 def data():
-    content = json.loads(DATA.read_text(encoding="utf-8"))
-    content.pop("_about")
-    return content
+    return json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def officer(unit):
+    return {"id": f"canbo.{unit.lower()}"}
+
+
+def reference(content):
+    return {key: content[key] for key in ("templates", "units", "clusters", "periods", "people")}
+
+
+def reports(content):
+    """The Q1 reports, each with the unit's self-assessed score per criterion (tự chấm): here
+    the points its own values earn under the template, as a careful unit would work out."""
+    from services.ranking import engine
+    found = {unit: report for unit, report in content["q1_reports"].items() if unit != "_about"}
+    template = {**content["templates"][0], "version": 1}
+    result = engine.compute(template, [{"unit": unit, "unit_name": unit, "submitted_at": "2021-04-05T00:00:00Z",
+                                        "late": False, "version": 1, **report} for unit, report in found.items()])
+    for row in result["table"]:
+        found[row["unit"]]["self_scores"] = {line["criterion"]: line["computed"] for line in row["breakdown"]
+                                             if line["criterion"] in found[row["unit"]]["values"]}
+    return found
+
+
+def ballots(content):
+    return {unit: ballot for unit, ballot in content["q1_votes"].items() if unit != "_about"}
+
+
+def play_q1(submissions, content):
+    """Q1/2021 from opening to conclusion, unless it has already been played."""
+    period = next(p for p in submissions.list_periods() if p["id"] == Q1)
+    if period["state"] != "PLANNED":
+        return False
+
+    def move(action):
+        current = next(p for p in submissions.list_periods() if p["id"] == Q1)
+        submissions.transition_period(Q1, action, current["version"], OFFICE)
+
+    move("open")
+    for unit, report in reports(content).items():
+        submissions.submit_report({"unit": unit, "period": Q1, **report}, officer(unit), f"demo-{Q1}-{unit}")
+    move("close")
+    move("start_scoring")
+    for report in submissions.list_reports(CLUSTER, Q1):
+        submissions.act_on_report(report["id"], "review", {"version": report["version"]}, LEAD)
+    move("start_voting")
+    submissions.open_vote(CLUSTER, Q1, LEAD)
+    for unit, ballot in ballots(content).items():
+        submissions.cast_ballot(CLUSTER, Q1, ballot, officer(unit), f"demo-ballot-{Q1}-{unit}")
+    submissions.close_vote(CLUSTER, Q1, LEAD)
+    move("conclude")
+    return True
+
+
+def open_q2(submissions):
+    period = next(p for p in submissions.list_periods() if p["id"] == Q2)
+    if period["state"] == "PLANNED":
+        submissions.transition_period(Q2, "open", period["version"], OFFICE)
+        return True
+    return False
 
 
 def load(amqp_uri=None):
     config = {"AMQP_URI": amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
-    with ClusterRpcProxy(config, timeout=30) as cluster:
-        return cluster.submissions.load_reference_data(data(), ACTOR)
+    content = data()
+    with ClusterRpcProxy(config, timeout=60) as cluster:
+        submissions = cluster.submissions
+        counts = submissions.load_reference_data(reference(content), LOADER)
+        counts["q1_played"] = play_q1(submissions, content)
+        counts["q2_opened"] = open_q2(submissions)
+        return counts
 
 
 if __name__ == "__main__":

@@ -196,18 +196,8 @@ class IsolatedPlatform:
     def database_name(self, service):
         return f"i{self.id}_{service}"
 
-    def _management(self, method, path, **kwargs):
-        import requests
-        parts = urlsplit(self.management)
-        base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
-        response = requests.request(method, f"{base}/api/{path}", timeout=10, **kwargs,
-                                    auth=(parts.username or "guest", parts.password or "guest"))
-        response.raise_for_status()
-
     def __enter__(self):
-        self._management("PUT", f"vhosts/{self.vhost}")
-        self._management("PUT", f"permissions/{self.vhost}/guest",
-                         json={"configure": ".*", "write": ".*", "read": ".*"})
+        create_vhost(self.vhost, self.management)
         try:
             for name in SERVICES:
                 self.start(name)
@@ -221,7 +211,7 @@ class IsolatedPlatform:
 
     def __exit__(self, *exc):
         self.stop(*self.processes)
-        self._management("DELETE", f"vhosts/{self.vhost}")
+        delete_vhost(self.vhost, self.management)
         import pymongo
         client = pymongo.MongoClient(self.mongo_uri)
         for name in client.list_database_names():
@@ -241,6 +231,26 @@ class IsolatedPlatform:
 
     def log(self, name):
         return (self.logs / f"{name}.log").read_text(errors="replace")
+
+
+def _management(management_uri, method, path, **kwargs):
+    import requests
+    parts = urlsplit(management_uri)
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+    response = requests.request(method, f"{base}/api/{path}", timeout=10, **kwargs,
+                                auth=(parts.username or "guest", parts.password or "guest"))
+    response.raise_for_status()
+
+
+def create_vhost(vhost, management_uri):
+    """A RabbitMQ vhost of its own (queues, exchanges) for a test run or a benchmark."""
+    _management(management_uri, "PUT", f"vhosts/{vhost}")
+    _management(management_uri, "PUT", f"permissions/{vhost}/guest",
+                json={"configure": ".*", "write": ".*", "read": ".*"})
+
+
+def delete_vhost(vhost, management_uri):
+    _management(management_uri, "DELETE", f"vhosts/{vhost}")
 
 
 def free_port():
@@ -273,10 +283,13 @@ def run():
     counts = demo.load(amqp_uri)
     say(f"demo data loaded: {counts}")
     say(f"the API answers at {base}/api/v1 (health: {base}/health)")
-    say("try:  curl -s -X POST " + base + "/api/v1/reports -H 'Content-Type: application/json' "
-        "-d '{\"unit\": \"U02\", \"period\": \"2021-Q1\", \"scores\": {\"TC1\": 45, \"TC2\": 42.5}}'")
-    say(f"then: curl -s {base}/api/v1/clusters/CUM-01/periods/2021-Q1/ranking")
-    say(f"and:  curl -s {base}/api/v1/people/thien.nh/inbox")
+    say("try (a unit officer of U02 hands in the Q2/2021 report):")
+    say(f"  curl -s -X POST {base}/api/v1/reports -H 'Content-Type: application/json' -H 'X-Actor: canbo.u02' "
+        "-d '{\"unit\": \"U02\", \"period\": \"2021-Q2\", \"values\": {\"C1.1\": {\"actual\": 100}}, "
+        "\"self_scores\": {\"C1.1\": 20}}'")
+    say(f"  curl -s {base}/api/v1/clusters/CUM-01/periods/2021-Q2/ranking")
+    say(f"  curl -s {base}/api/v1/people/thien.nh/inbox")
+    say(f"the concluded Q1/2021 of the seed: {base}/api/v1/clusters/CUM-01/periods/2021-Q1/summary")
     say("stop everything with: make stop")
 
 

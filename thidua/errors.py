@@ -53,6 +53,46 @@ class PeriodNotOpen(DomainError):
     status, code = 409, "PERIOD_NOT_OPEN"
 
 
+class Forbidden(DomainError):
+    status, code = 403, "FORBIDDEN"
+
+
+class Unauthenticated(DomainError):
+    status, code = 401, "UNAUTHENTICATED"
+
+
+class InvalidTransition(DomainError):
+    status, code = 409, "INVALID_TRANSITION"
+
+
+class StaleVersion(DomainError):
+    status, code = 409, "STALE_VERSION"
+
+
+class IdempotencyKeyReused(DomainError):
+    status, code = 422, "IDEMPOTENCY_KEY_REUSED"
+
+
+class UnknownTemplate(DomainError):
+    status, code = 404, "UNKNOWN_TEMPLATE"
+
+
+class UnknownReport(DomainError):
+    status, code = 404, "UNKNOWN_REPORT"
+
+
+class VotingClosed(DomainError):
+    status, code = 409, "VOTING_NOT_OPEN"
+
+
+class AlreadyVoted(DomainError):
+    status, code = 409, "ALREADY_VOTED"
+
+
+class Conflict(DomainError):
+    status, code = 409, "CONFLICT"
+
+
 class RankingNotFound(DomainError):
     status, code = 404, "RANKING_NOT_FOUND"
 

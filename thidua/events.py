@@ -12,19 +12,42 @@ from datetime import datetime, timezone
 
 ENVELOPE_FIELDS = ("id", "type", "source", "occurred_at", "correlation_id", "data")
 
+_REPORT = {
+    "report_id": str, "unit": str, "unit_name": str, "cluster": str, "cluster_name": str,
+    "period": str, "status": str, "version": int, "template": dict, "values": dict,
+    "self_scores": dict, "review": dict, "violations": list, "commendations": list,
+    "submitted_at": (str, type(None)), "late": bool,
+}
+_PERIOD = {"period": str, "label": str, "state": str, "year": int}
+_VOTE = {"cluster": str, "cluster_name": str, "period": str, "session_id": str}
+
 # type -> (source service, {required data field: python type(s)})
 SCHEMAS = {
-    "report.submitted.v1": ("submissions", {
-        "report_id": str, "unit": str, "unit_name": str, "cluster": str, "cluster_name": str,
-        "period": str, "scores": dict, "total": (int, float),
-        "submitted_at": str, "late": bool, "version": int,
-    }),
+    # report.submitted.v1 also carries the self-assessed "scores" and their "total".
+    "report.submitted.v1": ("submissions", {**_REPORT, "scores": dict, "total": (int, float)}),
+    "report.resubmitted.v1": ("submissions", _REPORT),
+    "report.returned.v1": ("submissions", {**_REPORT, "reason": str}),
+    "report.reviewed.v1": ("submissions", _REPORT),
+    "report.finalized.v1": ("submissions", _REPORT),
+    "period.opened.v1": ("submissions", _PERIOD),
+    "period.closed.v1": ("submissions", _PERIOD),
+    "period.scoring_started.v1": ("submissions", _PERIOD),
+    "period.voting_started.v1": ("submissions", _PERIOD),
+    "period.concluded.v1": ("submissions", _PERIOD),
+    "period.archived.v1": ("submissions", _PERIOD),
+    "template.published.v1": ("submissions", {"template": dict}),
+    "vote.opened.v1": ("submissions", {**_VOTE, "members": list}),
+    # Who voted, never what: choices appear only in the tally of vote.closed.v1.
+    "vote.ballot_cast.v1": ("submissions", {**_VOTE, "voter_unit": str, "ballots_cast": int}),
+    "vote.closed.v1": ("submissions", {**_VOTE, "tally": dict, "rules": dict}),
     "ranking.updated.v1": ("ranking", {
         "cluster": str, "cluster_name": str, "period": str, "version": int, "table": list,
         "leader": (str, type(None)), "previous_leader": (str, type(None)),
-        "leader_changed": bool, "rank_moves": list, "trigger_event_id": str,
+        "leader_status": str, "leader_changed": bool, "rank_moves": list, "class_changes": list,
+        "trigger_event_id": str,
     }),
 }
+REPORT_EVENTS = tuple(t for t in SCHEMAS if t.startswith("report."))
 
 
 class InvalidEvent(ValueError):

@@ -2,6 +2,10 @@
 
 It holds no business rules: it reads and checks the HTTP request, calls the
 services over RPC, and maps their domain errors to HTTP answers.
+
+Until accounts and tokens exist, a caller names itself with the ``X-Actor`` header
+(a person id); the submissions service looks the person up and checks their role and
+unit on every call.
 """
 import eventlet
 import pymongo
@@ -13,8 +17,32 @@ from nameko.web.handlers import http
 from services.gateway.api import HttpError, call, endpoint, json_response, read_json
 from thidua.correlation import CorrelationId
 
-ANONYMOUS = "anonymous"  # until accounts and tokens exist, every caller is recorded as this
 SERVICES = ("submissions", "ranking", "notifications")
+API = "/api/v1"
+
+
+def actor(request):
+    return {"id": request.headers.get("X-Actor"), "address": request.remote_addr}
+
+
+def idempotency_key(request):
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise HttpError(400, "INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 characters.")
+    return key
+
+
+def int_arg(request, name, default, low, high):
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise HttpError(400, "INVALID_QUERY", f"{name} must be a whole number from {low} to {high}.")
+    return value
 
 
 class GatewayService:
@@ -26,49 +54,177 @@ class GatewayService:
     correlation_id = CorrelationId()
     config = Config()
 
-    def _actor(self, request):
-        return {"id": ANONYMOUS, "address": request.remote_addr}
+    # --- reference data (administrator, standing office) --------------------------------
 
-    @http("POST", "/api/v1/reports")
-    @endpoint
-    def submit_report(self, request):
-        body = read_json(request)
-        report = call(self.submissions.submit_report, body, self._actor(request))
-        return 201, report
-
-    @http("GET", "/api/v1/reports/<string:report_id>")
-    @endpoint
-    def get_report(self, request, report_id):
-        report = call(self.submissions.get_report, report_id)
-        if report is None:
-            raise HttpError(404, "UNKNOWN_REPORT", f"No report has the id {report_id!r}.")
-        return 200, report
-
-    @http("GET", "/api/v1/units")
+    @http("GET", f"{API}/units")
     @endpoint
     def list_units(self, request):
         return 200, {"items": call(self.submissions.list_units)}
 
-    @http("GET", "/api/v1/clusters/<string:cluster>/periods/<string:period>/ranking")
+    @http("POST", f"{API}/units")
+    @endpoint
+    def upsert_unit(self, request):
+        return 200, call(self.submissions.upsert_unit, read_json(request), actor(request))
+
+    @http("POST", f"{API}/clusters")
+    @endpoint
+    def upsert_cluster(self, request):
+        return 200, call(self.submissions.upsert_cluster, read_json(request), actor(request))
+
+    @http("GET", f"{API}/clusters/<string:cluster>")
+    @endpoint
+    def get_cluster(self, request, cluster):
+        return 200, call(self.submissions.get_cluster, cluster)
+
+    @http("POST", f"{API}/people")
+    @endpoint
+    def upsert_person(self, request):
+        return 200, call(self.submissions.upsert_person, read_json(request), actor(request))
+
+    @http("POST", f"{API}/templates")
+    @endpoint
+    def publish_template(self, request):
+        return 201, call(self.submissions.publish_template, read_json(request), actor(request))
+
+    @http("GET", f"{API}/templates/<string:template_id>")
+    @endpoint
+    def get_template(self, request, template_id):
+        version = int_arg(request, "version", None, 1, 10_000)
+        return 200, call(self.submissions.get_template, template_id, version)
+
+    @http("GET", f"{API}/periods")
+    @endpoint
+    def list_periods(self, request):
+        return 200, {"items": call(self.submissions.list_periods)}
+
+    @http("POST", f"{API}/periods")
+    @endpoint
+    def plan_period(self, request):
+        return 200, call(self.submissions.plan_period, read_json(request), actor(request))
+
+    @http("POST", f"{API}/periods/<string:period>/transitions")
+    @endpoint
+    def transition_period(self, request, period):
+        body = read_json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+            raise HttpError(422, "VALIDATION_FAILED", "Send {\"action\": \"open\", \"version\": n}.")
+        return 200, call(self.submissions.transition_period, period, body["action"], body.get("version"),
+                         actor(request))
+
+    # --- reports ---------------------------------------------------------------------------
+
+    @http("POST", f"{API}/reports")
+    @endpoint
+    def submit_report(self, request):
+        body = read_json(request)
+        return 201, call(self.submissions.submit_report, body, actor(request), idempotency_key(request))
+
+    @http("GET", f"{API}/reports")
+    @endpoint
+    def list_reports(self, request):
+        args = request.args
+        return 200, {"items": call(self.submissions.list_reports, args.get("cluster"), args.get("period"),
+                                   args.get("unit"), int_arg(request, "limit", 200, 1, 1000))}
+
+    @http("GET", f"{API}/reports/<string:report_id>")
+    @endpoint
+    def get_report(self, request, report_id):
+        return 200, call(self.submissions.get_report, report_id)
+
+    @http("PUT", f"{API}/reports/<string:report_id>")
+    @endpoint
+    def update_report(self, request, report_id):
+        return 200, call(self.submissions.update_report, report_id, read_json(request), actor(request))
+
+    @http("POST", f"{API}/reports/<string:report_id>/<string:action>")
+    @endpoint
+    def act_on_report(self, request, report_id, action):
+        return 200, call(self.submissions.act_on_report, report_id, action, read_json(request), actor(request),
+                         idempotency_key(request))
+
+    @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/summary")
+    @endpoint
+    def cluster_summary(self, request, cluster, period):
+        return 200, call(self.submissions.cluster_summary, cluster, period)
+
+    # --- votes -----------------------------------------------------------------------------
+
+    @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote")
+    @endpoint
+    def vote_status(self, request, cluster, period):
+        return 200, call(self.submissions.vote_status, cluster, period)
+
+    @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/open")
+    @endpoint
+    def open_vote(self, request, cluster, period):
+        return 200, call(self.submissions.open_vote, cluster, period, actor(request))
+
+    @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/close")
+    @endpoint
+    def close_vote(self, request, cluster, period):
+        return 200, call(self.submissions.close_vote, cluster, period, actor(request))
+
+    @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/ballots")
+    @endpoint
+    def cast_ballot(self, request, cluster, period):
+        return 201, call(self.submissions.cast_ballot, cluster, period, read_json(request), actor(request),
+                         idempotency_key(request))
+
+    # --- ranking, inbox, audit ----------------------------------------------------------------
+
+    @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking")
     @endpoint
     def get_ranking(self, request, cluster, period):
-        return 200, call(self.ranking.get_ranking, cluster, period)
+        version = int_arg(request, "version", None, 1, 10**9)
+        return 200, call(self.ranking.get_ranking, cluster, period, version)
 
-    @http("GET", "/api/v1/people/<string:person>/inbox")
+    @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking/units/<string:unit>")
+    @endpoint
+    def unit_breakdown(self, request, cluster, period, unit):
+        version = int_arg(request, "version", None, 1, 10**9)
+        return 200, call(self.ranking.unit_breakdown, cluster, period, unit, version)
+
+    @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking/history")
+    @endpoint
+    def ranking_history(self, request, cluster, period):
+        return 200, {"items": call(self.ranking.history, cluster, period)}
+
+    @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking/diff")
+    @endpoint
+    def ranking_diff(self, request, cluster, period):
+        version_from = int_arg(request, "from", None, 1, 10**9)
+        version_to = int_arg(request, "to", None, 1, 10**9)
+        if version_from is None or version_to is None:
+            raise HttpError(400, "INVALID_QUERY", "Give both versions: ?from=1&to=2.")
+        return 200, call(self.ranking.compare, cluster, period, version_from, version_to)
+
+    @http("GET", f"{API}/clusters/<string:cluster>/years/<int:year>/ranking")
+    @endpoint
+    def year_ranking(self, request, cluster, year):
+        return 200, call(self.ranking.year_ranking, cluster, year)
+
+    @http("GET", f"{API}/units/<string:unit>/trend")
+    @endpoint
+    def unit_trend(self, request, unit):
+        year = int_arg(request, "year", None, 2000, 2100)
+        if year is None:
+            raise HttpError(400, "INVALID_QUERY", "Give the year: ?year=2021.")
+        return 200, call(self.ranking.unit_trend, unit, year)
+
+    @http("GET", f"{API}/people/<string:person>/inbox")
     @endpoint
     def get_inbox(self, request, person):
         unread_only = request.args.get("unread") in ("1", "true")
-        try:
-            limit = int(request.args.get("limit", 50))
-        except ValueError:
-            raise HttpError(400, "INVALID_QUERY", "limit must be a whole number from 1 to 200.")
+        limit = int_arg(request, "limit", 50, 1, 200)
         return 200, call(self.notifications.inbox, person, unread_only=unread_only, limit=limit)
 
-    @http("GET", "/api/v1/audit")
+    @http("GET", f"{API}/audit")
     @endpoint
     def get_audit(self, request):
-        return 200, {"items": call(self.submissions.audit_trail, request.args.get("entity"),
-                                   request.args.get("entity_id"))}
+        args = request.args
+        return 200, {"items": call(self.submissions.audit_trail, args.get("unit"), args.get("period"),
+                                   args.get("actor"), args.get("entity"), args.get("entity_id"),
+                                   int_arg(request, "limit", 100, 1, 500))}
 
     @http("GET", "/health")
     def health(self, request):

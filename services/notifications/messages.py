@@ -26,14 +26,18 @@ def points(value):
 def render(event):
     """``(kind, title, body, link)`` for an event, or ``None`` if it tells nobody anything."""
     data = event["data"]
+    if "cluster" not in data or "period" not in data:
+        return None
     period = period_label(data["period"])
     ranking_link = f"/api/v1/clusters/{data['cluster']}/periods/{data['period']}/ranking"
-    if event["type"] == "report.submitted.v1":
+    if event["type"] in ("report.submitted.v1", "report.resubmitted.v1"):
         late = " (nộp muộn)" if data["late"] else ""
+        verb = "đã nộp lại" if event["type"] == "report.resubmitted.v1" else "đã nộp"
+        total = sum(data["self_scores"].values())
         return ("report.submitted",
-                f"{data['unit_name']} đã nộp báo cáo {period}{late}",
-                f"{data['unit_name']} ({data['unit']}) thuộc {data['cluster_name']} đã nộp báo cáo thi đua "
-                f"{period}{late}, tổng điểm tự chấm {points(data['total'])}.",
+                f"{data['unit_name']} {verb} báo cáo {period}{late}",
+                f"{data['unit_name']} ({data['unit']}) thuộc {data['cluster_name']} {verb} báo cáo thi đua "
+                f"{period}{late}, tổng điểm tự chấm {points(total)}.",
                 f"/api/v1/reports/{data['report_id']}")
     if event["type"] == "ranking.updated.v1":
         names = {row["unit"]: row["unit_name"] for row in data["table"]}

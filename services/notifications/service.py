@@ -1,7 +1,8 @@
 """The notifications service: tells the right people, once, what happened.
 
 At this stage it writes in-app inbox entries for the cluster's leaders on every
-submitted report and every ranking update. Each entry's id is derived from
+submitted or resubmitted report and every ranking update; other events are consumed
+and recorded as processed without a notice. Each entry's id is derived from
 (event, person, channel), and the event is marked processed in the same
 transaction, so a redelivered event never makes a second notice.
 """
@@ -40,9 +41,11 @@ class NotificationsService:
     submissions = RpcProxy("submissions")
     correlation_id = CorrelationId()
 
-    @event_handler("submissions", "report.submitted.v1")
-    def on_report_submitted(self, event):
-        self._notify_leaders("notifications.on_report_submitted", event)
+    # Every submissions event comes here (routing key "#"): each may matter to someone, and
+    # a bound queue for every event means the outbox never holds one back as unroutable.
+    @event_handler("submissions", "#")
+    def on_submissions_event(self, event):
+        self._notify_leaders("notifications.on_submissions_event", event)
 
     @event_handler("ranking", "ranking.updated.v1")
     def on_ranking_updated(self, event):

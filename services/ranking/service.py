@@ -1,22 +1,21 @@
 """The ranking service: recomputes a cluster's table on every event that can change it.
 
-It keeps its own copy of each report from ``report.submitted.v1`` (never reading
-the submissions database), recomputes with the pure :mod:`scoring` function, and
-stores an immutable, versioned snapshot together with its ``ranking.updated.v1``
-event in one transaction.
+It keeps its own copies of templates, reports and closed votes from the submissions
+events (it never reads the submissions database), recomputes the whole cluster for
+the period with the pure :mod:`engine`, and stores an immutable, versioned snapshot
+with its ``ranking.updated.v1`` event in one transaction.
 """
 import logging
 from collections import defaultdict
 
 from eventlet.semaphore import Semaphore
-
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.ranking import scoring
+from services.ranking import engine, queries
 from thidua import audit, outbox
 from thidua.correlation import CorrelationId
-from thidua.errors import RankingNotFound, rpc
+from thidua.errors import RankingNotFound, ValidationFailed, rpc
 from thidua.events import new_event, utcnow
 from thidua.idempotency import once
 from thidua.messaging import event_handler
@@ -25,10 +24,17 @@ from thidua.mongo import Mongo, public
 log = logging.getLogger(__name__)
 ACTOR = "system:ranking"
 CONFLICT_RETRIES = 5
+RANKED_STATUSES = ("SUBMITTED", "RESUBMITTED", "REVIEWED", "FINALIZED")  # a returned report waits for its fix
+ROW_FIELDS = ("unit", "unit_name", "rank", "total", "class", "late")   # what the event carries of each row
 # One recompute of a cluster's period at a time in this process: concurrent ones would
 # only conflict on the snapshot version and redo their work. Other replicas still race,
 # and the compare-and-set keeps that safe.
 _table_locks = defaultdict(Semaphore)
+
+
+class TemplateNotYetKnown(Exception):
+    """A report names a template whose template.published event has not been handled yet;
+    the message is retried until it has."""
 
 
 class ConcurrentRecompute(Exception):
@@ -37,8 +43,9 @@ class ConcurrentRecompute(Exception):
 
 def ensure_indexes(db):
     db.reports.create_index([("cluster", ASCENDING), ("period", ASCENDING)])
-    db.snapshots.create_index([("cluster", ASCENDING), ("period", ASCENDING), ("version", ASCENDING)],
+    db.snapshots.create_index([("cluster", ASCENDING), ("period", ASCENDING), ("version", DESCENDING)],
                               unique=True)
+    db.snapshots.create_index([("table.unit", ASCENDING), ("period", ASCENDING)])
     audit.ensure_indexes(db)
     outbox.ensure_indexes(db)
 
@@ -54,15 +61,36 @@ class RankingService:
     relay = outbox.Relay()
     correlation_id = CorrelationId()
 
+    @event_handler("submissions", "template.published.v1")
+    def on_template_published(self, event):
+        template = event["data"]["template"]
+
+        def store(session):
+            key = f"{template['id']}@{template['version']}"
+            self.db.templates.replace_one({"_id": key}, {"_id": key, **template}, upsert=True, session=session)
+        once(self.db, "ranking.on_template_published", event, store)
+
     @event_handler("submissions", "report.submitted.v1")
-    def on_report_submitted(self, event):
+    @event_handler("submissions", "report.resubmitted.v1")
+    @event_handler("submissions", "report.returned.v1")
+    @event_handler("submissions", "report.reviewed.v1")
+    @event_handler("submissions", "report.finalized.v1")
+    def on_report_changed(self, event):
+        self._handle("ranking.on_report_changed", event, self._apply_report)
+
+    @event_handler("submissions", "vote.closed.v1")
+    def on_vote_closed(self, event):
+        self._handle("ranking.on_vote_closed", event, self._apply_vote)
+
+    def _handle(self, consumer, event, apply):
+        data = event["data"]
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
-                with _table_locks[table_key(event["data"]["cluster"], event["data"]["period"])]:
-                    once(self.db, "ranking.on_report_submitted", event, lambda s: self._apply_report(s, event))
+                with _table_locks[table_key(data["cluster"], data["period"])]:
+                    once(self.db, consumer, event, lambda session: apply(session, event))
                 return
             except (ConcurrentRecompute, DuplicateKeyError):
-                log.info("recompute of %s lost a race (attempt %s); retrying", event["data"]["cluster"], attempt)
+                log.info("recompute of %s lost a race (attempt %s); retrying", data["cluster"], attempt)
         raise ConcurrentRecompute(f"gave up after {CONFLICT_RETRIES} conflicting recomputes")
 
     def _apply_report(self, session, event):
@@ -74,56 +102,137 @@ class RankingService:
         self.db.reports.replace_one({"_id": copy_id}, {"_id": copy_id, **data}, upsert=True, session=session)
         return self._recompute(session, data["cluster"], data["cluster_name"], data["period"], event)
 
+    def _apply_vote(self, session, event):
+        data = event["data"]
+        key = table_key(data["cluster"], data["period"])
+        self.db.votes.replace_one({"_id": key}, {"_id": key, **data}, upsert=True, session=session)
+        return self._recompute(session, data["cluster"], data["cluster_name"], data["period"], event)
+
+    def _inputs(self, session, cluster, period):
+        copies = list(self.db.reports.find({"cluster": cluster, "period": period,
+                                            "status": {"$in": list(RANKED_STATUSES)}}, session=session))
+        templates = {(c["template"]["id"], c["template"]["version"]) for c in copies}
+        if not templates:
+            return None, [], None
+        template_id, version = sorted(templates)[-1]
+        template = self.db.templates.find_one({"_id": f"{template_id}@{version}"}, session=session)
+        if template is None:
+            raise TemplateNotYetKnown(f"template {template_id} v{version} has not arrived yet")
+        template.pop("_id")
+        reports = [{k: c[k] for k in ("unit", "unit_name", "submitted_at", "late", "version", "values",
+                                      "self_scores", "violations", "commendations")} | {"review": c["review"]}
+                   for c in copies if (c["template"]["id"], c["template"]["version"]) == (template_id, version)]
+        vote = self.db.votes.find_one({"_id": table_key(cluster, period)}, session=session)
+        return template, reports, vote["tally"] if vote else None
+
     def _recompute(self, session, cluster, cluster_name, period, trigger):
-        entries = list(self.db.reports.find({"cluster": cluster, "period": period}, session=session))
+        template, reports, votes = self._inputs(session, cluster, period)
         key = table_key(cluster, period)
         current = self.db.rankings.find_one({"_id": key}, session=session)
-        digest = scoring.input_hash(entries)
-        if current is not None and current["input_hash"] == digest:
+        result = engine.compute(template, reports, votes) if template else _empty()
+        if current is not None and current["input_hash"] == result["input_hash"]:
             return None  # same inputs, same table: no new version
-        table = scoring.rank(entries)
         previous_version = current["version"] if current else 0
         previous = self.db.snapshots.find_one({"_id": f"{key}|{previous_version}"}, session=session)
-        previous_table = previous["table"] if previous else []
         snapshot = {
             "_id": f"{key}|{previous_version + 1}", "cluster": cluster, "cluster_name": cluster_name,
-            "period": period, "version": previous_version + 1, "rule_version": scoring.RULE_VERSION,
-            "input_hash": digest, "trigger_event_id": trigger["id"], "computed_at": utcnow(),
-            "table": table, "leader": scoring.leader(table),
+            "period": period, "version": previous_version + 1, "trigger_event_id": trigger["id"],
+            "trigger_event_type": trigger["type"], "computed_at": utcnow(), **result,
         }
         self.db.snapshots.insert_one(snapshot, session=session)
         # Compare-and-set on the version: a concurrent recompute that got here first wins.
-        result = self.db.rankings.update_one(
+        written = self.db.rankings.update_one(
             {"_id": key, "version": previous_version},
-            {"$set": {"version": snapshot["version"], "input_hash": digest}},
+            {"$set": {"version": snapshot["version"], "input_hash": result["input_hash"]}},
             upsert=current is None, session=session)
-        if result.matched_count == 0 and result.upserted_id is None:
+        if written.matched_count == 0 and written.upserted_id is None:
             raise ConcurrentRecompute(key)
-        previous_leader = previous["leader"] if previous else None
+        changes = engine.diff(previous, result)
         outbox.record(self.db, session, new_event("ranking.updated.v1", {
-            "cluster": cluster, "cluster_name": cluster_name, "period": period,
-            "version": snapshot["version"], "table": table, "leader": snapshot["leader"],
-            "previous_leader": previous_leader, "leader_changed": snapshot["leader"] != previous_leader,
-            "rank_moves": scoring.rank_moves(previous_table, table), "trigger_event_id": trigger["id"],
+            "cluster": cluster, "cluster_name": cluster_name, "period": period, "version": snapshot["version"],
+            "table": [{k: row[k] for k in ROW_FIELDS} for row in result["table"]],
+            "leader_status": result["leader_status"], **changes, "trigger_event_id": trigger["id"],
         }, trigger["correlation_id"]))
         audit.record(self.db, session, actor=ACTOR, action="ranking.recompute", entity="ranking",
                      entity_id=key, before=previous, after=snapshot, correlation_id=trigger["correlation_id"],
-                     context={"trigger_event_id": trigger["id"], "version": snapshot["version"]})
+                     context={"trigger_event_id": trigger["id"], "version": snapshot["version"],
+                              "period": period, "cluster": cluster})
         return snapshot["version"]
 
-    @rpc
-    def get_ranking(self, cluster, period, version=None):
+    # --- queries ----------------------------------------------------------------------
+
+    def _snapshot(self, cluster, period, version=None):
         key = table_key(cluster, period)
         if version is None:
             current = self.db.rankings.find_one({"_id": key})
             version = current["version"] if current else None
         snapshot = self.db.snapshots.find_one({"_id": f"{key}|{version}"}) if version else None
         if snapshot is None:
-            raise RankingNotFound(f"No ranking of cluster {cluster!r} for period {period!r} yet: "
-                                  "it appears once a unit of the cluster has submitted its report.")
-        return public(snapshot)
+            raise RankingNotFound(f"No ranking of cluster {cluster!r} for period {period!r}" +
+                                  (f" at version {version}" if version else "") +
+                                  ": it appears once a unit of the cluster has submitted its report.")
+        return snapshot
+
+    @rpc
+    def get_ranking(self, cluster, period, version=None):
+        """The table (without each unit's breakdown, which :meth:`unit_breakdown` gives)."""
+        snapshot = public(self._snapshot(cluster, period, version))
+        for row in snapshot["table"]:
+            row.pop("breakdown")
+        return snapshot
+
+    @rpc
+    def unit_breakdown(self, cluster, period, unit, version=None):
+        """Why a unit got its score: each criterion's inputs, formula and points."""
+        snapshot = self._snapshot(cluster, period, version)
+        row = next((r for r in snapshot["table"] if r["unit"] == unit), None)
+        if row is None:
+            raise RankingNotFound(f"Unit {unit!r} is not in the ranking of {cluster} for {period}.")
+        return {"cluster": cluster, "period": period, "version": snapshot["version"],
+                "template": snapshot["template"], **row}
+
+    @rpc
+    def history(self, cluster, period):
+        return [public(s) for s in self.db.snapshots.find(
+            {"cluster": cluster, "period": period},
+            {"version": 1, "computed_at": 1, "trigger_event_id": 1, "trigger_event_type": 1, "leader": 1,
+             "leader_status": 1, "input_hash": 1, "rule_version": 1}).sort("version", ASCENDING)]
+
+    @rpc
+    def compare(self, cluster, period, version_from, version_to):
+        before = self._snapshot(cluster, period, version_from)
+        after = self._snapshot(cluster, period, version_to)
+        return {"cluster": cluster, "period": period, "from": version_from, "to": version_to,
+                **engine.diff(before, after)}
+
+    @rpc
+    def unit_trend(self, unit, year):
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise ValidationFailed("year must be a whole number, e.g. 2021.")
+        return {"unit": unit, "year": year, "periods": queries.trend(self._latest_snapshots(year), unit)}
+
+    @rpc
+    def year_ranking(self, cluster, year):
+        """The year's table built from the quarters: the mean of the unit's quarterly totals."""
+        snapshots = [s for s in self._latest_snapshots(year) if s["cluster"] == cluster]
+        if not snapshots:
+            raise RankingNotFound(f"No quarter of {year} has been ranked for cluster {cluster!r}.")
+        return {"cluster": cluster, "year": year, **queries.year_table(snapshots)}
+
+    def _latest_snapshots(self, year):
+        """The newest snapshot of each cluster's period of ``year`` (periods are coded YYYY-…)."""
+        latest = {}
+        for pointer in self.db.rankings.find({"_id": {"$regex": f"\\|{year}-"}}):
+            latest[pointer["_id"]] = pointer["version"]
+        return [self.db.snapshots.find_one({"_id": f"{key}|{version}"}) for key, version in sorted(latest.items())]
 
     @rpc
     def ping(self):
         self.db.command("ping")
         return {"service": self.name, "ok": True}
+
+
+def _empty():
+    """The table of a period with nothing to rank (every report returned for correction)."""
+    return {"rule_version": engine.RULE_VERSION, "template": None, "input_hash": "empty", "table": [],
+            "leader": None, "leader_status": "none", "quorum_met": None}

@@ -1,78 +1,247 @@
-"""Rules for a unit's periodic report (báo cáo định kỳ), free of any framework.
+"""What a unit's periodic report (báo cáo định kỳ) may contain, checked against the
+period's criteria template. Pure: no I/O.
 
-At this stage a report carries the unit's self-assessed score per criterion; the
-criteria template, narrative sections, commendations and the review lifecycle
-build on it.
+A report holds, per criterion of the template, the indicator value and the unit's
+self-assessed score (tự chấm); the three narrative sections; the commendations
+received; the violations and discipline incidents; and references to evidence files.
 """
 import math
 import re
 import unicodedata
+from datetime import date
 
+from thidua.criteria import criteria_of, score_range
 from thidua.errors import ValidationFailed
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-MAX_CRITERIA = 200
-MAX_SCORE = 1000.0
-FIELDS = {"unit", "period", "scores"}
+MAX_TEXT = 20_000
+MAX_LIST = 500
+SECTIONS = ("professional", "movement", "force_building")  # chuyên môn; phong trào; xây dựng lực lượng, hậu cần, kỹ thuật
+COMMENDATION_FORMS = {  # form -> awarding levels it can come from
+    "BANG_KHEN": ("GOVERNMENT", "MINISTRY", "PROVINCE"),   # Bằng khen: Chính phủ / Bộ Công an / UBND tỉnh
+    "GIAY_KHEN": ("DIRECTOR",),                            # Giấy khen của Giám đốc Công an tỉnh
+    "BIEU_DUONG": ("DIRECTOR",),                           # biểu dương
+}
+SEVERITIES = (1, 2, 3, 4)  # 1 nhắc nhở ... 4 kỷ luật nặng; what each caps is the template's business
+CONTENT_FIELDS = ("values", "self_scores", "sections", "commendations", "violations", "evidence")
+VALUE_KEYS = {"target": ("actual", "number"), "pass_fail": ("passed", "bool"),
+              "per_occurrence": ("count", "count"), "bonus": ("points", "number"), "penalty": ("points", "number")}
 
-# Periods in which a unit may still hand in its report; after the deadline it is
-# accepted and flagged late, never refused.
-ACCEPTING_STATES = {"OPEN", "CLOSED"}
+
+class Problems:
+    """Collects every problem of a request, so one answer names them all."""
+
+    def __init__(self):
+        self.fields = {}
+
+    def add(self, field, message):
+        self.fields.setdefault(field, message)
+
+    def raise_if_any(self, what):
+        if self.fields:
+            listed = "; ".join(f"{k}: {v}" for k, v in sorted(self.fields.items()))
+            raise ValidationFailed(f"{what} has invalid fields: {listed}.", {"fields": self.fields})
 
 
-def _code(payload, name, problems):
-    value = payload.get(name)
+def text(value, field, problems, limit=MAX_TEXT, required=False):
     if value is None:
-        problems[name] = "required"
-    elif not isinstance(value, str):
-        problems[name] = "must be a string code, e.g. \"U01\""
-    else:
-        value = unicodedata.normalize("NFC", value.strip())
-        if not CODE.match(value):
-            problems[name] = "letters, digits, '.', '_' or '-', at most 64 characters"
-        return value
-    return None
+        if required:
+            problems.add(field, "required")
+        return None
+    if not isinstance(value, str):
+        problems.add(field, "must be text")
+        return None
+    value = unicodedata.normalize("NFC", value.strip())  # Vietnamese arrives composed or decomposed
+    if len(value) > limit:
+        problems.add(field, f"at most {limit} characters")
+    if required and not value:
+        problems.add(field, "required")
+    return value
 
 
-def validate_submission(payload):
-    """The clean form of a submitted report, or :class:`ValidationFailed` naming each bad field."""
+def code(value, field, problems, required=True):
+    value = text(value, field, problems, limit=64, required=required)
+    if value and not CODE.match(value):
+        problems.add(field, "letters, digits, '.', '_' or '-', at most 64 characters")
+    return value
+
+
+def number(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def validate_identity(payload, problems):
     if not isinstance(payload, dict):
-        raise ValidationFailed("The report must be a JSON object with unit, period and scores.")
-    problems = {}
-    unknown = sorted(set(payload) - FIELDS)
-    for name in unknown:
-        problems[name] = "unknown field"
-    unit = _code(payload, "unit", problems)
-    period = _code(payload, "period", problems)
-    scores = payload.get("scores")
-    clean_scores = {}
-    if scores is None:
-        problems["scores"] = "required: an object of criterion code -> self-assessed points"
-    elif not isinstance(scores, dict) or not scores:
-        problems["scores"] = "must be a non-empty object of criterion code -> points"
-    elif len(scores) > MAX_CRITERIA:
-        problems["scores"] = f"at most {MAX_CRITERIA} criteria"
+        raise ValidationFailed("The report must be a JSON object.")
+    return code(payload.get("unit"), "unit", problems), code(payload.get("period"), "period", problems)
+
+
+def validate_content(payload, template, problems):
+    """The clean content of a report for ``template``; unknown criteria and fields are refused."""
+    criteria = criteria_of(template)
+    clean = {}
+
+    values = payload.get("values", {})
+    clean["values"] = {}
+    if not isinstance(values, dict):
+        problems.add("values", "must be an object of criterion code -> value")
     else:
-        for criterion, points in scores.items():
-            key = f"scores.{criterion}"
-            if not CODE.match(criterion):
-                problems[key] = "criterion codes are letters, digits, '.', '_' or '-'"
-            elif isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points):
-                problems[key] = "must be a number"
-            elif not 0 <= points <= MAX_SCORE:
-                problems[key] = f"must be between 0 and {MAX_SCORE:g}"
+        for key, value in values.items():
+            field = f"values.{key}"
+            criterion = criteria.get(key)
+            if criterion is None:
+                problems.add(field, f"unknown criterion for template {template['id']} v{template['version']}")
+                continue
+            name, kind = VALUE_KEYS[criterion["type"]]
+            if not isinstance(value, dict) or set(value) != {name}:
+                problems.add(field, f"must be {{\"{name}\": ...}} for a {criterion['type']} criterion")
+                continue
+            raw = value[name]
+            if kind == "bool" and not isinstance(raw, bool):
+                problems.add(field, "must be true or false")
+            elif kind == "count" and (isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 100_000):
+                problems.add(field, "must be a whole number from 0 to 100000")
+            elif kind == "number" and (not number(raw) or not 0 <= raw <= 1e9):
+                problems.add(field, "must be a number from 0 to 1000000000")
             else:
-                clean_scores[criterion] = points
-    if problems:
-        listed = "; ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
-        raise ValidationFailed(f"The report has invalid fields: {listed}.", {"fields": problems})
-    return {"unit": unit, "period": period, "scores": clean_scores}
+                clean["values"][key] = {name: raw}
+
+    self_scores = payload.get("self_scores", {})
+    clean["self_scores"] = {}
+    if not isinstance(self_scores, dict):
+        problems.add("self_scores", "must be an object of criterion code -> points")
+    else:
+        for key, points in self_scores.items():
+            field = f"self_scores.{key}"
+            criterion = criteria.get(key)
+            if criterion is None:
+                problems.add(field, f"unknown criterion for template {template['id']} v{template['version']}")
+            elif not number(points):
+                problems.add(field, "must be a number")
+            else:
+                low, high = score_range(criterion)
+                if not low <= points <= high:
+                    problems.add(field, f"must be between {low:g} and {high:g}")
+                else:
+                    clean["self_scores"][key] = points
+
+    sections = payload.get("sections", {})
+    clean["sections"] = {}
+    if not isinstance(sections, dict):
+        problems.add("sections", f"must be an object with {', '.join(SECTIONS)}")
+    else:
+        for key, value in sections.items():
+            if key not in SECTIONS:
+                problems.add(f"sections.{key}", f"unknown section; use {', '.join(SECTIONS)}")
+            else:
+                clean["sections"][key] = text(value, f"sections.{key}", problems)
+
+    clean["commendations"] = _list(payload, "commendations", problems, _commendation)
+    clean["violations"] = _list(payload, "violations", problems, _violation)
+    clean["evidence"] = _list(payload, "evidence", problems, _evidence)
+    return clean
 
 
-def total(scores):
+def _list(payload, name, problems, item):
+    items = payload.get(name, [])
+    if not isinstance(items, list):
+        problems.add(name, "must be a list")
+        return []
+    if len(items) > MAX_LIST:
+        problems.add(name, f"at most {MAX_LIST} entries")
+        return []
+    clean = []
+    for index, entry in enumerate(items):
+        field = f"{name}[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(field, "must be an object")
+            continue
+        clean.append(item(entry, field, problems))
+    return clean
+
+
+def _only(entry, field, problems, allowed):
+    for key in sorted(set(entry) - set(allowed)):
+        problems.add(f"{field}.{key}", "unknown field")
+
+
+def _commendation(entry, field, problems):
+    _only(entry, field, problems, ("form", "level", "collective", "decision_no", "decision_date", "count"))
+    form, level = entry.get("form"), entry.get("level")
+    if form not in COMMENDATION_FORMS:
+        problems.add(f"{field}.form", f"one of {', '.join(COMMENDATION_FORMS)}")
+    elif level not in COMMENDATION_FORMS[form]:
+        problems.add(f"{field}.level", f"a {form} comes from {', '.join(COMMENDATION_FORMS[form])}")
+    if not isinstance(entry.get("collective"), bool):
+        problems.add(f"{field}.collective", "true for a collective (tập thể), false for individuals (cá nhân)")
+    count = entry.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
+        problems.add(f"{field}.count", "a whole number from 1 to 10000")
+    decision_date = entry.get("decision_date")
+    if decision_date is not None:
+        try:
+            date.fromisoformat(decision_date)
+        except (TypeError, ValueError):
+            problems.add(f"{field}.decision_date", "a date like 2021-03-15")
+    return {"form": form, "level": level, "collective": entry.get("collective"), "count": count,
+            "decision_no": text(entry.get("decision_no"), f"{field}.decision_no", problems, limit=100),
+            "decision_date": decision_date}
+
+
+def _violation(entry, field, problems):
+    _only(entry, field, problems, ("severity", "description", "date"))
+    if entry.get("severity") not in SEVERITIES or isinstance(entry.get("severity"), bool):
+        problems.add(f"{field}.severity", "a whole number from 1 (least) to 4 (most severe)")
+    return {"severity": entry.get("severity"),
+            "description": text(entry.get("description"), f"{field}.description", problems, 2000, True),
+            "date": text(entry.get("date"), f"{field}.date", problems, 10)}
+
+
+def _evidence(entry, field, problems):
+    _only(entry, field, problems, ("file_id", "name"))
+    return {"file_id": code(entry.get("file_id"), f"{field}.file_id", problems),
+            "name": text(entry.get("name"), f"{field}.name", problems, 255)}
+
+
+def self_total(self_scores):
     # Rounded to hundredths: a sum of decimal points must not print as 87.49999999.
-    return round(sum(scores.values()), 2)
+    return round(sum(self_scores.values()), 2)
 
 
 def is_late(submitted_at, deadline):
     return deadline is not None and submitted_at > deadline
+
+
+def commendation_totals(reports):
+    """Cluster-wide commendation figures: ``{form: {level: {"collective": n, "individual": n}}}``."""
+    totals = {}
+    for report in reports:
+        for c in report.get("commendations", []):
+            bucket = totals.setdefault(c["form"], {}).setdefault(c["level"], {"collective": 0, "individual": 0})
+            bucket["collective" if c["collective"] else "individual"] += c["count"]
+    return totals
+
+
+def validate_review(payload, template, problems):
+    """The cluster lead's reviewed scores: ``{criterion: {"points": x, "comment": "..."}}``."""
+    criteria = criteria_of(template)
+    clean = {}
+    if not isinstance(payload, dict):
+        problems.add("review", "must be an object of criterion code -> {points, comment}")
+        return clean
+    for key, entry in payload.items():
+        field = f"review.{key}"
+        criterion = criteria.get(key)
+        if criterion is None:
+            problems.add(field, "unknown criterion")
+            continue
+        if not isinstance(entry, dict) or not number(entry.get("points")):
+            problems.add(field, "must be {\"points\": number, \"comment\": text}")
+            continue
+        _only(entry, field, problems, ("points", "comment"))
+        low, high = score_range(criterion)
+        if not low <= entry["points"] <= high:
+            problems.add(f"{field}.points", f"must be between {low:g} and {high:g}")
+            continue
+        clean[key] = {"points": entry["points"], "comment": text(entry.get("comment"), f"{field}.comment", problems, 2000)}
+    return clean

@@ -1,8 +1,11 @@
 """End to end through HTTP, with every service in its own process."""
+import json
+
 import pytest
 import requests
 
 from scripts.launcher import free_port
+from services.ranking import engine
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
@@ -10,16 +13,30 @@ JSON = {"Content-Type": "application/json"}
 LEADERS = ("thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02")
 
 
-def post_report(platform, body, headers=JSON):
-    return requests.post(f"{platform.url}/api/v1/reports", data=body, headers=headers, timeout=10)
+def as_(person, **headers):
+    return {**JSON, "X-Actor": person, **headers}
 
 
-def ranking(platform):
-    return requests.get(f"{platform.url}/api/v1/clusters/CUM-01/periods/2021-Q1/ranking", timeout=10)
+def post(platform, path, body, headers):
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return requests.post(f"{platform.url}/api/v1{path}", data=data, headers=headers, timeout=15)
+
+
+def get(platform, path, **params):
+    return requests.get(f"{platform.url}/api/v1{path}", params=params, timeout=15)
+
+
+def ranking(platform, period="2021-Q2"):
+    return get(platform, f"/clusters/CUM-01/periods/{period}/ranking")
 
 
 def inbox(platform, person):
-    return requests.get(f"{platform.url}/api/v1/people/{person}/inbox", timeout=10).json()
+    return get(platform, f"/people/{person}/inbox").json()
+
+
+def report_body(unit, actual, period="2021-Q2", **extra):
+    return {"unit": unit, "period": period, "values": {"C1.1": {"actual": actual}, "C2.1": {"passed": True}},
+            "self_scores": {"C1.1": 10, "C2.1": 5}, **extra}
 
 
 def stored_state(platform):
@@ -32,6 +49,13 @@ def stored_state(platform):
     }
 
 
+def ranked(platform, period, predicate, what):
+    def probe():
+        response = ranking(platform, period)
+        return response.status_code == 200 and predicate(response.json()) and response.json()
+    return eventually(probe, what=what)
+
+
 def test_health_reports_broker_database_and_services(platform):
     response = requests.get(f"{platform.url}/health", timeout=10)
     assert response.status_code == 200
@@ -41,72 +65,121 @@ def test_health_reports_broker_database_and_services(platform):
 
 
 def test_a_report_posted_over_http_appears_in_the_ranking_and_in_every_leaders_inbox(platform):
-    response = post_report(platform, '{"unit": "U04", "period": "2021-Q1", "scores": {"TC1": 45, "TC2": 46}}',
-                           headers={**JSON, "X-Correlation-Id": "e2e-flow-1"})
+    response = post(platform, "/reports", report_body("U04", 100),
+                    as_("canbo.u04", **{"X-Correlation-Id": "e2e-flow-1"}))
     assert response.status_code == 201, response.text
     report = response.json()
-    assert report["total"] == 91 and report["cluster"] == "CUM-01"
+    assert (report["status"], report["cluster"], report["self_total"]) == ("SUBMITTED", "CUM-01", 15)
     assert response.headers["X-Correlation-Id"] == "e2e-flow-1"
 
-    table = eventually(lambda: ranking(platform).status_code == 200 and ranking(platform).json(),
-                       what="the ranking")
-    assert any(row["unit"] == "U04" and row["total"] == 91 for row in table["table"])
+    table = ranked(platform, "2021-Q2", lambda t: any(r["unit"] == "U04" for r in t["table"]), "the ranking")
     assert table["trigger_event_id"]
-
     for person in LEADERS:
         box = eventually(lambda: [n for n in inbox(platform, person)["items"]
                                   if n["correlation_id"] == "e2e-flow-1" and n["kind"] == "report.submitted"],
                          what=f"{person}'s inbox entry")
-        assert box[0]["title"].startswith("Phòng Hậu cần đã nộp báo cáo Quý I/2021")
+        assert box[0]["title"].startswith("Phòng Hậu cần đã nộp báo cáo Quý II/2021")
     # The correlation id followed the request through every event into the ranking's notice too.
     eventually(lambda: [n for n in inbox(platform, "thien.nh")["items"]
                         if n["correlation_id"] == "e2e-flow-1" and n["kind"] == "ranking.updated"],
                what="the ranking notice")
-    trail = requests.get(f"{platform.url}/api/v1/audit", params={"entity": "report", "entity_id": report["id"]},
-                         timeout=10).json()["items"]
-    assert [(a["action"], a["correlation_id"]) for a in trail] == [("report.submit", "e2e-flow-1")]
+    trail = get(platform, "/audit", entity="report", entity_id=report["id"]).json()["items"]
+    assert [(a["action"], a["actor"], a["correlation_id"]) for a in trail] == [
+        ("report.submit", "canbo.u04", "e2e-flow-1")]
 
 
-def test_the_ranking_orders_units_with_competition_ranks(platform):
-    for unit, scores in (("U05", {"TC1": 40, "TC2": 40}), ("U06", {"TC1": 50, "TC2": 30})):
-        assert post_report(platform, f'{{"unit": "{unit}", "period": "2021-Q1", "scores": '
-                                     f'{str(scores).replace(chr(39), chr(34))}}}').status_code == 201
-    table = eventually(lambda: (lambda t: t if {"U05", "U06"} <= {r["unit"] for r in t["table"]} else None)(
-        ranking(platform).json()), what="both units in the ranking")["table"]
-    tied = [row for row in table if row["unit"] in ("U05", "U06")]
-    assert tied[0]["rank"] == tied[1]["rank"]          # 80 and 80 share a rank
-    assert [row["unit"] for row in tied] == ["U05", "U06"]  # earlier submission first
+def test_the_lifecycle_through_http_changes_the_table_exactly_as_the_pure_function_says(platform):
+    created = post(platform, "/reports", report_body("U01", 90, draft=True), as_("canbo.u01")).json()
+    assert created["status"] == "DRAFT"
+    changed = requests.put(f"{platform.url}/api/v1/reports/{created['id']}", timeout=15, headers=as_("canbo.u01"),
+                           data=json.dumps({"version": 1, "values": {"C1.1": {"actual": 95}}}))
+    assert changed.status_code == 200, changed.text
+    steps = [("canbo.u01", "submit", {}), ("hanh.ptv", "return", {"reason": "Bổ sung số liệu C2.1"}),
+             ("canbo.u01", "submit", {}), ("hanh.ptv", "review", {"review": {"C1.1": {"points": 7.5}}})]
+    version = 2
+    for person, action, extra in steps:
+        response = post(platform, f"/reports/{created['id']}/{action}", {"version": version, **extra}, as_(person))
+        assert response.status_code == 200, response.text
+        version = response.json()["version"]
+    assert response.json()["status"] == "REVIEWED"
+
+    table = ranked(platform, "2021-Q2", lambda t: any(r["unit"] == "U01" for r in t["table"]), "U01 ranked")
+    reports = [r for r in get(platform, "/reports", cluster="CUM-01", period="2021-Q2").json()["items"]
+               if r["status"] in ("SUBMITTED", "RESUBMITTED", "REVIEWED", "FINALIZED")]
+    template = get(platform, "/templates/TCTD-CAT-2021", version=1).json()
+    units = {u["id"]: u["name"] for u in get(platform, "/units").json()["items"]}
+    expected = engine.compute(
+        {k: v for k, v in template.items() if k != "published_at"},
+        [{"unit": r["unit"], "unit_name": units[r["unit"]], "submitted_at": r["submitted_at"], "late": r["late"],
+          "version": r["version"], "values": r["values"], "self_scores": r["self_scores"], "review": r["review"],
+          "violations": r["violations"], "commendations": r["commendations"]} for r in reports])
+    table = ranked(platform, "2021-Q2", lambda t: t["input_hash"] == expected["input_hash"], "the final table")
+    assert [(r["unit"], r["rank"], r["total"], r["class"]) for r in table["table"]] == \
+        [(r["unit"], r["rank"], r["total"], r["class"]) for r in expected["table"]]
+    breakdown = get(platform, "/clusters/CUM-01/periods/2021-Q2/ranking/units/U01").json()
+    line = next(b for b in breakdown["breakdown"] if b["criterion"] == "C1.1")
+    assert (line["reviewed"], line["final"]) == (7.5, 7.5) and line["formula"]
+    history = get(platform, "/clusters/CUM-01/periods/2021-Q2/ranking/history").json()["items"]
+    assert [h["version"] for h in history] == list(range(1, len(history) + 1))
+
+
+def test_the_seed_meeting_is_in_the_demo_summary_vote_and_ranking(platform):
+    summary = get(platform, "/clusters/CUM-01/periods/2021-Q1/summary").json()
+    assert summary["commendations"]["BANG_KHEN"]["GOVERNMENT"] == {"collective": 1, "individual": 0}
+    assert summary["commendations"]["GIAY_KHEN"]["DIRECTOR"] == {"collective": 10, "individual": 33}
+    vote = get(platform, "/clusters/CUM-01/periods/2021-Q1/vote").json()
+    assert vote["state"] == "CLOSED" and vote["tally"]["ballots_cast"] == 6
+    table = ranked(platform, "2021-Q1", lambda t: t["quorum_met"] is not None, "the voted Q1 table")
+    assert (table["leader"], table["leader_status"]) == ("U01", "elected")
+    year = get(platform, "/clusters/CUM-01/years/2021/ranking").json()
+    assert "2021-Q1" in year["periods"] and year["table"][0]["rank"] == 1
 
 
 @pytest.mark.parametrize("body, headers, status, code", [
-    ('{"unit": "U01", "period": ', JSON, 400, "MALFORMED_JSON"),
-    ('{"unit": "U01", "period": "2021-Q1"}', JSON, 422, "VALIDATION_FAILED"),
-    ('{"unit": 1, "period": "2021-Q1", "scores": {"TC1": "x"}}', JSON, 422, "VALIDATION_FAILED"),
-    ('{"unit": "U99", "period": "2021-Q1", "scores": {"TC1": 1}}', JSON, 404, "UNKNOWN_UNIT"),
-    ('{"unit": "U01", "period": "2035-Q1", "scores": {"TC1": 1}}', JSON, 404, "UNKNOWN_PERIOD"),
-    ('{"unit": {"$ne": null}, "period": "2021-Q1", "scores": {"TC1": 1}}', JSON, 422, "VALIDATION_FAILED"),
-    ('unit=U01', {"Content-Type": "application/x-www-form-urlencoded"}, 415, "UNSUPPORTED_MEDIA_TYPE"),
-    (b'\xff\xfe', JSON, 400, "INVALID_UTF8"),
-    ('[' * 5000 + ']' * 5000, JSON, 400, "MALFORMED_JSON"),
+    ('{"unit": "U03", "period": ', as_("canbo.u03"), 400, "MALFORMED_JSON"),
+    ('{"unit": "U03"}', as_("canbo.u03"), 422, "VALIDATION_FAILED"),
+    ('{"unit": 1, "period": "2021-Q2", "values": {"C1.1": {"actual": "x"}}}', as_("canbo.u03"), 422,
+     "VALIDATION_FAILED"),
+    ('{"unit": "U99", "period": "2021-Q2"}', as_("canbo.u03"), 404, "UNKNOWN_UNIT"),
+    ('{"unit": "U03", "period": "2035-Q1"}', as_("canbo.u03"), 404, "UNKNOWN_PERIOD"),
+    ('{"unit": "U03", "period": "2021-Q2", "values": {"ZZ": {"actual": 1}}}', as_("canbo.u03"), 422,
+     "VALIDATION_FAILED"),
+    ('{"unit": {"$ne": null}, "period": "2021-Q2"}', as_("canbo.u03"), 422, "VALIDATION_FAILED"),
+    ('{"unit": "U03", "period": "2021-Q2"}', as_("canbo.u05"), 403, "FORBIDDEN"),
+    ('{"unit": "U03", "period": "2021-Q2"}', JSON, 401, "UNAUTHENTICATED"),
+    ('{"unit": "U03", "period": "2021-Q1"}', as_("canbo.u03"), 409, "PERIOD_NOT_OPEN"),
+    ('unit=U01', {"Content-Type": "application/x-www-form-urlencoded", "X-Actor": "canbo.u03"}, 415,
+     "UNSUPPORTED_MEDIA_TYPE"),
+    (b'\xff\xfe', as_("canbo.u03"), 400, "INVALID_UTF8"),
+    ('[' * 5000 + ']' * 5000, as_("canbo.u03"), 400, "MALFORMED_JSON"),
 ])
 def test_bad_input_gets_a_clear_4xx_and_changes_nothing(platform, body, headers, status, code):
     before = stored_state(platform)
-    response = post_report(platform, body, headers)
+    response = post(platform, "/reports", body, headers)
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] == code and error["message"]
     assert stored_state(platform) == before
 
 
+def test_a_stale_version_is_409_and_an_idempotent_retry_makes_no_second_report(platform):
+    key = {"Idempotency-Key": "e2e-u06-q2"}
+    first = post(platform, "/reports", report_body("U06", 97), as_("canbo.u06", **key))
+    again = post(platform, "/reports", report_body("U06", 97), as_("canbo.u06", **key))
+    assert (first.status_code, again.status_code) == (201, 201) and first.json()["id"] == again.json()["id"]
+    stale = post(platform, f"/reports/{first.json()['id']}/return", {"version": 99, "reason": "x"},
+                 as_("hanh.ptv"))
+    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "STALE_VERSION")
+
+
 def test_unknown_things_are_404_with_a_code(platform):
-    assert requests.get(f"{platform.url}/api/v1/reports/nope", timeout=10).json()["error"]["code"] == \
-        "UNKNOWN_REPORT"
-    response = requests.get(f"{platform.url}/api/v1/clusters/CUM-09/periods/2021-Q1/ranking", timeout=10)
+    assert get(platform, "/reports/nope").json()["error"]["code"] == "UNKNOWN_REPORT"
+    response = get(platform, "/clusters/CUM-09/periods/2021-Q1/ranking")
     assert (response.status_code, response.json()["error"]["code"]) == (404, "RANKING_NOT_FOUND")
-    response = requests.get(f"{platform.url}/api/v1/people/thien.nh/inbox?limit=abc", timeout=10)
+    response = get(platform, "/people/thien.nh/inbox", limit="abc")
     assert (response.status_code, response.json()["error"]["code"]) == (400, "INVALID_QUERY")
-    response = requests.get(f"{platform.url}/api/v1/people/thien.nh/inbox?limit=100000", timeout=10)
-    assert (response.status_code, response.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
+    response = get(platform, "/people/thien.nh/inbox", limit="100000")
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "INVALID_QUERY")
 
 
 def test_health_is_503_when_the_database_is_down(platform):

@@ -11,7 +11,7 @@ from thidua import dlq, outbox
 from thidua.messaging import ATTEMPT_HEADER, ERROR_HEADER, event_handler
 from thidua.mongo import in_transaction
 from thidua.outbox import OutboxRelay
-from tests.helpers import eventually, report_event
+from tests.helpers import eventually, report_event, template_event
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +32,15 @@ def drain(amqp_uri, queue):
         while (message := channel.basic_get(queue, no_ack=True)) is not None:
             bodies.append(json.loads(message.body))
     return bodies
+
+
+def ranking_with_template(container_factory, service_config, amqp, scratch_db):
+    """A running ranking service that already knows the demo criteria template."""
+    ranking = container_factory(RankingService, service_config("ranking"))
+    ranking.start()
+    with entrypoint_waiter(ranking, "on_template_published"):
+        OutboxRelay(scratch_db, amqp).publish_one({"event": template_event()})
+    return ranking
 
 
 def commit_with_event(db, event):
@@ -60,9 +69,8 @@ def test_a_relay_killed_between_publish_and_mark_republishes_and_the_consumer_ap
         rabbit_config, db_of, container_factory, service_config):
     amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
     outbox.ensure_indexes(db)
-    ranking = container_factory(RankingService, service_config("ranking"))
-    ranking.start()
-    event = report_event(unit="U02", total=80)
+    ranking = ranking_with_template(container_factory, service_config, amqp, db_of("scratch"))
+    event = report_event(unit="U02", actual=80)
     commit_with_event(db, event)
 
     class Killed(BaseException):
@@ -70,12 +78,12 @@ def test_a_relay_killed_between_publish_and_mark_republishes_and_the_consumer_ap
 
     dying = OutboxRelay(db, amqp)
     dying.mark_published = lambda entry: (_ for _ in ()).throw(Killed())  # dies right after the confirm
-    with entrypoint_waiter(ranking, "on_report_submitted"):
+    with entrypoint_waiter(ranking, "on_report_changed"):
         with pytest.raises(Killed):
             dying.publish_pending()
     assert [e["_id"] for e in outbox.pending(db)] == [event["id"]]  # not marked: it will go again
 
-    with entrypoint_waiter(ranking, "on_report_submitted"):
+    with entrypoint_waiter(ranking, "on_report_changed"):
         assert OutboxRelay(db, amqp).publish_pending() == 1   # the restarted relay sends it again
 
     ranking_db = db_of("ranking")
@@ -86,17 +94,17 @@ def test_a_relay_killed_between_publish_and_mark_republishes_and_the_consumer_ap
 
 def test_the_same_event_delivered_twice_changes_nothing_the_second_time(
         rabbit_config, db_of, container_factory, service_config):
-    ranking = container_factory(RankingService, service_config("ranking"))
-    ranking.start()
-    relay = OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"])
-    event = report_event(unit="U04", total=91)
+    amqp = rabbit_config["AMQP_URI"]
+    ranking = ranking_with_template(container_factory, service_config, amqp, db_of("scratch"))
+    relay = OutboxRelay(db_of("scratch"), amqp)
+    event = report_event(unit="U04", actual=91)
     for _ in range(2):
-        with entrypoint_waiter(ranking, "on_report_submitted"):
+        with entrypoint_waiter(ranking, "on_report_changed"):
             relay.publish_one({"event": event})
     db = db_of("ranking")
     state = [db[name].count_documents({}) for name in ("snapshots", "outbox", "audit", "reports")]
     assert state == [1, 1, 1, 1]
-    assert db.processed_events.count_documents({}) == 1
+    assert db.processed_events.count_documents({"event_id": event["id"]}) == 1
 
 
 def test_an_event_that_no_queue_is_bound_to_stays_in_the_outbox(rabbit_config, db_of):

@@ -5,7 +5,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from services.notifications.service import NotificationsService
 from services.submissions.service import SubmissionsService
 from thidua.outbox import OutboxRelay
-from tests.helpers import demo_data, report_event
+from tests.helpers import demo_reference, report_event
 
 pytestmark = pytest.mark.integration
 LEADERS = {"thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02"}
@@ -16,7 +16,7 @@ def notifications(container_factory, service_config):
     submissions = container_factory(SubmissionsService, service_config("submissions"))
     submissions.start()
     with entrypoint_hook(submissions, "load_reference_data") as load:
-        load(demo_data(), {"id": "loader"})
+        load(demo_reference(), {"id": "system:test"})
     container = container_factory(NotificationsService, service_config("notifications"))
     container.start()
     return container
@@ -24,9 +24,9 @@ def notifications(container_factory, service_config):
 
 def test_a_submitted_report_reaches_each_leader_once_even_when_redelivered(notifications, rabbit_config, db_of):
     relay = OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"])
-    event = report_event(unit="U04", total=91, correlation_id="req-42")
+    event = report_event(unit="U04", correlation_id="req-42")
     for _ in range(2):
-        with entrypoint_waiter(notifications, "on_report_submitted"):
+        with entrypoint_waiter(notifications, "on_submissions_event"):
             relay.publish_one({"event": event})
     inbox = db_of("notifications").inbox
     assert {n["person"] for n in inbox.find()} == LEADERS
@@ -39,7 +39,7 @@ def test_a_submitted_report_reaches_each_leader_once_even_when_redelivered(notif
 
 
 def test_a_unit_officer_is_not_told_of_other_units_reports(notifications, rabbit_config, db_of):
-    with entrypoint_waiter(notifications, "on_report_submitted"):
+    with entrypoint_waiter(notifications, "on_submissions_event"):
         OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"]).publish_one({"event": report_event()})
     with entrypoint_hook(notifications, "inbox") as read:
         assert read("canbo.u04") == {"person": "canbo.u04", "unread": 0, "items": []}

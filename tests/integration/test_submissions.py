@@ -1,99 +1,267 @@
-"""The submissions service against the real broker and database."""
+"""The submissions service against the real broker and database: reference data, the
+report lifecycle, optimistic concurrency, idempotency, votes and the audit trail."""
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from scripts import demo
 from services.submissions.service import SubmissionsService
 from thidua import outbox
-from thidua.errors import NotAMember, PeriodNotOpen, ReportExists, UnknownPeriod, UnknownUnit, ValidationFailed
-from tests.helpers import demo_data
+from thidua.errors import (AlreadyVoted, Forbidden, IdempotencyKeyReused, InvalidTransition, NotAMember,
+                           PeriodNotOpen, ReportExists, StaleVersion, Unauthenticated, UnknownPeriod, UnknownUnit,
+                           ValidationFailed, VotingClosed)
+from tests.helpers import demo_content, demo_reference
 
 pytestmark = pytest.mark.integration
-ACTOR = {"id": "tester"}
-GOOD = {"unit": "U02", "period": "2021-Q1", "scores": {"TC1": 45, "TC2": 42.5}}
+LOADER = {"id": "system:demo-loader"}
+OFFICE, LEAD, ADMIN = {"id": "trung.th"}, {"id": "hanh.ptv"}, {"id": "admin"}
+GOOD = {"unit": "U02", "period": "2021-Q1", "values": {"C1.1": {"actual": 100}}, "self_scores": {"C1.1": 10}}
+
+
+def officer(unit):
+    return {"id": f"canbo.{unit.lower()}"}
+
+
+class Client:
+    """Calls the service's RPC methods through its real entrypoints."""
+
+    def __init__(self, container):
+        self.container = container
+
+    def __getattr__(self, method):
+        def call(*args, **kwargs):
+            with entrypoint_hook(self.container, method) as hook:
+                return hook(*args, **kwargs)
+        return call
 
 
 @pytest.fixture
-def submissions(container_factory, service_config):
+def svc(container_factory, service_config):
     container = container_factory(SubmissionsService, service_config("submissions"))
     container.start()
-    with entrypoint_hook(container, "load_reference_data") as load:
-        load(demo_data(), {"id": "loader"})
-    return container
+    client = Client(container)
+    client.load_reference_data(demo_reference(), LOADER)
+    return client
 
 
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
+def move(svc, period, *actions):
+    for action in actions:
+        current = next(p for p in svc.list_periods() if p["id"] == period)
+        svc.transition_period(period, action, current["version"], OFFICE)
 
 
-def snapshot(db):
-    return {name: db[name].count_documents({}) for name in ("reports", "audit", "outbox")}
+def state(db):
+    return {name: db[name].count_documents({}) for name in
+            ("reports", "audit", "outbox", "periods", "vote_sessions", "ballots", "idempotency")}
 
 
-def test_a_report_is_stored_with_its_audit_entry_and_event(submissions, db_of):
-    report = call(submissions, "submit_report", GOOD, ACTOR)
+@pytest.fixture
+def opened(svc):
+    move(svc, "2021-Q1", "open")
+    return svc
+
+
+def test_a_submitted_report_is_stored_with_its_audit_entry_and_event(opened, db_of):
+    report = opened.submit_report(GOOD, officer("U02"))
     db = db_of("submissions")
     stored = db.reports.find_one({"_id": report["id"]})
-    assert stored["cluster"] == "CUM-01" and stored["total"] == 87.5 and stored["status"] == "SUBMITTED"
+    assert (stored["status"], stored["cluster"], stored["self_total"], stored["version"]) == \
+        ("SUBMITTED", "CUM-01", 10, 1)
     assert stored["late"] is True  # the demo period's deadline (10 April 2021) has long passed
     entry = db.outbox.find_one({"event.data.report_id": report["id"]})
     assert entry["event"]["type"] == "report.submitted.v1"
-    assert entry["event"]["correlation_id"] == stored["correlation_id"]
     trail = db.audit.find_one({"entity": "report", "entity_id": report["id"]})
-    assert trail["action"] == "report.submit" and trail["actor"] == ACTOR
-    assert trail["correlation_id"] == stored["correlation_id"]
-    assert trail["context"]["event_id"] == entry["_id"]
+    assert (trail["action"], trail["actor"]) == ("report.submit", "canbo.u02")
+    assert trail["context"]["event_ids"] == [entry["_id"]]
+    assert trail["correlation_id"] == stored["correlation_id"] == entry["event"]["correlation_id"]
 
 
-@pytest.mark.parametrize("payload, error", [
-    ({**GOOD, "unit": "U99"}, UnknownUnit),
-    ({**GOOD, "period": "2030-Q1"}, UnknownPeriod),
-    ({**GOOD, "scores": {"TC1": "lots"}}, ValidationFailed),
-    ({"unit": "U02"}, ValidationFailed),
+def test_the_whole_lifecycle_with_a_return_and_resubmission(opened, db_of):
+    draft = opened.submit_report({**GOOD, "draft": True}, officer("U02"))
+    assert draft["status"] == "DRAFT"
+    changed = opened.update_report(draft["id"], {"version": 1, "values": {"C1.1": {"actual": 99}},
+                                                 "self_scores": {"C1.1": 9.5}}, officer("U02"))
+    assert (changed["version"], changed["self_total"]) == (2, 9.5)
+    submitted = opened.act_on_report(draft["id"], "submit", {"version": 2}, officer("U02"))
+    returned = opened.act_on_report(draft["id"], "return", {"version": 3, "reason": "Thiếu số liệu C1.2"}, LEAD)
+    assert (returned["status"], returned["return_reason"]) == ("RETURNED", "Thiếu số liệu C1.2")
+    fixed = opened.update_report(draft["id"], {"version": 4, "values": {"C1.1": {"actual": 99}, "C1.2": {
+        "actual": 96}}}, officer("U02"))
+    resubmitted = opened.act_on_report(draft["id"], "submit", {"version": fixed["version"]}, officer("U02"))
+    assert resubmitted["status"] == "RESUBMITTED" and resubmitted["return_reason"] is None
+    reviewed = opened.act_on_report(draft["id"], "review", {"version": 6, "review": {
+        "C1.1": {"points": 9, "comment": "Trừ 0,5 điểm"}}}, {"id": "lanhdao.u02"})
+    final = opened.act_on_report(draft["id"], "finalize", {"version": reviewed["version"]}, LEAD)
+    assert final["status"] == "FINALIZED" and final["review"]["C1.1"]["points"] == 9
+    assert [h["status"] for h in final["history"]] == ["DRAFT", "SUBMITTED", "RETURNED", "RESUBMITTED",
+                                                       "REVIEWED", "FINALIZED"]
+    assert submitted["submitted_at"] is not None
+    events = [e["event"]["type"] for e in db_of("submissions").outbox.find({"event.data.report_id": draft["id"]})
+              .sort("created_at")]
+    assert events == ["report.submitted.v1", "report.returned.v1", "report.resubmitted.v1",
+                      "report.reviewed.v1", "report.finalized.v1"]
+    with pytest.raises(InvalidTransition):   # locked
+        opened.update_report(draft["id"], {"version": final["version"]}, officer("U02"))
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda s, r: s.submit_report({**GOOD, "unit": "U99"}, officer("U02")), UnknownUnit),
+    (lambda s, r: s.submit_report({**GOOD, "period": "2030-Q1"}, officer("U02")), UnknownPeriod),
+    (lambda s, r: s.submit_report({**GOOD, "values": {"C1.1": {"actual": "lots"}}}, officer("U02")),
+     ValidationFailed),
+    (lambda s, r: s.submit_report({**GOOD, "values": {"ZZ": {"actual": 1}}}, officer("U02")), ValidationFailed),
+    (lambda s, r: s.submit_report({**GOOD, "self_scores": {"C1.1": 99}}, officer("U02")), ValidationFailed),
+    (lambda s, r: s.submit_report(GOOD, officer("U03")), Forbidden),
+    (lambda s, r: s.submit_report(GOOD, {"id": "nobody"}), Unauthenticated),
+    (lambda s, r: s.submit_report(GOOD, {}), Unauthenticated),
+    (lambda s, r: s.submit_report({**GOOD, "period": "2021-Q2"}, officer("U02")), PeriodNotOpen),
+    (lambda s, r: s.submit_report(GOOD, officer("U02")), ReportExists),
+    (lambda s, r: s.act_on_report(r["id"], "return", {"version": 1, "reason": "x"}, officer("U01")), Forbidden),
+    (lambda s, r: s.act_on_report(r["id"], "return", {"version": 1}, LEAD), ValidationFailed),
+    (lambda s, r: s.act_on_report(r["id"], "finalize", {"version": 1}, LEAD), InvalidTransition),
+    (lambda s, r: s.act_on_report(r["id"], "submit", {"version": 1}, officer("U02")), InvalidTransition),
+    (lambda s, r: s.act_on_report(r["id"], "review", {"version": 7}, LEAD), StaleVersion),
+    (lambda s, r: s.act_on_report(r["id"], "review", {}, LEAD), ValidationFailed),
+    (lambda s, r: s.act_on_report(r["id"], "celebrate", {"version": 1}, LEAD), InvalidTransition),
+    (lambda s, r: s.update_report(r["id"], {"version": 1}, officer("U02")), InvalidTransition),
+    (lambda s, r: s.transition_period("2021-Q1", "open", 2, OFFICE), InvalidTransition),
+    (lambda s, r: s.transition_period("2021-Q1", "close", 1, OFFICE), StaleVersion),
+    (lambda s, r: s.transition_period("2021-Q1", "close", 2, LEAD), Forbidden),
+    (lambda s, r: s.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"}, officer("U01")), VotingClosed),
+    (lambda s, r: s.open_vote("CUM-01", "2021-Q1", LEAD), PeriodNotOpen),
+    (lambda s, r: s.publish_template({"id": "T"}, ADMIN), ValidationFailed),
+    (lambda s, r: s.publish_template(demo_content()["templates"][0], LEAD), Forbidden),
 ])
-def test_a_refused_report_changes_nothing(submissions, db_of, payload, error):
-    before = snapshot(db_of("submissions"))
-    with pytest.raises(error):
-        call(submissions, "submit_report", payload, ACTOR)
-    assert snapshot(db_of("submissions")) == before
+def test_every_refused_command_changes_nothing(opened, db_of, call, error):
+    report = opened.submit_report(GOOD, officer("U02"))
+    before = state(db_of("submissions"))
+    with pytest.raises(error) as caught:
+        call(opened, report)
+    assert caught.value.code and caught.value.message
+    assert state(db_of("submissions")) == before
 
 
-def test_a_second_report_for_the_same_period_is_refused(submissions, db_of):
-    call(submissions, "submit_report", GOOD, ACTOR)
-    before = snapshot(db_of("submissions"))
-    with pytest.raises(ReportExists):
-        call(submissions, "submit_report", GOOD, ACTOR)
-    assert snapshot(db_of("submissions")) == before
+def test_a_late_report_is_accepted_and_flagged_when_the_period_has_closed(opened):
+    move(opened, "2021-Q1", "close")
+    report = opened.submit_report({**GOOD, "unit": "U04"}, officer("U04"))
+    assert report["status"] == "SUBMITTED" and report["late"] is True
 
 
-def test_a_unit_outside_any_cluster_and_a_planned_period_are_refused(submissions, db_of):
-    data = {"units": [{"_id": "U77", "name": "Đơn vị ngoài cụm", "type": "department"}],
-            "periods": [{"_id": "2021-Q2", "kind": "quarter", "year": 2021, "state": "PLANNED"}]}
-    call(submissions, "load_reference_data", data, {"id": "loader"})
+def test_a_retried_post_with_the_same_idempotency_key_makes_one_report(opened, db_of):
+    first = opened.submit_report(GOOD, officer("U02"), "key-1")
+    again = opened.submit_report(GOOD, officer("U02"), "key-1")
+    assert again == first
+    assert db_of("submissions").reports.count_documents({}) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        opened.submit_report({**GOOD, "unit": "U02", "self_scores": {}}, officer("U02"), "key-1")
+
+
+def test_a_unit_outside_any_cluster_is_refused(opened):
+    opened.upsert_unit({"code": "U77", "name": "Đơn vị ngoài cụm"}, ADMIN)
+    opened.upsert_person({"id": "canbo.u77", "name": "Cán bộ", "role": "unit_officer", "unit": "U77"}, ADMIN)
     with pytest.raises(NotAMember):
-        call(submissions, "submit_report", {**GOOD, "unit": "U77"}, ACTOR)
-    with pytest.raises(PeriodNotOpen):
-        call(submissions, "submit_report", {**GOOD, "period": "2021-Q2"}, ACTOR)
+        opened.submit_report({**GOOD, "unit": "U77"}, officer("U77"))
 
 
-def test_if_the_event_cannot_be_recorded_the_report_is_not_stored_either(submissions, db_of, monkeypatch):
+def test_a_template_in_use_is_never_changed_a_change_is_a_new_version(svc, db_of):
+    changed = {**demo_content()["templates"][0], "name": "Bộ tiêu chí sửa đổi"}
+    published = svc.publish_template(changed, ADMIN)
+    assert published["version"] == 2
+    assert svc.get_template("TCTD-CAT-2021", 1)["name"] != "Bộ tiêu chí sửa đổi"
+    assert db_of("submissions").periods.find_one({"_id": "2021-Q1"})["template"] == {
+        "id": "TCTD-CAT-2021", "version": 1}
+
+
+def test_loading_reference_data_twice_changes_nothing_the_second_time(svc, db_of):
+    audit_before = db_of("submissions").audit.count_documents({})
+    assert svc.load_reference_data(demo_reference(), LOADER) == {
+        "templates": 0, "units": 0, "clusters": 0, "periods": 0, "people": 0}
+    assert db_of("submissions").audit.count_documents({}) == audit_before
+
+
+def play_vote(svc):
+    """Q1 as the demo plays it: every unit reports, the lead reviews, the cluster votes."""
+    content = demo_content()
+    assert demo.play_q1(svc, content) is True
+    return content
+
+
+def test_the_cluster_summary_reports_the_seeds_commendation_totals(svc):
+    play_vote(svc)
+    summary = svc.cluster_summary("CUM-01", "2021-Q1")
+    assert summary["commendations"] == {
+        "BANG_KHEN": {"GOVERNMENT": {"collective": 1, "individual": 0},
+                      "MINISTRY": {"collective": 10, "individual": 0},
+                      "PROVINCE": {"collective": 5, "individual": 8}},
+        "GIAY_KHEN": {"DIRECTOR": {"collective": 10, "individual": 33}},
+        "BIEU_DUONG": {"DIRECTOR": {"collective": 7, "individual": 12}},
+    }
+    praises = summary["commendations"]["BIEU_DUONG"]["DIRECTOR"]
+    assert praises["collective"] + praises["individual"] == 19
+    assert summary["by_status"] == {"REVIEWED": 6} and summary["not_submitted"] == []
+
+
+def test_a_unit_votes_once_and_the_tally_shows_only_after_closing(svc):
+    move(svc, "2021-Q1", "open", "close", "start_scoring", "start_voting")
+    svc.open_vote("CUM-01", "2021-Q1", LEAD)
+    svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01", "classes": {"U02": "TOT"}}, officer("U03"))
+    with pytest.raises(AlreadyVoted):
+        svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U02"}, officer("U03"))
+    status = svc.vote_status("CUM-01", "2021-Q1")
+    assert (status["state"], status["ballots_cast"], status["voted"], status["tally"]) == ("OPEN", 1, ["U03"], None)
+    with pytest.raises(Forbidden):
+        svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"}, {"id": "thien.nh"})
+    closed = svc.close_vote("CUM-01", "2021-Q1", LEAD)
+    assert closed["tally"] == {"ballots_cast": 1, "eligible": 6, "classes": {"U02": {"TOT": 1}},
+                               "leading_unit": {"U01": 1}}
+    with pytest.raises(VotingClosed):
+        svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"}, officer("U04"))
+
+
+def test_ballots_are_secret_nothing_ties_a_unit_to_its_choice(svc, db_of):
+    content = play_vote(svc)
+    db = db_of("submissions")
+    ballots = list(db.ballots.find())
+    assert len(ballots) == 6
+    for ballot in ballots:   # only the choices and the session: no voter, no time, no order
+        assert set(ballot) == {"_id", "session", "classes", "leading_unit"}
+    expected = sorted((b["leading_unit"], sorted(b["classes"].items()))
+                      for u, b in content["q1_votes"].items() if u != "_about")
+    assert sorted((b["leading_unit"], sorted(b["classes"].items())) for b in ballots) == expected
+    session = db.vote_sessions.find_one()
+    assert session["voted"] == sorted(session["voted"])   # who voted is kept in code order, not arrival order
+    cast = [e["event"] for e in db.outbox.find({"event.type": "vote.ballot_cast.v1"})]
+    assert len(cast) == 6 and all(set(e["data"]) == {"cluster", "cluster_name", "period", "session_id",
+                                                     "voter_unit", "ballots_cast"} for e in cast)
+    audits = list(db.audit.find({"action": "vote.ballot_cast"}))
+    assert all(a["after"] is None and a["before"] is None for a in audits)
+    ballot_ids = {b["_id"] for b in ballots}
+    readable = [svc.vote_status("CUM-01", "2021-Q1"), *svc.audit_trail(limit=500),
+                *[e["event"] for e in db.outbox.find()]]
+    assert not any(ballot_id in repr(readable) for ballot_id in ballot_ids)
+
+
+def test_the_audit_trail_is_queryable_by_unit_period_and_actor(svc):
+    play_vote(svc)
+    by_unit = svc.audit_trail(unit="U04", limit=500)
+    assert {a["action"] for a in by_unit} == {"report.submit", "report.review", "vote.ballot_cast"}
+    by_actor = svc.audit_trail(actor="hanh.ptv", limit=500)
+    assert {a["action"] for a in by_actor} == {"report.review", "vote.open", "vote.close"}
+    by_period = svc.audit_trail(period="2021-Q1", limit=500)
+    assert {"period.open", "period.conclude", "report.submit"} <= {a["action"] for a in by_period}
+    with pytest.raises(ValidationFailed):
+        svc.audit_trail(limit=100000)
+
+
+def test_if_the_event_cannot_be_recorded_the_report_is_not_stored_either(opened, db_of, monkeypatch):
     def broken(db, session, event):
         db["outbox"].insert_one({"_id": "half-written"}, session=session)
         raise RuntimeError("outbox write failed")
     monkeypatch.setattr(outbox, "record", broken)
-    before = snapshot(db_of("submissions"))
+    before = state(db_of("submissions"))
     with pytest.raises(RuntimeError):
-        call(submissions, "submit_report", GOOD, ACTOR)
-    assert snapshot(db_of("submissions")) == before
+        opened.submit_report(GOOD, officer("U02"))
+    assert state(db_of("submissions")) == before
 
 
-def test_loading_reference_data_twice_changes_nothing_the_second_time(submissions, db_of):
-    audit_before = db_of("submissions").audit.count_documents({})
-    assert call(submissions, "load_reference_data", demo_data(), {"id": "loader"}) == {
-        "units": 0, "clusters": 0, "periods": 0, "people": 0}
-    assert db_of("submissions").audit.count_documents({}) == audit_before
-
-
-def test_the_cluster_leaders_are_the_provincial_leaders_office_and_lead_and_deputy_units(submissions):
-    people = {p["id"] for p in call(submissions, "cluster_leaders", "CUM-01")}
-    assert people == {"thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02"}
+def test_the_cluster_leaders_are_the_provincial_leaders_office_and_lead_and_deputy_units(svc):
+    assert {p["id"] for p in svc.cluster_leaders("CUM-01")} == {"thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02"}

@@ -49,3 +49,12 @@ def test_the_runtime_image_installs_no_development_package():
     runtime = (ROOT / "deploy" / "requirements.txt").read_text().lower()
     for package in ("secantusdb", "pytest", "hypothesis"):
         assert package not in runtime
+
+
+def test_the_readme_lists_every_error_code():
+    readme = (ROOT / "README.md").read_text()
+    from thidua.errors import table
+    codes = {code for code, _, _ in table()}
+    for path in (ROOT / "services").rglob("*.py"):
+        codes |= set(re.findall(r'HttpError\(\d+, "([A-Z_]+)"', path.read_text()))
+    assert sorted(c for c in codes if f"`{c}`" not in readme) == []

@@ -35,3 +35,8 @@ def test_a_broken_event_is_refused(mutate, message):
 def test_new_event_refuses_data_that_breaks_the_contract():
     with pytest.raises(InvalidEvent):
         new_event("ranking.updated.v1", {"cluster": "CUM-01"}, "cid")
+
+
+def test_a_returned_report_must_say_why():
+    with pytest.raises(InvalidEvent, match="lacks 'reason'"):
+        report_event(event_type="report.returned.v1", status="RETURNED")

@@ -19,12 +19,12 @@ def test_points_use_a_decimal_comma():
 
 
 def test_a_submitted_report_tells_unit_period_and_score():
-    event = report_event(unit="U04", total=91.5)
-    event["data"]["late"] = True
+    event = report_event(unit="U04")
+    event["data"].update(late=True, self_scores={"C1.1": 20, "C2.1": 5, "P1": -3.5})
     kind, title, body, link = render(event)
     assert kind == "report.submitted"
     assert title == "Unit U04 đã nộp báo cáo Quý I/2021 (nộp muộn)"
-    assert "tổng điểm tự chấm 91,5" in body
+    assert "tổng điểm tự chấm 21,5" in body
     assert link == f"/api/v1/reports/{event['data']['report_id']}"
 
 
@@ -38,5 +38,11 @@ def test_a_new_leader_is_in_the_title():
     assert "phiên bản 2" in body and "Đơn vị dẫn đầu: Phòng Hậu cần." in body
 
 
+def test_a_resubmitted_report_says_so():
+    _, title, _, _ = render(report_event(unit="U04", event_type="report.resubmitted.v1", status="RESUBMITTED"))
+    assert title == "Unit U04 đã nộp lại báo cáo Quý I/2021"
+
+
 def test_an_event_nobody_needs_to_hear_renders_nothing():
     assert render({"type": "something.else.v1", "data": {"period": "2021-Q1", "cluster": "X"}}) is None
+    assert render({"type": "template.published.v1", "data": {"template": {}}}) is None

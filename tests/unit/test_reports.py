@@ -2,45 +2,94 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.submissions.reports import is_late, total, validate_submission
+from services.submissions.reports import (Problems, commendation_totals, is_late, self_total, validate_content,
+                                          validate_identity, validate_review)
 from thidua.errors import ValidationFailed
+from tests.helpers import demo_template
+
+TEMPLATE = demo_template()
 
 
-def test_a_good_report_is_cleaned():
-    clean = validate_submission({"unit": " U01 ", "period": "2021-Q1", "scores": {"TC1": 45, "TC2": 42.5}})
-    assert clean == {"unit": "U01", "period": "2021-Q1", "scores": {"TC1": 45, "TC2": 42.5}}
+def content(payload):
+    problems = Problems()
+    clean = validate_content(payload, TEMPLATE, problems)
+    problems.raise_if_any("The report")
+    return clean
+
+
+def problems_of(payload, check=validate_content):
+    with pytest.raises(ValidationFailed) as caught:
+        content(payload) if check is validate_content else check(payload)
+    return caught.value.details["fields"]
+
+
+def test_a_full_report_is_cleaned_and_normalised():
+    decomposed = "Pho\u0300ng"  # "Phòng" with a combining grave accent
+    clean = content({
+        "values": {"C1.1": {"actual": 98.5}, "C2.1": {"passed": True}, "C2.3": {"count": 4}, "P1": {"points": 2}},
+        "self_scores": {"C1.1": 9.5, "P1": -2},
+        "sections": {"professional": f" {decomposed} Tham mưu "},
+        "commendations": [{"form": "BANG_KHEN", "level": "MINISTRY", "collective": True, "count": 2,
+                           "decision_no": "123/QĐ-BCA", "decision_date": "2021-03-01"}],
+        "violations": [{"severity": 2, "description": "Đi muộn"}],
+    })
+    assert clean["sections"]["professional"] == "Phòng Tham mưu"
+    assert clean["values"]["C2.3"] == {"count": 4}
+    assert clean["commendations"][0]["count"] == 2
+    assert clean["violations"] == [{"severity": 2, "description": "Đi muộn", "date": None}]
 
 
 @pytest.mark.parametrize("payload, field, hint", [
-    ({"period": "2021-Q1", "scores": {"A": 1}}, "unit", "required"),
-    ({"unit": 7, "period": "2021-Q1", "scores": {"A": 1}}, "unit", "string"),
-    ({"unit": "U 1", "period": "2021-Q1", "scores": {"A": 1}}, "unit", "letters"),
-    ({"unit": "U01", "scores": {"A": 1}}, "period", "required"),
-    ({"unit": "U01", "period": "2021-Q1"}, "scores", "required"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": {}}, "scores", "non-empty"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": [1]}, "scores", "non-empty object"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": {"A": "5"}}, "scores.A", "number"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": {"A": True}}, "scores.A", "number"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": {"A": -1}}, "scores.A", "between"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": {"A": 1e9}}, "scores.A", "between"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": {"$gt": 1}}, "scores.$gt", "criterion codes"),
-    ({"unit": "U01", "period": "2021-Q1", "scores": {"A": 1}, "extra": 1}, "extra", "unknown field"),
+    ({"values": {"C9": {"actual": 1}}}, "values.C9", "unknown criterion"),
+    ({"values": {"C1.1": {"passed": True}}}, "values.C1.1", "{\"actual\": ...}"),
+    ({"values": {"C1.1": {"actual": "90"}}}, "values.C1.1", "number"),
+    ({"values": {"C1.1": {"actual": -1}}}, "values.C1.1", "from 0"),
+    ({"values": {"C2.1": {"passed": 1}}}, "values.C2.1", "true or false"),
+    ({"values": {"C2.3": {"count": 2.5}}}, "values.C2.3", "whole number"),
+    ({"values": "all good"}, "values", "object"),
+    ({"self_scores": {"C1.1": 21}}, "self_scores.C1.1", "between 0 and 20"),
+    ({"self_scores": {"P1": 5}}, "self_scores.P1", "between -20 and 0"),
+    ({"self_scores": {"C1.1": True}}, "self_scores.C1.1", "number"),
+    ({"self_scores": {"X": 1}}, "self_scores.X", "unknown criterion"),
+    ({"sections": {"poetry": "…"}}, "sections.poetry", "unknown section"),
+    ({"sections": {"movement": "x" * 20_001}}, "sections.movement", "at most"),
+    ({"commendations": [{"form": "HUAN_CHUONG", "level": "GOVERNMENT", "collective": True}]},
+     "commendations[0].form", "one of"),
+    ({"commendations": [{"form": "GIAY_KHEN", "level": "GOVERNMENT", "collective": True}]},
+     "commendations[0].level", "DIRECTOR"),
+    ({"commendations": [{"form": "GIAY_KHEN", "level": "DIRECTOR", "collective": "yes"}]},
+     "commendations[0].collective", "true for a collective"),
+    ({"commendations": [{"form": "GIAY_KHEN", "level": "DIRECTOR", "collective": True, "count": 0}]},
+     "commendations[0].count", "1 to 10000"),
+    ({"commendations": [{"form": "GIAY_KHEN", "level": "DIRECTOR", "collective": True,
+                         "decision_date": "15/03/2021"}]}, "commendations[0].decision_date", "2021-03-15"),
+    ({"violations": [{"severity": 5, "description": "x"}]}, "violations[0].severity", "1 (least)"),
+    ({"violations": [{"severity": 1}]}, "violations[0].description", "required"),
+    ({"violations": [{"severity": 1, "description": "x", "$where": "1"}]}, "violations[0].$where", "unknown"),
 ])
 def test_each_bad_field_is_named_with_what_to_fix(payload, field, hint):
-    with pytest.raises(ValidationFailed) as caught:
-        validate_submission(payload)
-    assert hint in caught.value.details["fields"][field]
-    assert field in caught.value.message
+    assert hint in problems_of(payload)[field]
 
 
-def test_a_report_that_is_not_an_object_is_refused():
-    with pytest.raises(ValidationFailed, match="JSON object"):
-        validate_submission(["U01"])
+def test_identity_codes_are_checked():
+    problems = Problems()
+    validate_identity({"unit": "U 1", "period": {"$ne": 1}}, problems)
+    assert set(problems.fields) == {"unit", "period"}
+    with pytest.raises(ValidationFailed):
+        validate_identity(["U01"], Problems())
 
 
-def test_total_is_rounded_to_hundredths():
-    assert total({"a": 0.1, "b": 0.2}) == 0.3
-    assert total({"a": 45, "b": 42.5}) == 87.5
+def test_a_review_scores_known_criteria_within_their_range():
+    problems = Problems()
+    clean = validate_review({"C1.1": {"points": 18, "comment": "Đạt"}}, TEMPLATE, problems)
+    assert clean == {"C1.1": {"points": 18, "comment": "Đạt"}} and not problems.fields
+    validate_review({"C1.1": {"points": 25}, "ZZ": {"points": 1}, "C2.1": 3}, TEMPLATE, problems)
+    assert set(problems.fields) == {"review.C1.1.points", "review.ZZ", "review.C2.1"}
+
+
+def test_self_total_is_rounded_to_hundredths():
+    assert self_total({"a": 0.1, "b": 0.2}) == 0.3
+    assert self_total({}) == 0
 
 
 def test_late_means_after_the_deadline():
@@ -48,3 +97,10 @@ def test_late_means_after_the_deadline():
     assert not is_late(deadline, deadline)
     assert is_late(datetime(2021, 4, 10, 10, 0, 1, tzinfo=timezone.utc), deadline)
     assert not is_late(datetime(2030, 1, 1, tzinfo=timezone.utc), None)
+
+
+def test_commendation_totals_add_up_by_form_level_and_kind():
+    reports = [{"commendations": [{"form": "BANG_KHEN", "level": "MINISTRY", "collective": True, "count": 3}]},
+               {"commendations": [{"form": "BANG_KHEN", "level": "MINISTRY", "collective": True, "count": 7},
+                                  {"form": "BANG_KHEN", "level": "MINISTRY", "collective": False, "count": 2}]}]
+    assert commendation_totals(reports) == {"BANG_KHEN": {"MINISTRY": {"collective": 10, "individual": 2}}}

@@ -1,0 +1,109 @@
+"""How long a full recompute of one cluster takes with the pure scoring engine.
+
+Every event that can change a score recomputes the whole cluster (a target criterion's
+score depends on the best unit), so the cost of ``compute`` as the cluster grows is what
+bounds the ranking service. Builds a synthetic 40-criterion template (all five types, in
+5 groups) and seeded random clusters of 20 to 20,000 units; prints figures, asserts
+nothing. Needs no broker and no database.
+
+    .venv/bin/python bench/recompute.py [--sizes 20,200,2000,20000] [--repeat 3] [--seed 2021]
+"""
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from services.ranking.engine import compute, validate_template  # noqa: E402
+
+GROUPS, PER_GROUP = 5, 8
+# One group's shape: the two target directions, pass/fail, per occurrence, bonus, penalty.
+KINDS = ["target", "target_lower", "pass_fail", "per_occurrence", "bonus", "penalty", "target", "pass_fail"]
+LEVELS = [("XUAT_SAC", 90), ("TOT", 80), ("KHA", 65), ("TRUNG_BINH", 50), ("YEU", 0)]
+
+
+def criterion(code, kind):
+    spec = {"code": code, "name": f"Tiêu chí {code}", "max": 4.0, "source": "bench"}
+    if kind.startswith("target"):
+        return {**spec, "type": "target", "target": 100.0, "higher_is_better": kind == "target"}
+    extra = {"per_occurrence": {"points_per": 0.5, "cap": 3.0}, "bonus": {"cap": 4.0}, "penalty": {"cap": 2.0}}
+    return {**spec, "type": kind, **extra.get(kind, {})}
+
+
+def synthetic_template():
+    groups = [{"code": f"G{g}", "name": f"Nhóm {g}",
+               "criteria": [criterion(f"G{g}C{i}", kind) for i, kind in enumerate(KINDS, start=1)]}
+              for g in range(1, GROUPS + 1)]
+    return {"id": "BENCH", "version": 1, "groups": groups,
+            "classification": {"levels": [{"code": c, "name": c, "min": m} for c, m in LEVELS],
+                               "discipline_caps": [{"min_severity": 2, "max_level": "KHA"},
+                                                   {"min_severity": 3, "max_level": "TRUNG_BINH"}]},
+            "voting": {"threshold": 0.5, "quorum": 0.5}}
+
+
+def value(rnd, spec):
+    kind = spec["type"]
+    if kind == "target":
+        return {"actual": round(rnd.uniform(50, 150), 1)}
+    if kind == "pass_fail":
+        return {"passed": rnd.random() < 0.8}
+    if kind == "per_occurrence":
+        return {"count": rnd.randint(0, 8)}
+    return {"points": round(rnd.uniform(0, 5), 1)}
+
+
+def synthetic_reports(template, units, rnd):
+    criteria = [c for g in template["groups"] for c in g["criteria"]]
+    reports = []
+    for n in range(units):
+        # About 5% of values missing, as in a real period where some units leave gaps.
+        values = {c["code"]: value(rnd, c) for c in criteria if rnd.random() > 0.05}
+        reports.append({
+            "unit": f"U{n:05d}", "unit_name": f"Đơn vị {n}", "late": rnd.random() < 0.1, "version": 1,
+            "submitted_at": f"2021-04-{rnd.randint(1, 9):02d}T{rnd.randint(0, 23):02d}:00:00.000Z",
+            "values": values,
+            "self_scores": {c["code"]: 3.0 for c in criteria[:10]},
+            "review": {criteria[0]["code"]: {"points": 3.5, "comment": "đã xem"}} if rnd.random() < 0.2 else {},
+            "violations": [{"severity": rnd.randint(1, 3)}] if rnd.random() < 0.1 else [],
+            "commendations": [{"form": "GIAY_KHEN", "level": "DIRECTOR", "collective": True,
+                               "count": rnd.randint(1, 3)}]})
+    return reports
+
+
+def best_time(template, reports, repeat):
+    """(wall, cpu) seconds of the fastest run. CPU time is printed too because on a shared
+    machine other processes stretch the wall time; the two together show how much."""
+    runs = []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        compute(template, reports)
+        runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return min(runs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="20,200,2000,20000")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size, best kept (1 run above 2,000 units)")
+    parser.add_argument("--seed", type=int, default=2021)
+    args = parser.parse_args()
+    template = synthetic_template()
+    validate_template(template)
+    rnd = random.Random(args.seed)
+    criteria = sum(len(g["criteria"]) for g in template["groups"])
+    print(f"compute(): {criteria} criteria in {GROUPS} groups, seed {args.seed}, Python {sys.version.split()[0]}")
+    print(f"{'units':>8} {'runs':>5} {'seconds':>10} {'cpu s':>10} {'µs/unit':>10}  growth (wall)")
+    previous = None
+    for units in (int(s) for s in args.sizes.split(",")):
+        reports = synthetic_reports(template, units, rnd)
+        repeat = args.repeat if units <= 2000 else 1
+        seconds, cpu = best_time(template, reports, repeat)
+        growth = "" if previous is None else \
+            f"x{units / previous[0]:g} units -> x{seconds / previous[1]:.1f} time"
+        print(f"{units:>8} {repeat:>5} {seconds:>10.4f} {cpu:>10.4f} {seconds / units * 1e6:>10.1f}  {growth}")
+        previous = (units, seconds)
+
+
+if __name__ == "__main__":
+    main()

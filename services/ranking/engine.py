@@ -1,0 +1,638 @@
+"""Scoring engine of an emulation cluster (cụm thi đua) for one period: a pure function.
+
+``compute(template, reports, votes)`` turns a criteria template (bộ tiêu chí), the
+units' reports and, optionally, the tally of a closed voting session (bỏ phiếu xếp loại)
+into the cluster's table: per-unit breakdown, totals, classes (xếp loại), competition
+ranks and the leading unit (đơn vị dẫn đầu). It imports only the standard library,
+reads no clock and no randomness, so the same inputs always give the same output and
+the same ``input_hash``; a stored snapshot can be re-derived and audited.
+
+The rule (``RULE_VERSION``), in short; ``docs/ranking-engine.md`` has the worked details.
+
+* Criterion scores (one per criterion and unit):
+  - ``target`` (so sánh chỉ tiêu): below target ``0.5*max*actual/target``; at target
+    ``0.5*max``; better than target and best in the cluster ``max``; better than target,
+    not best ``0.5*max + (actual-target)/(best-target)*0.5*max``. With
+    ``higher_is_better: false`` the same shape mirrored: worse than target
+    ``0.5*max*target/actual``, better ``0.5*max + (target-actual)/(target-best)*0.5*max``
+    where best is the lowest actual (0 is naturally the best). Never below 0.
+  - ``pass_fail`` (đạt / không đạt): ``max`` or 0.
+  - ``per_occurrence``: ``min(count*points_per, cap)``.
+  - ``bonus`` (điểm thưởng): ``clamp(points, 0, cap)``; ``penalty`` (điểm trừ):
+    ``-clamp(points, 0, cap)``. ``cap`` defaults to ``max`` for these three types.
+  - A missing or wrongly-typed value scores 0, with the reason in the breakdown.
+* Three scores per criterion: self-assessed (tự chấm), reviewed by the cluster lead,
+  final. The reviewed score, clamped to the criterion's range, is the final score; without
+  it the computed score is. Self and reviewed scores use the sign of the final score
+  (a penalty's score is negative).
+* Every comparison of totals (ranking, class thresholds, leader) uses the total rounded
+  to 2 decimals, the figure people see, so ``0.1+0.2`` and ``0.3`` tie.
+* Class: by score, the first level (best first) whose ``min`` is <= the total (the worst
+  level below every minimum). By vote, when the session met its quorum: the best level L
+  such that the ballots giving L or better pass the threshold. The class is the worse of
+  the two, then capped by discipline (the strictest cap of any violation whose severity
+  reaches the cap's ``min_severity``).
+* Threshold: a share passes when it is *more than* the threshold if the threshold is
+  exactly 1/2 (simple majority), *at least* the threshold otherwise. Shares are compared
+  as exact fractions; a threshold or quorum may be written ``"2/3"``.
+* Rank: competition ranking (1, 2, 2, 4) on the total; tied units are ordered, never
+  split, by fewer violations, more commendations, earlier submission, unit code.
+* Leading unit: a unit under a discipline cap below the top level may not lead. With a
+  vote that met its quorum, candidates are the units whose leading-unit votes pass the
+  threshold; one candidate, or a candidate with the strictly highest total, is
+  ``elected``; candidates tied on the total need a revote (``tie_revote``); no candidate
+  gives ``none``. Without a valid vote, the best-ranked unit that may lead, if alone at
+  its total, is ``provisional``; a tie gives ``tie_revote``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from fractions import Fraction
+
+from thidua.criteria import fmt, is_number, validate_template as check_template
+
+RULE_VERSION = "engine/1"
+
+SIMPLE_MAJORITY = Fraction(1, 2)
+
+NO_VALUE = "no value"
+
+
+# --------------------------------------------------------------------------- numbers
+
+def _is_count(x):
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _clamp(x, low, high):
+    return max(low, min(high, x))
+
+
+def _round2(x):
+    """Rounding at the output boundary only; ``+ 0.0`` turns -0.0 into 0.0 for clean JSON."""
+    return None if x is None else round(x, 2) + 0.0
+
+
+# --------------------------------------------------------------------------- criterion types
+
+class _InvalidValue(Exception):
+    """A unit's value that cannot be scored; the message is the reason shown in the breakdown."""
+
+    given = None    # the raw value, set by the reader
+
+
+def _read_field(raw, key, accept, shape):
+    """The one field a criterion type reads from a unit's value, or the reason it cannot."""
+    if isinstance(raw, dict) and raw.get(key, 0) is None:
+        raise _InvalidValue(NO_VALUE)      # an explicit null is a value not yet given
+    if not isinstance(raw, dict) or key not in raw or not accept(raw[key]):
+        raise _InvalidValue(f"wrong type: expected {shape}")
+    return raw[key]
+
+
+class _CriterionType:
+    """How one type of criterion is configured (validate), read (parse) and scored."""
+
+    name = ""
+    key = ""      # the field of the unit's value this type reads
+    shape = ""    # that value as the reason for a wrongly-typed value describes it
+
+    def accept(self, x):
+        return is_number(x)
+
+    def parse(self, raw):
+        return _read_field(raw, self.key, self.accept, self.shape)
+
+    def bounds(self, criterion):
+        """The range of this criterion's score; reviewed and self scores are clamped to it."""
+        return 0.0, float(criterion["max"])
+
+    def inputs(self, criterion, value, best):
+        return {self.key: value}
+
+    def score(self, criterion, value, best):
+        """(points, formula with the numbers) for a valid value."""
+        raise NotImplementedError
+
+
+class _Target(_CriterionType):
+    """Target-relative criterion (so sánh chỉ tiêu): depends on the best unit of the cluster."""
+
+    name, key, shape = "target", "actual", '{"actual": number}'
+
+    @staticmethod
+    def higher_is_better(criterion):
+        return criterion.get("higher_is_better", True)
+
+    def best(self, criterion, actuals):
+        """The best actual of the cluster among units with a value (None if nobody has one)."""
+        if not actuals:
+            return None
+        return max(actuals) if self.higher_is_better(criterion) else min(actuals)
+
+    def inputs(self, criterion, value, best):
+        return {"actual": value, "target": criterion["target"], "best": best,
+                "higher_is_better": self.higher_is_better(criterion)}
+
+    def score(self, criterion, actual, best):
+        top, target = float(criterion["max"]), criterion["target"]
+        half = 0.5 * top
+        higher = self.higher_is_better(criterion)
+        # The "distance ahead of the target", positive when better, so both directions
+        # share one formula: lower-is-better is the mirror image of higher-is-better.
+        ahead = (actual - target) if higher else (target - actual)
+        a, t, m = fmt(actual), fmt(target), fmt(top)
+        if ahead == 0:
+            return half, f"actual {a} = target {t}: 0.5*{m} = {fmt(half)}"
+        if ahead < 0:
+            # Worse than target: the ratio of achievement, actual/target (or target/actual
+            # when lower is better, which is < 1 and tends to 0 as the count grows).
+            ratio, text = (actual / target, f"{a}/{t}") if higher else (target / actual, f"{t}/{a}")
+            points = max(0.0, half * ratio)
+            return points, f"worse than target: 0.5*{m}*{text} = {fmt(points)}"
+        best_ahead = (best - target) if higher else (target - best)
+        if ahead >= best_ahead:
+            return top, f"better than target {t} and best in cluster ({fmt(best)}): max {m}"
+        points = half + ahead / best_ahead * half
+        gap = f"({a}-{t})/({fmt(best)}-{t})" if higher else f"({t}-{a})/({t}-{fmt(best)})"
+        return points, f"better than target, best {fmt(best)}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
+
+
+class _PassFail(_CriterionType):
+    """Pass/fail criterion (đạt / không đạt)."""
+
+    name, key, shape = "pass_fail", "passed", '{"passed": true|false}'
+
+    def accept(self, x):
+        return isinstance(x, bool)
+
+    def score(self, criterion, passed, best):
+        top = float(criterion["max"])
+        return (top, f"passed: {fmt(top)}") if passed else (0.0, "not passed: 0")
+
+
+class _Capped(_CriterionType):
+    """A criterion whose contribution is limited by ``cap`` (defaults to ``max``, never above it)."""
+
+    @staticmethod
+    def cap(criterion):
+        return float(criterion.get("cap", criterion["max"]))
+
+    def bounds(self, criterion):
+        return 0.0, self.cap(criterion)
+
+
+class _PerOccurrence(_Capped):
+    """Points per occurrence with a cap (e.g. points per commendation by level)."""
+
+    name, key, shape = "per_occurrence", "count", '{"count": integer >= 0}'
+
+    def accept(self, x):
+        return _is_count(x)
+
+    def score(self, criterion, count, best):
+        per, cap = criterion["points_per"], self.cap(criterion)
+        points = min(count * per, cap)
+        return points, f"min({count}*{fmt(per)}, cap {fmt(cap)}) = {fmt(points)}"
+
+
+class _Bonus(_Capped):
+    """Bonus points (điểm thưởng), floored at 0 and capped."""
+
+    name, key, shape = "bonus", "points", '{"points": number}'
+
+    def score(self, criterion, points, best):
+        cap = self.cap(criterion)
+        result = _clamp(float(points), 0.0, cap)
+        return result, f"clamp({fmt(points)}, 0, cap {fmt(cap)}) = {fmt(result)}"
+
+
+class _Penalty(_Capped):
+    """Penalty points (điểm trừ): the unit reports a positive number, the score is negative."""
+
+    name, key, shape = "penalty", "points", '{"points": number}'
+
+    def bounds(self, criterion):
+        return -self.cap(criterion), 0.0
+
+    def score(self, criterion, points, best):
+        cap = self.cap(criterion)
+        result = -_clamp(float(points), 0.0, cap)
+        return result, f"-clamp({fmt(points)}, 0, cap {fmt(cap)}) = {fmt(result)}"
+
+
+CRITERION_TYPES = {t.name: t for t in (_Target(), _PassFail(), _PerOccurrence(), _Bonus(), _Penalty())}
+
+
+# --------------------------------------------------------------------------- template
+
+@dataclass(frozen=True)
+class _Criterion:
+    code: str
+    group: str
+    spec: dict
+    kind: _CriterionType
+
+
+@dataclass
+class _Rules:
+    """A validated template, in the shape the engine reads it."""
+
+    criteria: list
+    groups: list
+    levels: list            # level codes, best first
+    minimums: list          # their minimum totals, strictly descending
+    caps: list              # (min_severity, level index)
+    threshold: Fraction
+    quorum: Fraction
+
+    def level_for(self, total):
+        """Index of the class by score; a total below every minimum gets the worst level."""
+        for index, minimum in enumerate(self.minimums):
+            if minimum <= total:
+                return index
+        return len(self.levels) - 1
+
+    def discipline_cap(self, violations):
+        """Index of the strictest cap any violation triggers, or None."""
+        severities = [v.get("severity") for v in violations if isinstance(v, dict)]
+        triggered = [level for minimum, level in self.caps
+                     if any(is_number(s) and s >= minimum for s in severities)]
+        return max(triggered) if triggered else None
+
+
+def validate_template(template):
+    """Check a criteria template (``thidua.criteria``: a ``ValueError`` says what to change)
+    and return its rules in the engine's shape."""
+    contract = check_template(template)
+    return _Rules(
+        criteria=[_Criterion(code, group, spec, CRITERION_TYPES[spec["type"]])
+                  for code, group, spec in contract.criteria],
+        groups=contract.groups, levels=contract.levels, minimums=contract.minimums, caps=contract.caps,
+        threshold=contract.threshold, quorum=contract.quorum)
+
+
+# --------------------------------------------------------------------------- votes
+
+class _Vote:
+    """The tally of a closed voting session (bỏ phiếu), read against the template's voting rule.
+
+    A session that missed its quorum decides nothing: classes and the leading unit then
+    follow the scores alone, and ``quorum_met`` tells the reader why.
+    """
+
+    def __init__(self, votes, rules):
+        self.threshold = rules.threshold
+        self.given = votes is not None
+        self.quorum_met = None
+        self.ballots = 0
+        self.classes, self.leading = {}, {}
+        if not self.given:
+            return
+        if not isinstance(votes, dict):
+            raise ValueError("votes: must be an object with ballots_cast, eligible, classes, leading_unit")
+        self.ballots, eligible = votes.get("ballots_cast"), votes.get("eligible")
+        if not (_is_count(self.ballots) and _is_count(eligible)):
+            raise ValueError("votes: 'ballots_cast' and 'eligible' must be integers >= 0")
+        if self.ballots > eligible:
+            raise ValueError(f"votes: {self.ballots} ballots cast but only {eligible} eligible voters")
+        self.classes = self._tallies(votes.get("classes"), "classes", nested=True)
+        self.leading = self._tallies(votes.get("leading_unit"), "leading_unit", nested=False)
+        # ballots/eligible >= quorum, as exact fractions; nobody eligible means no quorum.
+        self.quorum_met = eligible > 0 and Fraction(self.ballots, eligible) >= rules.quorum
+
+    @staticmethod
+    def _tallies(tally, name, nested):
+        """A tally {unit: count} (or {unit: {level: count}}), checked so a typo cannot count as a vote."""
+        tally = {} if tally is None else tally
+        problem = ValueError(f"votes: '{name}' must map units to ballot counts (integers >= 0)")
+        if not isinstance(tally, dict):
+            raise problem
+        for counts in tally.values():
+            if nested and not isinstance(counts, dict):
+                raise problem
+            if not all(_is_count(n) for n in (counts.values() if nested else [counts])):
+                raise problem
+        return tally
+
+    @property
+    def decides(self):
+        return bool(self.quorum_met)
+
+    def passes(self, count):
+        """Whether ``count`` ballots out of those cast pass the threshold (see module doc)."""
+        if self.ballots == 0:
+            return False
+        share = Fraction(count, self.ballots)
+        return share > self.threshold if self.threshold == SIMPLE_MAJORITY else share >= self.threshold
+
+    def class_for(self, unit, levels):
+        """Index of the best level that the ballots giving it or better pass; None if none does."""
+        given = self.classes.get(unit, {})
+        cumulative = 0
+        for index, level in enumerate(levels):
+            cumulative += given.get(level, 0)
+            if self.passes(cumulative):
+                return index
+        return None
+
+
+# --------------------------------------------------------------------------- one unit
+
+@dataclass
+class _UnitResult:
+    unit: str
+    unit_name: str
+    late: bool
+    submitted: tuple
+    violations: int
+    commendations: int
+    breakdown: list
+    total: float
+    computed_total: float
+    self_total: float | None
+    groups: dict
+    class_by_score: int = 0
+    class_by_vote: int | None = None
+    uncapped: int = 0       # the class before the discipline cap
+    level: int = 0
+    cap: int | None = None
+    rank: int = 0
+    shown_total: float = field(init=False)
+
+    def __post_init__(self):
+        # What people see, and therefore what every comparison of totals uses.
+        self.shown_total = round(self.total, 2)
+
+    @property
+    def may_lead(self):
+        """A unit under a discipline cap below the top level may not be the leading unit."""
+        return self.cap is None or self.cap == 0
+
+
+def _submission_key(moment):
+    """Earlier submission first; a missing or unreadable time sorts after every readable one."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)   # Python 3.11 reads the trailing "Z"
+        except ValueError:
+            return (1, 0.0)
+    if not isinstance(moment, datetime):
+        return (1, 0.0)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (0, moment.timestamp())
+
+
+def _commendation_count(commendations):
+    """Sum of the counts; an entry without a count is one commendation, a malformed count none."""
+    return sum((c.get("count", 1) if _is_count(c.get("count", 1)) else 0)
+               for c in commendations if isinstance(c, dict))
+
+
+def _parse_values(rules, report):
+    """Each criterion's parsed value (a list in template order), or the ``_InvalidValue`` saying why
+    it cannot be scored. A list, not a dict: n*c of them are alive at once in a large cluster."""
+    values = report.get("values")
+    values = values if isinstance(values, dict) else {}
+    parsed = []
+    for criterion in rules.criteria:
+        raw = values.get(criterion.code)
+        try:
+            if raw is None:
+                raise _InvalidValue(NO_VALUE)
+            parsed.append(criterion.kind.parse(raw))
+        except _InvalidValue as problem:
+            problem.given = raw     # kept for the breakdown: the reviewer sees what was sent
+            parsed.append(problem)
+    return parsed
+
+
+def _bests(rules, parsed_reports):
+    """The best actual per target criterion, computed once for the whole cluster: O(n*c)."""
+    bests = [None] * len(rules.criteria)
+    for index, criterion in enumerate(rules.criteria):
+        if isinstance(criterion.kind, _Target):
+            actuals = [p[index] for p in parsed_reports if not isinstance(p[index], _InvalidValue)]
+            bests[index] = criterion.kind.best(criterion.spec, actuals)
+    return bests
+
+
+def _score_in_range(criterion, score):
+    """A self or reviewed score, clamped to the criterion's range; None if absent or not a number."""
+    if not is_number(score):
+        return None
+    low, high = criterion.kind.bounds(criterion.spec)
+    return _clamp(float(score), low, high)
+
+
+def _mapping(report, key):
+    value = report.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _score_criterion(criterion, value, best, self_score, review):
+    """One line of the breakdown, unrounded."""
+    kind, spec = criterion.kind, criterion.spec
+    if isinstance(value, _InvalidValue):
+        computed, formula, reason = 0.0, f"{value}: 0", str(value)
+        inputs = {} if value.given is None else {"given": value.given}
+    else:
+        computed, formula = kind.score(spec, value, best)
+        reason, inputs = None, kind.inputs(spec, value, best)
+    # {"points": x, "comment": ...} as specified; a bare number (the shape of self scores) is read too.
+    review = {"points": review} if is_number(review) else review if isinstance(review, dict) else {}
+    reviewed = _score_in_range(criterion, review.get("points"))
+    return {
+        "criterion": criterion.code, "group": criterion.group, "type": kind.name,
+        "inputs": inputs, "formula": formula, "reason": reason,
+        "computed": computed, "self": _score_in_range(criterion, self_score),
+        "reviewed": reviewed, "review_comment": review.get("comment"),
+        "final": computed if reviewed is None else reviewed,
+        "source": spec.get("source"),
+    }
+
+
+def _score_unit(rules, report, parsed, bests):
+    self_scores, reviews = _mapping(report, "self_scores"), _mapping(report, "review")
+    breakdown = [_score_criterion(c, value, best, self_scores.get(c.code), reviews.get(c.code))
+                 for c, value, best in zip(rules.criteria, parsed, bests)]
+    groups = _group_sums(rules.groups, breakdown)
+    selfs = [line["self"] for line in breakdown if line["self"] is not None]
+    violations = report.get("violations") if isinstance(report.get("violations"), list) else []
+    commendations = report.get("commendations") if isinstance(report.get("commendations"), list) else []
+    unit = report["unit"]
+    return _UnitResult(
+        unit=unit, unit_name=report.get("unit_name") or unit, late=bool(report.get("late", False)),
+        submitted=_submission_key(report.get("submitted_at")),
+        violations=len(violations), commendations=_commendation_count(commendations),
+        breakdown=breakdown,
+        total=math.fsum(line["final"] for line in breakdown),
+        computed_total=math.fsum(line["computed"] for line in breakdown),
+        self_total=math.fsum(selfs) if selfs else None,
+        groups=groups, cap=rules.discipline_cap(violations))
+
+
+def _group_sums(group_codes, breakdown):
+    """Subtotals per group in one pass over the breakdown (not one pass per group)."""
+    lines = {code: [] for code in group_codes}
+    for line in breakdown:
+        lines[line["group"]].append(line["final"])
+    return {code: math.fsum(values) for code, values in lines.items()}
+
+
+def _classify(rules, result, vote):
+    result.class_by_score = rules.level_for(result.shown_total)
+    result.class_by_vote = vote.class_for(result.unit, rules.levels) if vote.decides else None
+    # Indexes grow from best to worst, so "the worse of" is max().
+    by_vote = result.class_by_vote
+    result.uncapped = result.class_by_score if by_vote is None else max(result.class_by_score, by_vote)
+    result.level = result.uncapped if result.cap is None else max(result.uncapped, result.cap)
+
+
+# --------------------------------------------------------------------------- the cluster
+
+def _order_key(result):
+    """Best first; the tie-break orders tied units but never splits their rank."""
+    return (-result.shown_total, result.violations, -result.commendations, result.submitted, str(result.unit))
+
+
+def _rank(results):
+    """Sort best first and give competition ranks (1, 2, 2, 4) on the shown total."""
+    results.sort(key=_order_key)
+    previous = None
+    for position, result in enumerate(results, start=1):
+        tied = previous is not None and previous.shown_total == result.shown_total
+        result.rank = previous.rank if tied else position
+        previous = result
+
+
+def _best_alone(results, status):
+    """The unit with the strictly highest total among ``results``, or a revote on a tie."""
+    top = max(r.shown_total for r in results)
+    best = [r for r in results if r.shown_total == top]
+    return (best[0].unit, status) if len(best) == 1 else (None, "tie_revote")
+
+
+def _leading_unit(results, vote):
+    """(unit or None, status) for the leading unit (đơn vị dẫn đầu); see the module doc."""
+    allowed = [r for r in results if r.may_lead]
+    if vote.decides:
+        candidates = [r for r in allowed if vote.passes(vote.leading.get(r.unit, 0))]
+        return _best_alone(candidates, "elected") if candidates else (None, "none")
+    return _best_alone(allowed, "provisional") if allowed else (None, "none")
+
+
+def _check_reports(reports):
+    seen = set()
+    for report in reports:
+        if not isinstance(report, dict) or not report.get("unit"):
+            raise ValueError(f"reports: each report must be an object with a 'unit', got {report!r}")
+        if report["unit"] in seen:
+            raise ValueError(f"reports: more than one report for unit {report['unit']!r} (one per unit per period)")
+        seen.add(report["unit"])
+
+
+def input_hash(template, reports, votes=None):
+    """SHA-256 of a canonical JSON of everything the result depends on, independent of report order."""
+    payload = {"rule_version": RULE_VERSION, "template": template,
+               "reports": sorted(reports, key=lambda r: str(r.get("unit"))), "votes": votes}
+    # default=str keeps the hash total for stored types JSON lacks (datetimes from the database).
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _row(result, levels):
+    def level(index):
+        return None if index is None else levels[index]
+    return {
+        "unit": result.unit, "unit_name": result.unit_name, "rank": result.rank,
+        "total": _round2(result.total), "self_total": _round2(result.self_total),
+        "computed_total": _round2(result.computed_total),
+        "groups": {code: _round2(value) for code, value in result.groups.items()},
+        "class": level(result.level), "class_by_score": level(result.class_by_score),
+        "class_by_vote": level(result.class_by_vote),
+        "capped_by_discipline": result.level != result.uncapped,
+        "discipline_cap": level(result.cap), "may_lead": result.may_lead,
+        "violations": result.violations, "commendations": result.commendations, "late": result.late,
+        "breakdown": [_rounded_line(line) for line in result.breakdown],
+    }
+
+
+def _rounded_line(line):
+    # Rounded in place, not copied: the unrounded line is not needed any more, and a copy
+    # of every line doubled the memory (and the time) of a large cluster.
+    for key in ("computed", "self", "reviewed", "final"):
+        line[key] = _round2(line[key])
+    return line
+
+
+def compute(template, reports, votes=None):
+    """The cluster's table for one period, as a pure function of its inputs.
+
+    ``template``: a criteria template (bộ tiêu chí), validated here with
+    ``validate_template``. ``reports``: one report per unit (values, self scores,
+    reviewed scores, violations, commendations). ``votes``: the tally of a closed voting
+    session, or None. Values for criteria the template does not have are ignored;
+    wrongly-typed values score 0 with the reason in the breakdown.
+
+    Returns a JSON-serialisable dict: ``rule_version``, ``template`` (id, version),
+    ``input_hash``, ``table`` (rows best first), ``leader``, ``leader_status``
+    ("elected" | "provisional" | "tie_revote" | "none") and ``quorum_met`` (None without
+    votes). Floats are rounded to 2 decimals here and only here.
+
+    Cost: O(n*c) to score n units on c criteria (the best actual of each target
+    criterion is found once) plus O(n log n) to rank.
+    """
+    rules = validate_template(template)
+    reports = list(reports)
+    _check_reports(reports)
+    vote = _Vote(votes, rules)
+    parsed = [_parse_values(rules, report) for report in reports]
+    bests = _bests(rules, parsed)
+    results = [_score_unit(rules, report, values, bests) for report, values in zip(reports, parsed)]
+    for result in results:
+        _classify(rules, result, vote)
+    _rank(results)
+    leader, status = _leading_unit(results, vote)
+    return {
+        "rule_version": RULE_VERSION,
+        "template": {"id": template.get("id"), "version": template.get("version")},
+        "input_hash": input_hash(template, reports, votes),
+        "table": [_row(result, rules.levels) for result in results],
+        "leader": leader, "leader_status": status, "quorum_met": vote.quorum_met,
+    }
+
+
+# --------------------------------------------------------------------------- changes
+
+def _changes(before, after, key):
+    """Units whose ``key`` differs between two tables, current table order then removed units."""
+    old = {row["unit"]: row[key] for row in before}
+    new = {row["unit"]: row[key] for row in after}
+    changed = [{"unit": unit, "from": old.get(unit), "to": value}
+               for unit, value in new.items() if old.get(unit) != value]
+    removed = [{"unit": unit, "from": value, "to": None}
+               for unit, value in sorted(old.items(), key=lambda item: str(item[0])) if unit not in new]
+    return changed + removed
+
+
+def diff(previous, current):
+    """What changed between two results of ``compute`` (``previous`` may be None).
+
+    Returns ``leader_changed``, ``previous_leader``, ``leader``, ``class_changes`` and
+    ``rank_moves`` (each ``{"unit", "from", "to"}``; a new unit comes from None, a unit
+    no longer in the table goes to None) — what a ``ranking.updated`` event announces.
+    """
+    before = previous["table"] if previous else []
+    previous_leader = previous["leader"] if previous else None
+    return {
+        "leader_changed": previous_leader != current["leader"],
+        "previous_leader": previous_leader, "leader": current["leader"],
+        "class_changes": _changes(before, current["table"], "class"),
+        "rank_moves": _changes(before, current["table"], "rank"),
+    }

@@ -1,0 +1,162 @@
+"""Reference data an administrator keeps: units, clusters with their yearly members,
+periods, people. Pure checks: no I/O."""
+from datetime import datetime
+
+from services.submissions.reports import Problems, code, text
+from thidua import criteria
+from thidua.errors import ValidationFailed
+
+UNIT_TYPES = ("department", "district", "provincial_force", "other")
+MEMBER_ROLES = ("lead", "deputy", "member")  # cụm trưởng, cụm phó, thành viên
+PERIOD_KINDS = ("quarter", "half_year", "year")
+PERSON_ROLES = ("administrator", "provincial_leader", "standing_office", "unit_leader", "unit_officer")
+LEVELS = ("province", "ministry")  # internal clusters of a provincial force; the Ministry's clusters of forces
+
+
+def _object(payload, what):
+    if not isinstance(payload, dict):
+        raise ValidationFailed(f"{what} must be a JSON object.")
+
+
+def _fields(payload, allowed, problems):
+    for key in sorted(set(payload) - set(allowed)):
+        problems.add(key, "unknown field")
+
+
+def _year(payload, problems):
+    year = payload.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        problems.add("year", "a year like 2021")
+    return year
+
+
+def _moment(payload, field, problems, required=True):
+    value = payload.get(field)
+    if value is None:
+        if required:
+            problems.add(field, "required, e.g. 2021-04-10T17:00:00+07:00")
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        problems.add(field, "a date and time with its offset, e.g. 2021-04-10T17:00:00+07:00")
+        return None
+    return moment
+
+
+def unit(payload):
+    _object(payload, "A unit")
+    problems = Problems()
+    _fields(payload, ("code", "name", "type", "parent", "illustrative"), problems)
+    clean = {"_id": code(payload.get("code"), "code", problems),
+             "name": text(payload.get("name"), "name", problems, 200, True),
+             "type": payload.get("type", "department"),
+             "parent": code(payload.get("parent"), "parent", problems, required=False)}
+    if clean["type"] not in UNIT_TYPES:
+        problems.add("type", f"one of {', '.join(UNIT_TYPES)}")
+    if payload.get("illustrative"):
+        clean["illustrative"] = True
+    problems.raise_if_any("The unit")
+    return clean
+
+
+def cluster(payload, known_units):
+    _object(payload, "A cluster")
+    problems = Problems()
+    _fields(payload, ("code", "name", "level", "force", "year", "members", "illustrative_members"), problems)
+    clean = {"_id": code(payload.get("code"), "code", problems),
+             "name": text(payload.get("name"), "name", problems, 200, True),
+             "level": payload.get("level", "province"),
+             "force": text(payload.get("force"), "force", problems, 200),
+             "year": _year(payload, problems), "members": []}
+    if clean["level"] not in LEVELS:
+        problems.add("level", f"one of {', '.join(LEVELS)}")
+    members = payload.get("members")
+    if not isinstance(members, list) or not members:
+        problems.add("members", "a non-empty list of {unit, role}")
+        members = []
+    seen = set()
+    for index, member in enumerate(members):
+        field = f"members[{index}]"
+        if not isinstance(member, dict) or member.get("role") not in MEMBER_ROLES:
+            problems.add(field, f"{{unit, role}} with role one of {', '.join(MEMBER_ROLES)}")
+            continue
+        if member.get("unit") not in known_units:
+            problems.add(f"{field}.unit", "unknown unit")
+        elif member["unit"] in seen:
+            problems.add(f"{field}.unit", "listed twice")
+        seen.add(member.get("unit"))
+        clean["members"].append({"unit": member.get("unit"), "role": member["role"]})
+    for role in ("lead", "deputy"):
+        if sum(1 for m in clean["members"] if m["role"] == role) > 1:
+            problems.add("members", f"a cluster has at most one {role} unit")
+    if payload.get("illustrative_members"):
+        clean["illustrative_members"] = True
+    problems.raise_if_any("The cluster")
+    return clean
+
+
+def period(payload, known_templates):
+    """A new or re-planned period; its state is not set here (see lifecycle)."""
+    _object(payload, "A period")
+    problems = Problems()
+    _fields(payload, ("code", "kind", "year", "label", "starts_on", "ends_on", "deadline", "template",
+                      "illustrative_dates", "state"), problems)
+    clean = {"_id": code(payload.get("code"), "code", problems), "kind": payload.get("kind"),
+             "year": _year(payload, problems), "label": text(payload.get("label"), "label", problems, 100, True),
+             "starts_on": _moment(payload, "starts_on", problems),
+             "ends_on": _moment(payload, "ends_on", problems),
+             "deadline": _moment(payload, "deadline", problems)}
+    if clean["kind"] not in PERIOD_KINDS:
+        problems.add("kind", f"one of {', '.join(PERIOD_KINDS)}")
+    if clean["starts_on"] and clean["ends_on"] and clean["ends_on"] <= clean["starts_on"]:
+        problems.add("ends_on", "must be after starts_on")
+    template = payload.get("template")
+    if not isinstance(template, dict) or (template.get("id"), template.get("version")) not in known_templates:
+        problems.add("template", "{id, version} of a published criteria template")
+    else:
+        clean["template"] = {"id": template["id"], "version": template["version"]}
+    if payload.get("illustrative_dates"):
+        clean["illustrative_dates"] = True
+    problems.raise_if_any("The period")
+    return clean
+
+
+def person(payload, known_units):
+    _object(payload, "A person")
+    problems = Problems()
+    _fields(payload, ("id", "name", "title", "role", "unit", "email", "illustrative"), problems)
+    clean = {"_id": code(payload.get("id"), "id", problems),
+             "name": text(payload.get("name"), "name", problems, 200, True),
+             "title": text(payload.get("title"), "title", problems, 200),
+             "role": payload.get("role"), "unit": payload.get("unit"),
+             "email": text(payload.get("email"), "email", problems, 200)}
+    if clean["role"] not in PERSON_ROLES:
+        problems.add("role", f"one of {', '.join(PERSON_ROLES)}")
+    if clean["role"] in ("unit_leader", "unit_officer") and clean["unit"] not in known_units:
+        problems.add("unit", "the person's unit (a known unit code)")
+    if clean["unit"] is not None and clean["unit"] not in known_units:
+        problems.add("unit", "unknown unit")
+    if payload.get("illustrative"):
+        clean["illustrative"] = True
+    problems.raise_if_any("The person")
+    return clean
+
+
+def template(payload):
+    """A criteria template to publish: its identity here, its structure by the shared contract."""
+    _object(payload, "A criteria template")
+    problems = Problems()
+    _fields(payload, criteria.TEMPLATE_FIELDS, problems)
+    clean = dict(payload)
+    clean["id"] = code(payload.get("id"), "id", problems)
+    clean["name"] = text(payload.get("name"), "name", problems, 300, True)
+    clean["source"] = text(payload.get("source"), "source", problems, 2000)
+    problems.raise_if_any("The criteria template")
+    try:
+        criteria.validate_template(clean)
+    except criteria.TemplateInvalid as exc:
+        raise ValidationFailed(f"The criteria template cannot be used: {exc}.", {"template": str(exc)})
+    return clean

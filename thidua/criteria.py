@@ -1,0 +1,228 @@
+"""The criteria template (bộ tiêu chí, thang điểm): the contract between submissions,
+which publishes templates, and ranking, which scores reports against them. Pure: the
+standard library only.
+
+A template is a tree of groups and criteria, each criterion with a maximum score, a
+type and the legal or regulatory source it comes from; plus the classification levels
+with their thresholds and discipline caps, and the voting rules. Published templates
+are immutable: a change is a new version. How each type scores is in
+``services/ranking/engine.py``; what each type must be configured with is here.
+"""
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+DEFAULT_VOTING = {"threshold": 0.5, "quorum": 0.5}
+TEMPLATE_FIELDS = ("id", "name", "source", "scale", "groups", "classification", "voting")
+GROUP_FIELDS = ("code", "name", "criteria")
+COMMON_CRITERION_FIELDS = ("code", "name", "type", "max", "source")
+
+
+class TemplateInvalid(ValueError):
+    """A template that cannot be used; the message says what to change."""
+
+
+def is_number(x):
+    # bool is an int subclass: a True must not count as 1.
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def fmt(x):
+    """A number as a person writes it: at most 2 decimals, no trailing zeros."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _require_number(criterion, key, *, minimum=None, strict=False):
+    value = criterion.get(key)
+    where = f"criterion {criterion.get('code')!r}"
+    if value is None:
+        raise TemplateInvalid(f"{where}: '{key}' is required")
+    if not is_number(value):
+        raise TemplateInvalid(f"{where}: '{key}' must be a number, got {value!r}")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        relation = ">" if strict else ">="
+        raise TemplateInvalid(f"{where}: '{key}' must be {relation} {fmt(minimum)}, got {fmt(value)}")
+    return value
+
+
+
+def _check_target(criterion):
+    _require_number(criterion, "target", minimum=0, strict=True)
+    if not isinstance(criterion.get("higher_is_better", True), bool):
+        raise TemplateInvalid(f"criterion {criterion['code']!r}: 'higher_is_better' must be true or false")
+
+
+def _check_cap(criterion):
+    """``cap`` limits per_occurrence, bonus and penalty; it defaults to ``max`` and never exceeds it."""
+    if "cap" in criterion:
+        cap = _require_number(criterion, "cap", minimum=0)
+        if cap > criterion["max"]:
+            raise TemplateInvalid(f"criterion {criterion['code']!r}: cap {fmt(cap)} is above max "
+                                  f"{fmt(criterion['max'])}")
+
+
+def _check_per_occurrence(criterion):
+    _require_number(criterion, "points_per", minimum=0)
+    _check_cap(criterion)
+
+
+# type -> (its own settings, the check of them)
+TYPES = {
+    "target": (("target", "higher_is_better"), _check_target),
+    "pass_fail": ((), lambda criterion: None),
+    "per_occurrence": (("points_per", "cap"), _check_per_occurrence),
+    "bonus": (("cap",), _check_cap),
+    "penalty": (("cap",), _check_cap),
+}
+
+
+def fraction(x, what):
+    """An exact fraction from a number or a ``"p/q"`` string, so 4 of 6 ballots meet "2/3"."""
+    if isinstance(x, str):
+        try:
+            return Fraction(x.strip())
+        except (ValueError, ZeroDivisionError):
+            raise TemplateInvalid(f"voting: {what} {x!r} is not a number or a fraction like '2/3'") from None
+    if not is_number(x):
+        raise TemplateInvalid(f"voting: {what} must be a number or a fraction like '2/3', got {x!r}")
+    # repr() is the shortest text that round-trips, so 0.6 becomes 3/5, not its binary approximation.
+    return Fraction(repr(float(x)))
+
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A checked template, in the shape its readers need."""
+
+    groups: list        # group codes, in order
+    criteria: list      # (code, group code, criterion) in order
+    levels: list        # level codes, best first
+    minimums: list      # their minimum totals, strictly descending
+    caps: list          # (min_severity, level index)
+    threshold: Fraction
+    quorum: Fraction
+
+
+def _unique(codes, what):
+    seen = set()
+    for code in codes:
+        if code in seen:
+            raise TemplateInvalid(f"template: duplicate {what} code {code!r}")
+        seen.add(code)
+
+
+def _check_code(item, what):
+    if not isinstance(item, dict):
+        raise TemplateInvalid(f"template: each {what} must be an object, got {item!r}")
+    code = item.get("code")
+    if not isinstance(code, str) or not code:
+        raise TemplateInvalid(f"template: a {what} has no code: {item!r}")
+    return code
+
+
+def _validate_criterion(criterion):
+    code = _check_code(criterion, "criterion")
+    kind = criterion.get("type")
+    if kind not in TYPES:
+        raise TemplateInvalid(f"criterion {code!r}: unknown type {kind!r} "
+                              f"(expected one of: {', '.join(sorted(TYPES))})")
+    settings, check = TYPES[kind]
+    unknown = sorted(set(criterion) - set(COMMON_CRITERION_FIELDS) - set(settings))
+    if unknown:
+        raise TemplateInvalid(f"criterion {code!r}: {', '.join(map(repr, unknown))} is not a setting of a "
+                              f"{kind} criterion")
+    _require_number(criterion, "max", minimum=0, strict=True)
+    check(criterion)
+
+
+def _validate_classification(classification):
+    if not isinstance(classification, dict):
+        raise TemplateInvalid("template: 'classification' with its 'levels' is required")
+    levels = classification.get("levels")
+    if not isinstance(levels, list) or not levels:
+        raise TemplateInvalid("classification: 'levels' must be a non-empty list, best first")
+    codes = [_check_code(level, "level") for level in levels]
+    _unique(codes, "level")
+    for level in levels:
+        if not is_number(level.get("min")):
+            raise TemplateInvalid(f"classification: level {level['code']!r} needs a numeric 'min'")
+    for better, worse in zip(levels, levels[1:]):
+        if not worse["min"] < better["min"]:
+            raise TemplateInvalid(f"classification: level minimums must be strictly descending (best first): "
+                                  f"{worse['code']!r} min {fmt(worse['min'])} is not below "
+                                  f"{better['code']!r} min {fmt(better['min'])}")
+    caps = classification.get("discipline_caps") or []
+    if not isinstance(caps, list):
+        raise TemplateInvalid("classification: 'discipline_caps' must be a list")
+    for cap in caps:
+        if not isinstance(cap, dict) or cap.get("max_level") not in codes:
+            name = cap.get("max_level") if isinstance(cap, dict) else cap
+            raise TemplateInvalid(f"classification: discipline cap names unknown level {name!r} "
+                                  f"(levels: {', '.join(codes)})")
+        if not is_number(cap.get("min_severity")):
+            raise TemplateInvalid(f"classification: discipline cap {cap['max_level']!r} needs a numeric "
+                                  "'min_severity'")
+    return codes, caps
+
+
+def _validate_voting(voting):
+    voting = {**DEFAULT_VOTING, **(voting or {})}
+    threshold = fraction(voting["threshold"], "threshold")
+    quorum = fraction(voting["quorum"], "quorum")
+    if not 0 < threshold <= 1:
+        raise TemplateInvalid(f"voting: threshold must be in (0, 1], got {voting['threshold']!r}")
+    if not 0 <= quorum <= 1:
+        raise TemplateInvalid(f"voting: quorum must be in [0, 1], got {voting['quorum']!r}")
+    return threshold, quorum
+
+
+def validate_template(template):
+    """Check a criteria template (bộ tiêu chí); raise :class:`TemplateInvalid` (a ``ValueError``)
+    saying what to change, else return its :class:`Contract`.
+
+    Rejects: duplicate group, criterion or level codes; an unknown criterion type or
+    setting; a missing or non-positive ``max``; a ``cap`` above ``max`` (per_occurrence,
+    bonus, penalty); a ``target`` <= 0; level minimums not strictly descending; a
+    discipline cap naming an unknown level; a threshold outside (0, 1] or a quorum
+    outside [0, 1] (both numbers or fractions like ``"2/3"``).
+    """
+    if not isinstance(template, dict):
+        raise TemplateInvalid("template: must be an object")
+    groups = template.get("groups")
+    if not isinstance(groups, list) or not groups:
+        raise TemplateInvalid("template: 'groups' must be a non-empty list of groups with their criteria")
+    group_codes = [_check_code(group, "group") for group in groups]
+    _unique(group_codes, "group")
+    criteria = []
+    for group in groups:
+        items = group.get("criteria") or []
+        if not isinstance(items, list):
+            raise TemplateInvalid(f"group {group['code']!r}: 'criteria' must be a list")
+        for item in items:
+            _validate_criterion(item)
+            criteria.append((item["code"], group["code"], item))
+    _unique([code for code, _, _ in criteria], "criterion")
+    levels, caps = _validate_classification(template.get("classification"))
+    threshold, quorum = _validate_voting(template.get("voting"))
+    return Contract(
+        groups=group_codes, criteria=criteria, levels=levels,
+        minimums=[level["min"] for level in template["classification"]["levels"]],
+        caps=[(cap["min_severity"], levels.index(cap["max_level"])) for cap in caps],
+        threshold=threshold, quorum=quorum)
+
+
+def criteria_of(template):
+    """``{criterion code: criterion}`` of a template, groups flattened."""
+    return {c["code"]: c for group in template["groups"] for c in group["criteria"]}
+
+
+def score_range(criterion):
+    """The points a criterion can give: penalties are negative."""
+    top = float(criterion.get("cap", criterion["max"])) if criterion["type"] in ("per_occurrence", "bonus", "penalty") \
+        else float(criterion["max"])
+    return (-top, 0.0) if criterion["type"] == "penalty" else (0.0, top)
+
+
+def level_codes(template):
+    return [level["code"] for level in template["classification"]["levels"]]
