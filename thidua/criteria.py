@@ -103,6 +103,20 @@ class Contract:
     threshold: Fraction
     quorum: Fraction
 
+    def level_for(self, total):
+        """Index of the class by score; a total below every minimum gets the worst level."""
+        for index, minimum in enumerate(self.minimums):
+            if minimum <= total:
+                return index
+        return len(self.levels) - 1
+
+    def discipline_cap(self, violations):
+        """Index of the strictest cap any violation triggers, or None."""
+        severities = [v.get("severity") for v in violations if isinstance(v, dict)]
+        triggered = [level for minimum, level in self.caps
+                     if any(is_number(s) and s >= minimum for s in severities)]
+        return max(triggered) if triggered else None
+
 
 def _unique(codes, what):
     seen = set()

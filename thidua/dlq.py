@@ -38,20 +38,21 @@ def dead_letter_queues(amqp_uri, management_uri):
     return sorted((q["name"], q.get("messages", 0)) for q in response.json() if q["name"].endswith(".dlq"))
 
 
-def peek(amqp_uri, queue):
-    """The messages of ``queue`` as dicts, leaving them in the queue."""
-    found = []
+def _messages(amqp_uri, queue):
+    """Yield ``(channel, message)`` for each message of ``queue``, unacknowledged: whatever the
+    caller does not ack goes back to the queue when the channel closes."""
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         try:
-            while True:
-                message = channel.basic_get(queue, no_ack=False)
-                if message is None:
-                    break
-                found.append(describe(message))
+            while (message := channel.basic_get(queue, no_ack=False)) is not None:
+                yield channel, message
         finally:
-            channel.close()  # unacked messages go back to the queue
-    return found
+            channel.close()
+
+
+def peek(amqp_uri, queue):
+    """The messages of ``queue`` as dicts, leaving them in the queue."""
+    return [describe(message) for _, message in _messages(amqp_uri, queue)]
 
 
 def describe(message):
@@ -73,28 +74,19 @@ def replay(amqp_uri, queue, event_id=None):
     """Send dead letters of ``queue`` back to their handler's queue; returns how many."""
     publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True)
     replayed = 0
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        try:
-            while True:
-                message = channel.basic_get(queue, no_ack=False)
-                if message is None:
-                    break
-                info = describe(message)
-                if event_id is not None and info["event_id"] != event_id:
-                    continue  # left unacked: returns to the queue on close
-                headers = dict(message.headers or {})
-                target = headers.get(QUEUE_HEADER) or queue[: -len(".dlq")]
-                headers[ATTEMPT_HEADER] = 1
-                headers["x-thidua-replayed-from"] = queue
-                publisher.publish(message.body, exchange=DEFAULT_EXCHANGE, routing_key=target,
-                                  headers=headers, content_type=message.content_type,
-                                  content_encoding=message.content_encoding, serializer=None,
-                                  message_id=message.properties.get("message_id"))
-                channel.basic_ack(message.delivery_tag)
-                replayed += 1
-        finally:
-            channel.close()
+    for channel, message in _messages(amqp_uri, queue):
+        if event_id is not None and describe(message)["event_id"] != event_id:
+            continue  # left unacked: returns to the queue on close
+        headers = dict(message.headers or {})
+        target = headers.get(QUEUE_HEADER) or queue[: -len(".dlq")]
+        headers[ATTEMPT_HEADER] = 1
+        headers["x-thidua-replayed-from"] = queue
+        publisher.publish(message.body, exchange=DEFAULT_EXCHANGE, routing_key=target,
+                          headers=headers, content_type=message.content_type,
+                          content_encoding=message.content_encoding, serializer=None,
+                          message_id=message.properties.get("message_id"))
+        channel.basic_ack(message.delivery_tag)
+        replayed += 1
     return replayed
 
 

@@ -49,7 +49,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from fractions import Fraction
 
@@ -238,42 +238,12 @@ class _Criterion:
     kind: _CriterionType
 
 
-@dataclass
-class _Rules:
-    """A validated template, in the shape the engine reads it."""
-
-    criteria: list
-    groups: list
-    levels: list            # level codes, best first
-    minimums: list          # their minimum totals, strictly descending
-    caps: list              # (min_severity, level index)
-    threshold: Fraction
-    quorum: Fraction
-
-    def level_for(self, total):
-        """Index of the class by score; a total below every minimum gets the worst level."""
-        for index, minimum in enumerate(self.minimums):
-            if minimum <= total:
-                return index
-        return len(self.levels) - 1
-
-    def discipline_cap(self, violations):
-        """Index of the strictest cap any violation triggers, or None."""
-        severities = [v.get("severity") for v in violations if isinstance(v, dict)]
-        triggered = [level for minimum, level in self.caps
-                     if any(is_number(s) and s >= minimum for s in severities)]
-        return max(triggered) if triggered else None
-
-
 def validate_template(template):
     """Check a criteria template (``thidua.criteria``: a ``ValueError`` says what to change)
     and return its rules in the engine's shape."""
     contract = check_template(template)
-    return _Rules(
-        criteria=[_Criterion(code, group, spec, CRITERION_TYPES[spec["type"]])
-                  for code, group, spec in contract.criteria],
-        groups=contract.groups, levels=contract.levels, minimums=contract.minimums, caps=contract.caps,
-        threshold=contract.threshold, quorum=contract.quorum)
+    return replace(contract, criteria=[_Criterion(code, group, spec, CRITERION_TYPES[spec["type"]])
+                                       for code, group, spec in contract.criteria])
 
 
 # --------------------------------------------------------------------------- votes

@@ -21,6 +21,9 @@ from thidua.events import isoformat, new_event, utcnow
 from thidua.mongo import Mongo, in_transaction, public
 
 LEADER_ROLES = ("provincial_leader", "standing_office")
+UNKNOWN = {"units": (UnknownUnit, ": use a unit code from /api/v1/units"),
+           "periods": (UnknownPeriod, ", e.g. \"2021-Q1\" (see /api/v1/periods)"),
+           "clusters": (UnknownCluster, "")}
 SYSTEM_PREFIX = "system:"
 
 
@@ -229,18 +232,13 @@ class SubmissionsService:
 
     @rpc
     def get_cluster(self, cluster_code):
-        cluster = self.db.clusters.find_one({"_id": cluster_code})
-        if cluster is None:
-            raise UnknownCluster(f"No cluster has the code {cluster_code!r}.")
-        return public(cluster)
+        return public(self._get("clusters", cluster_code))
 
     @rpc
     def cluster_leaders(self, cluster_code):
         """People to tell about a cluster: provincial leaders, the standing office,
         and the leaders of the cluster's lead and deputy units."""
-        cluster = self.db.clusters.find_one({"_id": cluster_code})
-        if cluster is None:
-            raise UnknownCluster(f"No cluster has the code {cluster_code!r}.")
+        cluster = self._get("clusters", cluster_code)
         leading_units = [m["unit"] for m in cluster["members"] if m["role"] in lifecycle.CLUSTER_LEADING_ROLES]
         people = self.db.people.find({"$or": [
             {"role": {"$in": list(LEADER_ROLES)}},
@@ -250,13 +248,17 @@ class SubmissionsService:
 
     # --- reports ------------------------------------------------------------------
 
+    def _get(self, collection, code, session=None):
+        """A reference document by its code, or the domain's "unknown" error saying what to use."""
+        found = self.db[collection].find_one({"_id": code}, session=session)
+        if found is None:
+            error, hint = UNKNOWN[collection]
+            raise error(f"No {error.__name__[len('Unknown'):].lower()} has the code {code!r}{hint}.")
+        return found
+
     def _context(self, unit_code, period_code, session=None):
-        unit = self.db.units.find_one({"_id": unit_code}, session=session)
-        if unit is None:
-            raise UnknownUnit(f"No unit has the code {unit_code!r}. Use a unit code from /api/v1/units.")
-        period = self.db.periods.find_one({"_id": period_code}, session=session)
-        if period is None:
-            raise UnknownPeriod(f"No period has the code {period_code!r}, e.g. \"2021-Q1\".")
+        unit = self._get("units", unit_code, session)
+        period = self._get("periods", period_code, session)
         cluster = store.cluster_of(self.db, unit_code, period["year"], session)
         if cluster is None:
             raise NotAMember(f"Unit {unit_code} belongs to no emulation cluster in {period['year']}.")
@@ -427,9 +429,7 @@ class SubmissionsService:
     def cluster_summary(self, cluster_code, period_code):
         """What a cluster handed in for a period: reports by status, late ones, who is missing,
         and the cluster-wide commendation figures."""
-        cluster = self.db.clusters.find_one({"_id": cluster_code})
-        if cluster is None:
-            raise UnknownCluster(f"No cluster has the code {cluster_code!r}.")
+        cluster = self._get("clusters", cluster_code)
         found = list(self.db.reports.find({"cluster": cluster_code, "period": period_code}))
         handed_in = [r for r in found if r["status"] != "DRAFT"]
         by_status = {}
@@ -444,13 +444,7 @@ class SubmissionsService:
     # --- voting -------------------------------------------------------------------
 
     def _vote_scope(self, cluster_code, period_code, session=None):
-        cluster = self.db.clusters.find_one({"_id": cluster_code}, session=session)
-        if cluster is None:
-            raise UnknownCluster(f"No cluster has the code {cluster_code!r}.")
-        period = self.db.periods.find_one({"_id": period_code}, session=session)
-        if period is None:
-            raise UnknownPeriod(f"No period has the code {period_code!r}.")
-        return cluster, period
+        return self._get("clusters", cluster_code, session), self._get("periods", period_code, session)
 
     @rpc
     def open_vote(self, cluster_code, period_code, actor):
