@@ -81,6 +81,10 @@ class UnknownReport(DomainError):
     status, code = 404, "UNKNOWN_REPORT"
 
 
+class UnknownEvidence(DomainError):
+    status, code = 404, "UNKNOWN_EVIDENCE"
+
+
 class VotingClosed(DomainError):
     status, code = 409, "VOTING_NOT_OPEN"
 

@@ -54,17 +54,23 @@ def _depth(value, limit):
     return True
 
 
+def read_bytes(request, limit):
+    """The raw body, at most ``limit`` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {limit} bytes.")
+    raw = request.get_data(cache=False)
+    if len(raw) > limit:
+        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {limit} bytes.")
+    return raw
+
+
 def read_json(request):
     """The request's JSON body, or an :class:`HttpError` saying what is wrong with it."""
     mimetype = request.mimetype or ""
     if mimetype != "application/json":
         raise HttpError(415, "UNSUPPORTED_MEDIA_TYPE",
                         "Send the body as JSON with the header Content-Type: application/json.")
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_BODY_BYTES:
-        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    raw = read_bytes(request, MAX_BODY_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,7 +108,11 @@ def endpoint(handler):
     def wrapper(self, request, *args, **kwargs):
         cid = self.correlation_id
         try:
-            status, payload = handler(self, request, *args, **kwargs)
+            result = handler(self, request, *args, **kwargs)
+            if isinstance(result, Response):  # a file, not JSON
+                result.headers[correlation.HEADER] = cid
+                return result
+            status, payload = result
             return json_response(payload, status, cid)
         except HttpError as exc:
             return error_response(exc.status, exc.code, exc.message, exc.details, cid)

@@ -7,17 +7,22 @@ Until accounts and tokens exist, a caller names itself with the ``X-Actor`` head
 (a person id); the submissions service looks the person up and checks their role and
 unit on every call.
 """
+import base64
+from urllib.parse import quote, unquote
+
 import eventlet
 import pymongo
 from kombu import Connection
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
-from services.gateway.api import HttpError, call, endpoint, json_response, read_json
+from services.gateway.api import HttpError, call, endpoint, json_response, read_bytes, read_json
 from thidua.correlation import CorrelationId
 
 SERVICES = ("submissions", "ranking", "notifications")
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 API = "/api/v1"
 
 
@@ -146,6 +151,25 @@ class GatewayService:
     @endpoint
     def cluster_summary(self, request, cluster, period):
         return 200, call(self.submissions.cluster_summary, cluster, period)
+
+    # --- evidence files ---------------------------------------------------------------
+
+    @http("POST", f"{API}/units/<string:unit>/evidence")
+    @endpoint
+    def store_evidence(self, request, unit):
+        name = unquote(request.headers.get("X-Filename", ""))
+        data = read_bytes(request, MAX_EVIDENCE_BYTES)
+        return 201, call(self.submissions.store_evidence, unit, name, request.mimetype,
+                         base64.b64encode(data).decode(), actor(request), timeout=30.0)
+
+    @http("GET", f"{API}/evidence/<string:file_id>")
+    @endpoint
+    def get_evidence(self, request, file_id):
+        found = call(self.submissions.get_evidence, file_id, timeout=30.0)
+        response = Response(base64.b64decode(found["data_base64"]), mimetype=found["content_type"])
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found['name'])}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     # --- votes -----------------------------------------------------------------------------
 

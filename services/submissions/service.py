@@ -6,17 +6,25 @@ transaction (transactional outbox); the relay publishes the events. The rules li
 in the pure modules beside this one: ``lifecycle``, ``reports``, ``reference``,
 ``voting`` and ``thidua.criteria``.
 """
+import base64
+import binascii
 import hashlib
+import io
 import json
 import random
 import uuid
 
-from services.submissions import lifecycle, reference, reports, store, voting
+import gridfs
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from services.submissions import evidence, lifecycle, reference, reports, store, voting
 from thidua import audit, criteria, outbox
 from thidua.correlation import CorrelationId
 from thidua.errors import (AlreadyVoted, Conflict, Forbidden, IdempotencyKeyReused, NotAMember, PeriodNotOpen,
-                           ReportExists, StaleVersion, Unauthenticated, UnknownCluster, UnknownPeriod,
-                           UnknownReport, UnknownTemplate, UnknownUnit, ValidationFailed, VotingClosed, rpc)
+                           ReportExists, StaleVersion, Unauthenticated, UnknownCluster, UnknownEvidence,
+                           UnknownPeriod, UnknownReport, UnknownTemplate, UnknownUnit, ValidationFailed,
+                           VotingClosed, rpc)
 from thidua.events import isoformat, new_event, utcnow
 from thidua.mongo import Mongo, in_transaction, public
 
@@ -293,6 +301,7 @@ class SubmissionsService:
             raise Forbidden(f"Only the officers of unit {unit_code} may create its report.")
         content = reports.validate_content(payload, template, problems)
         problems.raise_if_any("The report")
+        self._check_evidence(unit_code, content)
         draft = payload.get("draft") is True
         if not draft and period["state"] not in lifecycle.REPORTING_PERIOD_STATES:
             raise PeriodNotOpen(f"Period {period_code} is {period['state']}: reports are handed in while it is "
@@ -337,6 +346,7 @@ class SubmissionsService:
             raise Forbidden(f"Only the officers of unit {report['unit']} may change its report.")
         content = reports.validate_content(payload, template, problems)
         problems.raise_if_any("The report")
+        self._check_evidence(report["unit"], content)
 
         def work(session, change):
             current = self._report(report_id, session)
@@ -440,6 +450,59 @@ class SubmissionsService:
                 "by_status": by_status, "late": sorted(r["unit"] for r in handed_in if r["late"]),
                 "not_submitted": sorted(set(members) - {r["unit"] for r in handed_in}),
                 "commendations": reports.commendation_totals(handed_in)}
+
+    # --- evidence files ---------------------------------------------------------------
+
+    @rpc
+    def store_evidence(self, unit_code, name, content_type, data_base64, actor):
+        """Keep an evidence file of a unit in GridFS; reports refer to it by ``file_id``."""
+        actor = self._actor(actor)
+        self._get("units", unit_code)
+        if not lifecycle.acts_for_unit(actor, unit_code):
+            raise Forbidden(f"Only the officers of unit {unit_code} may attach its evidence.")
+        try:
+            data = base64.b64decode(data_base64, validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise ValidationFailed("The file content is not valid base64.")
+        facts = evidence.check(name, content_type, data)
+        # GridFS cannot join a transaction: the file goes in first, and counts only once the
+        # transaction below has recorded it; if that fails the file is removed again.
+        bucket = gridfs.GridFSBucket(self.db, bucket_name="evidence")
+        file_id = bucket.upload_from_stream(facts["name"], io.BytesIO(data), metadata={"unit": unit_code})
+
+        def work(session, change):
+            record = {"_id": str(file_id), "unit": unit_code, **facts, "uploaded_by": actor["id"],
+                      "uploaded_at": utcnow()}
+            self.db.evidence.insert_one(record, session=session)
+            change("evidence.store", "evidence", record["_id"], None, record, {"unit": unit_code})
+            return public(record)
+
+        try:
+            return self._commit(work, actor)
+        except Exception:
+            bucket.delete(file_id)
+            raise
+
+    @rpc
+    def get_evidence(self, file_id):
+        """The file and its record (content as base64)."""
+        record = self.db.evidence.find_one({"_id": file_id})
+        try:
+            object_id = ObjectId(file_id)
+        except (InvalidId, TypeError):
+            record = None
+        if record is None:
+            raise UnknownEvidence(f"No evidence file has the id {file_id!r}.")
+        data = gridfs.GridFSBucket(self.db, bucket_name="evidence").open_download_stream(object_id).read()
+        return {**public(record), "data_base64": base64.b64encode(data).decode()}
+
+    def _check_evidence(self, unit_code, content):
+        for index, item in enumerate(content["evidence"]):
+            record = self.db.evidence.find_one({"_id": item["file_id"]})
+            if record is None or record["unit"] != unit_code:
+                raise ValidationFailed(f"evidence[{index}]: no file {item['file_id']!r} of unit {unit_code}; "
+                                       "upload it first with POST /api/v1/units/<unit>/evidence.",
+                                       {"fields": {f"evidence[{index}].file_id": "unknown file of this unit"}})
 
     # --- voting -------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ def ensure_indexes(db):
     db.templates.create_index([("id", ASCENDING), ("version", DESCENDING)], unique=True)
     db.vote_sessions.create_index([("cluster", ASCENDING), ("period", ASCENDING)], unique=True)
     db.ballots.create_index([("session", ASCENDING)])
+    db.evidence.create_index([("unit", ASCENDING)])
     audit.ensure_indexes(db)
     db.audit.create_index([("context.unit", ASCENDING), ("at", DESCENDING)])
     db.audit.create_index([("context.period", ASCENDING), ("at", DESCENDING)])

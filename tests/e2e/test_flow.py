@@ -201,3 +201,22 @@ def _get(url):
         return (requests.get(url, timeout=10),)
     except requests.ConnectionError:
         return None
+
+
+def test_an_evidence_file_goes_up_and_comes_back_through_http(platform):
+    from urllib.parse import quote
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    name = "Ảnh hội nghị.png"
+    response = requests.post(f"{platform.url}/api/v1/units/U03/evidence", data=png, timeout=15,
+                             headers={"Content-Type": "image/png", "X-Actor": "canbo.u03",
+                                      "X-Filename": quote(name)})
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert stored["name"] == name
+    back = requests.get(f"{platform.url}/api/v1/evidence/{stored['id']}", timeout=15)
+    assert back.status_code == 200 and back.content == png and back.headers["Content-Type"] == "image/png"
+    refused = requests.post(f"{platform.url}/api/v1/units/U03/evidence", data=b"MZ\x90", timeout=15,
+                            headers={"Content-Type": "application/pdf", "X-Actor": "canbo.u03", "X-Filename": "a.pdf"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
+    missing = requests.get(f"{platform.url}/api/v1/evidence/not-an-id", timeout=15)
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "UNKNOWN_EVIDENCE")

@@ -265,3 +265,24 @@ def test_if_the_event_cannot_be_recorded_the_report_is_not_stored_either(opened,
 
 def test_the_cluster_leaders_are_the_provincial_leaders_office_and_lead_and_deputy_units(svc):
     assert {p["id"] for p in svc.cluster_leaders("CUM-01")} == {"thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02"}
+
+
+def test_an_evidence_file_is_kept_in_gridfs_and_a_report_may_refer_only_to_its_own_units(opened, db_of):
+    import base64
+    pdf = b"%PDF-1.7\n" + "Báo cáo tổng kết quý I".encode() * 100
+    stored = opened.store_evidence("U02", "Bao cao quy I.pdf", "application/pdf",
+                                   base64.b64encode(pdf).decode(), officer("U02"))
+    assert stored["size"] == len(pdf) and stored["content_type"] == "application/pdf"
+    assert base64.b64decode(opened.get_evidence(stored["id"])["data_base64"]) == pdf
+    report = opened.submit_report({**GOOD, "evidence": [{"file_id": stored["id"], "name": "Báo cáo"}]},
+                                  officer("U02"))
+    assert report["evidence"] == [{"file_id": stored["id"], "name": "Báo cáo"}]
+    with pytest.raises(ValidationFailed, match="no file"):
+        opened.submit_report({**GOOD, "unit": "U03", "evidence": [{"file_id": stored["id"]}]}, officer("U03"))
+    with pytest.raises(Forbidden):
+        opened.store_evidence("U02", "x.pdf", "application/pdf", base64.b64encode(pdf).decode(), officer("U03"))
+    before = db_of("submissions")["evidence.files"].count_documents({})
+    with pytest.raises(ValidationFailed):
+        opened.store_evidence("U02", "x.exe", "application/x-msdownload", base64.b64encode(b"MZ").decode(),
+                              officer("U02"))
+    assert db_of("submissions")["evidence.files"].count_documents({}) == before

@@ -104,3 +104,19 @@ def test_commendation_totals_add_up_by_form_level_and_kind():
                {"commendations": [{"form": "BANG_KHEN", "level": "MINISTRY", "collective": True, "count": 7},
                                   {"form": "BANG_KHEN", "level": "MINISTRY", "collective": False, "count": 2}]}]
     assert commendation_totals(reports) == {"BANG_KHEN": {"MINISTRY": {"collective": 10, "individual": 2}}}
+
+
+def test_evidence_must_be_an_allowed_type_whose_content_matches():
+    from services.submissions import evidence
+    facts = evidence.check("Báo cáo.pdf", "application/pdf", b"%PDF-1.7 ...")
+    assert facts["size"] == 12 and len(facts["sha256"]) == 64
+    for name, kind, data, field in [
+        ("x.exe", "application/x-msdownload", b"MZ", "content_type"),
+        ("x.pdf", "application/pdf", b"<html>", "content"),
+        ("x.pdf", "application/pdf", b"", "content"),
+        ("../x.pdf", "application/pdf", b"%PDF-", "name"),
+        ("x.pdf", "application/pdf", b"%PDF-" + b"0" * evidence.MAX_BYTES, "content"),
+    ]:
+        with pytest.raises(ValidationFailed) as caught:
+            evidence.check(name, kind, data)
+        assert field in caught.value.details["fields"]
