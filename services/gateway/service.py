@@ -89,7 +89,8 @@ class GatewayService:
     @http("POST", f"{API}/templates")
     @endpoint
     def publish_template(self, request):
-        return 201, call(self.submissions.publish_template, read_json(request), actor(request))
+        return 201, call(self.submissions.publish_template, read_json(request), actor(request),
+                         idempotency_key(request))
 
     @http("GET", f"{API}/templates/<string:template_id>")
     @endpoint

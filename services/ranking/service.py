@@ -9,6 +9,7 @@ import logging
 from collections import defaultdict
 
 from eventlet.semaphore import Semaphore
+from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -26,10 +27,18 @@ ACTOR = "system:ranking"
 CONFLICT_RETRIES = 5
 RANKED_STATUSES = ("SUBMITTED", "RESUBMITTED", "REVIEWED", "FINALIZED")  # a returned report waits for its fix
 ROW_FIELDS = ("unit", "unit_name", "rank", "total", "class", "late")   # what the event carries of each row
-# One recompute of a cluster's period at a time in this process: concurrent ones would
-# only conflict on the snapshot version and redo their work. Other replicas still race,
-# and the compare-and-set keeps that safe.
-_table_locks = defaultdict(Semaphore)
+
+
+class TableLocks(DependencyProvider):
+    """One recompute of a cluster's period at a time in this service instance: concurrent
+    ones would only conflict on the snapshot version and redo their work. Other replicas
+    still race, and the compare-and-set on the version keeps that safe."""
+
+    def setup(self):
+        self.locks = defaultdict(Semaphore)
+
+    def get_dependency(self, worker_ctx):
+        return self.locks
 
 
 class TemplateNotYetKnown(Exception):
@@ -60,6 +69,7 @@ class RankingService:
     db = Mongo(indexes=ensure_indexes)
     relay = outbox.Relay()
     correlation_id = CorrelationId()
+    table_locks = TableLocks()
 
     @event_handler("submissions", "template.published.v1")
     def on_template_published(self, event):
@@ -86,7 +96,7 @@ class RankingService:
         data = event["data"]
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
-                with _table_locks[table_key(data["cluster"], data["period"])]:
+                with self.table_locks[table_key(data["cluster"], data["period"])]:
                     once(self.db, consumer, event, lambda session: apply(session, event))
                 return
             except (ConcurrentRecompute, DuplicateKeyError):

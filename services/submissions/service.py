@@ -199,12 +199,12 @@ class SubmissionsService:
         return self._commit(work, actor)
 
     @rpc
-    def publish_template(self, payload, actor):
+    def publish_template(self, payload, actor, idempotency_key=None):
         actor = self._actor(actor)
         lifecycle.require_admin(actor, "publish criteria templates")
-        return self._publish(payload, actor, False)
+        return self._publish(payload, actor, False, idempotency_key)
 
-    def _publish(self, payload, actor, skip_if_same):
+    def _publish(self, payload, actor, skip_if_same, idempotency_key=None):
         """A new immutable version of a criteria template; templates are never edited in place."""
         template = reference.template(payload)
 
@@ -219,7 +219,7 @@ class SubmissionsService:
                 "version": document["version"]})})
             change("template.publish", "template", document["_id"], None, document, {}, [event])
             return public({k: v for k, v in document.items() if k != "_id"})
-        return self._commit(work, actor)
+        return self._commit(work, actor, idempotency_key, {"template": payload})
 
     @rpc
     def get_template(self, template_id, version=None):

@@ -164,8 +164,9 @@ def test_a_unit_outside_any_cluster_is_refused(opened):
 
 def test_a_template_in_use_is_never_changed_a_change_is_a_new_version(svc, db_of):
     changed = {**demo_content()["templates"][0], "name": "Bộ tiêu chí sửa đổi"}
-    published = svc.publish_template(changed, ADMIN)
+    published = svc.publish_template(changed, ADMIN, "publish-1")
     assert published["version"] == 2
+    assert svc.publish_template(changed, ADMIN, "publish-1") == published   # a retry is not a third version
     assert svc.get_template("TCTD-CAT-2021", 1)["name"] != "Bộ tiêu chí sửa đổi"
     assert db_of("submissions").periods.find_one({"_id": "2021-Q1"})["template"] == {
         "id": "TCTD-CAT-2021", "version": 1}
