@@ -4,7 +4,11 @@ Starts its own isolated platform (the four services as processes, a vhost and
 databases of their own), so it can run beside `make run`. Prints figures; asserts
 nothing. Needs the broker and the database server up (`make infra`).
 
-    .venv/bin/python bench/flow_latency.py [--sequential 50] [--burst 200] [--threads 8]
+    .venv/bin/python bench/flow_latency.py [--sequential 50] [--burst 200] [--threads 8] [--clusters 20]
+
+The units are spread over ``--clusters`` clusters (a province has many clusters of 6 to
+20 units); ``--clusters 1`` puts them all in one cluster, the worst case for ranking,
+which recomputes the whole cluster on every report.
 """
 import argparse
 import json
@@ -21,37 +25,47 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-CLUSTER, PERIOD, LEADER = "BENCH", "2021-Q1", "thien.nh"
+PERIOD, LEADER = "2021-Q2", "thien.nh"   # the demo's open period and a provincial leader
 
 
-def load_cluster(platform, units):
-    data = {"units": [{"_id": u, "name": f"Đơn vị {u}", "type": "department"} for u in units],
-            "clusters": [{"_id": CLUSTER, "name": "Cụm đo hiệu năng", "level": "province", "year": 2021,
+def cluster_of(unit, clusters):
+    return f"BENCH-{int(unit[1:]) % clusters:02d}"
+
+
+def load_clusters(platform, units, clusters):
+    members = {}
+    for unit in units:
+        members.setdefault(cluster_of(unit, clusters), []).append(unit)
+    data = {"units": [{"code": u, "name": f"Đơn vị {u}", "type": "department"} for u in units],
+            "clusters": [{"code": code, "name": f"Cụm đo hiệu năng {code}", "level": "province", "year": 2021,
                           "members": [{"unit": u, "role": "lead" if i == 0 else "member"}
-                                      for i, u in enumerate(units)]}]}
-    with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri}, timeout=60) as cluster:
-        cluster.submissions.load_reference_data(data, {"id": "bench"})
+                                      for i, u in enumerate(listed)]} for code, listed in members.items()],
+            "people": [{"id": f"bench.{u}", "name": f"Cán bộ {u}", "role": "unit_officer", "unit": u}
+                       for u in units]}
+    with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri}, timeout=120) as cluster:
+        cluster.submissions.load_reference_data(data, {"id": "system:bench"})
 
 
 def post(session, platform, unit, score):
-    body = json.dumps({"unit": unit, "period": PERIOD, "scores": {"TC1": score}})
-    response = session.post(f"{platform.url}/api/v1/reports", data=body,
-                            headers={"Content-Type": "application/json"}, timeout=30)
+    body = json.dumps({"unit": unit, "period": PERIOD, "values": {"C1.1": {"actual": score}},
+                       "self_scores": {"C1.1": 10}})
+    response = session.post(f"{platform.url}/api/v1/reports", data=body, timeout=30,
+                            headers={"Content-Type": "application/json", "X-Actor": f"bench.{unit}"})
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def wait_until(probe, timeout=30.0):
+def wait_until(probe, timeout=30.0, interval=0.002):
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if probe():
             return time.perf_counter()
-        time.sleep(0.002)
+        time.sleep(interval)
     raise TimeoutError("gave up")
 
 
-def ranked_units(session, platform):
-    response = session.get(f"{platform.url}/api/v1/clusters/{CLUSTER}/periods/{PERIOD}/ranking", timeout=30)
+def ranked_units(session, platform, cluster):
+    response = session.get(f"{platform.url}/api/v1/clusters/{cluster}/periods/{PERIOD}/ranking", timeout=30)
     return {row["unit"] for row in response.json().get("table", [])} if response.status_code == 200 else set()
 
 
@@ -71,20 +85,23 @@ def main():
     parser.add_argument("--sequential", type=int, default=50)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--clusters", type=int, default=20)
     args = parser.parse_args()
     units = [f"B{i:04d}" for i in range(args.sequential + args.burst)]
     with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
-        load_cluster(platform, units)
+        load_clusters(platform, units, args.clusters)
         session = requests.Session()
         posted, ranked, notified = [], [], []
         for i, unit in enumerate(units[: args.sequential]):
             start = time.perf_counter()
             report = post(session, platform, unit, 50 + i % 40)
             posted.append(time.perf_counter() - start)
-            ranked.append(wait_until(lambda: unit in ranked_units(session, platform)) - start)
+            cluster = cluster_of(unit, args.clusters)
+            ranked.append(wait_until(lambda: unit in ranked_units(session, platform, cluster)) - start)
             link = f"/api/v1/reports/{report['id']}"
             notified.append(wait_until(lambda: link in inbox_reports(session, platform)) - start)
-        print(f"sequential: {args.sequential} reports, one at a time, all four services as processes")
+        print(f"{len(units)} units in {args.clusters} cluster(s); all four services as processes")
+        print(f"sequential: {args.sequential} reports, one at a time")
         describe("POST answered (stored)", posted)
         describe("in the ranking", ranked)
         describe("in the leader's inbox", notified)
@@ -94,7 +111,9 @@ def main():
         with ThreadPoolExecutor(args.threads) as pool:
             list(pool.map(lambda u: post(requests.Session(), platform, u, 60), burst))
         accepted = time.perf_counter() - start
-        done = wait_until(lambda: set(burst) <= ranked_units(session, platform), timeout=300) - start
+        clusters = sorted({cluster_of(u, args.clusters) for u in burst})
+        done = wait_until(lambda: set(burst) <= set().union(*(ranked_units(session, platform, c)
+                                                              for c in clusters)), timeout=300, interval=0.25) - start
         print(f"burst: {len(burst)} reports from {args.threads} threads")
         print(f"  all accepted after {accepted:.2f} s ({len(burst) / accepted:.0f} reports/s)")
         print(f"  all in the ranking after {done:.2f} s ({len(burst) / done:.0f} reports/s end to end)")

@@ -20,7 +20,7 @@ from thidua.errors import RankingNotFound, ValidationFailed, rpc
 from thidua.events import new_event, utcnow
 from thidua.idempotency import once
 from thidua.messaging import event_handler
-from thidua.mongo import Mongo, public
+from thidua.mongo import Mongo, in_transaction, public
 
 log = logging.getLogger(__name__)
 ACTOR = "system:ranking"
@@ -93,11 +93,21 @@ class RankingService:
         self._handle("ranking.on_vote_closed", event, self._apply_vote)
 
     def _handle(self, consumer, event, apply):
+        """Keep the event's input (once), then bring the cluster's table up to date.
+
+        Two steps, each its own transaction: in a burst, reports are stored while another
+        worker recomputes, and the next recompute takes all of them at once; the workers
+        after it find the table already reflecting their report and stop there. A failure
+        between the steps loses nothing: the redelivered event skips the first and
+        retries the second.
+        """
         data = event["data"]
+        once(self.db, consumer, event, lambda session: apply(session, event))
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
                 with self.table_locks[table_key(data["cluster"], data["period"])]:
-                    once(self.db, consumer, event, lambda session: apply(session, event))
+                    in_transaction(self.db, lambda session: self._recompute(
+                        session, data["cluster"], data["cluster_name"], data["period"], event))
                 return
             except (ConcurrentRecompute, DuplicateKeyError):
                 log.info("recompute of %s lost a race (attempt %s); retrying", data["cluster"], attempt)
@@ -107,16 +117,13 @@ class RankingService:
         data = event["data"]
         copy_id = f"{data['period']}|{data['unit']}"
         stored = self.db.reports.find_one({"_id": copy_id}, session=session)
-        if stored is not None and stored["version"] >= data["version"]:
-            return None  # an older or equal version of a report we already have
-        self.db.reports.replace_one({"_id": copy_id}, {"_id": copy_id, **data}, upsert=True, session=session)
-        return self._recompute(session, data["cluster"], data["cluster_name"], data["period"], event)
+        if stored is None or stored["version"] < data["version"]:  # never go back to an older version
+            self.db.reports.replace_one({"_id": copy_id}, {"_id": copy_id, **data}, upsert=True, session=session)
 
     def _apply_vote(self, session, event):
         data = event["data"]
         key = table_key(data["cluster"], data["period"])
         self.db.votes.replace_one({"_id": key}, {"_id": key, **data}, upsert=True, session=session)
-        return self._recompute(session, data["cluster"], data["cluster_name"], data["period"], event)
 
     def _inputs(self, session, cluster, period):
         copies = list(self.db.reports.find({"cluster": cluster, "period": period,
@@ -139,9 +146,10 @@ class RankingService:
         template, reports, votes = self._inputs(session, cluster, period)
         key = table_key(cluster, period)
         current = self.db.rankings.find_one({"_id": key}, session=session)
+        digest = engine.input_hash(template, reports, votes) if template else _empty()["input_hash"]
+        if current is not None and current["input_hash"] == digest:
+            return None  # the table already reflects these inputs: no new version
         result = engine.compute(template, reports, votes) if template else _empty()
-        if current is not None and current["input_hash"] == result["input_hash"]:
-            return None  # same inputs, same table: no new version
         previous_version = current["version"] if current else 0
         previous = self.db.snapshots.find_one({"_id": f"{key}|{previous_version}"}, session=session)
         snapshot = {
