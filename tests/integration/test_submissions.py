@@ -28,6 +28,9 @@ class Client:
         self.container = container
 
     def __getattr__(self, method):
+        if method.startswith("_"):
+            raise AttributeError(method)
+
         def call(*args, **kwargs):
             with entrypoint_hook(self.container, method) as hook:
                 return hook(*args, **kwargs)
