@@ -1,11 +1,10 @@
 """Domain errors: the one table of error codes and HTTP statuses.
 
-Services raise these; each class is registered with nameko so that it crosses
-RPC as itself (message and details intact), and the gateway turns it into the
-HTTP status and code written here. Codes are stable: clients may switch on them.
+Services raise these; ``thidua.rpc`` registers each class with nameko so that it
+crosses RPC as itself (message and details intact), and the gateway turns it into
+the HTTP status and code written here. Codes are stable: clients may switch on them.
+This module imports nothing, so the pure domain modules can raise these errors.
 """
-from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import rpc as _nameko_rpc
 
 
 class DomainError(Exception):
@@ -16,10 +15,6 @@ class DomainError(Exception):
         super().__init__(message, details or {})
         self.message = message
         self.details = details or {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        deserialize_to_instance(cls)
 
     def __str__(self):
         return self.message
@@ -85,6 +80,10 @@ class UnknownEvidence(DomainError):
     status, code = 404, "UNKNOWN_EVIDENCE"
 
 
+class UnknownNotice(DomainError):
+    status, code = 404, "UNKNOWN_NOTICE"
+
+
 class VotingClosed(DomainError):
     status, code = 409, "VOTING_NOT_OPEN"
 
@@ -106,7 +105,17 @@ def table():
     return sorted((cls.code, cls.status, cls.__name__) for cls in DomainError.__subclasses__())
 
 
-def rpc(method):
-    """nameko's ``@rpc`` for which a :class:`DomainError` is an expected answer, not a fault
-    (logged as a warning without a traceback)."""
-    return _nameko_rpc(expected_exceptions=DomainError)(method)
+
+class Problems:
+    """Collects every problem of a request, so that one answer names them all."""
+
+    def __init__(self):
+        self.fields = {}
+
+    def add(self, field, message):
+        self.fields.setdefault(field, message)
+
+    def raise_if_any(self, what):
+        if self.fields:
+            listed = "; ".join(f"{k}: {v}" for k, v in sorted(self.fields.items()))
+            raise ValidationFailed(f"{what} has invalid fields: {listed}.", {"fields": self.fields})

@@ -12,6 +12,7 @@ from nameko.exceptions import RemoteError, UnknownService
 from werkzeug.wrappers import Response
 
 from thidua import correlation
+from thidua import rpc as _registers_domain_errors  # noqa: F401  (they cross RPC as themselves)
 from thidua.errors import DomainError
 
 log = logging.getLogger(__name__)

@@ -251,6 +251,41 @@ class GatewayService:
                                    args.get("actor"), args.get("entity"), args.get("entity_id"),
                                    int_arg(request, "limit", 100, 1, 500))}
 
+    @http("POST", f"{API}/people/<string:person>/inbox/<string:notice>/read")
+    @endpoint
+    def mark_read(self, request, person, notice):
+        return 200, call(self.notifications.mark_read, person, notice, actor(request))
+
+    @http("GET", f"{API}/people/<string:person>/preferences")
+    @endpoint
+    def get_preferences(self, request, person):
+        return 200, call(self.notifications.get_preferences, person, actor(request))
+
+    @http("PUT", f"{API}/people/<string:person>/preferences")
+    @endpoint
+    def set_preferences(self, request, person):
+        return 200, call(self.notifications.set_preferences, person, read_json(request), actor(request))
+
+    @http("POST", f"{API}/webhooks")
+    @endpoint
+    def add_webhook(self, request):
+        return 201, call(self.notifications.add_webhook, read_json(request), actor(request))
+
+    @http("GET", f"{API}/notices/failed")
+    @endpoint
+    def failed_notices(self, request):
+        return 200, {"items": call(self.notifications.failed_notices, actor(request))}
+
+    @http("GET", f"{API}/notices/<string:notice>/deliveries")
+    @endpoint
+    def notice_deliveries(self, request, notice):
+        return 200, {"items": call(self.notifications.notice_deliveries, notice, actor(request))}
+
+    @http("POST", f"{API}/notices/<string:notice>/retry")
+    @endpoint
+    def retry_notice(self, request, notice):
+        return 200, call(self.notifications.retry_notice, notice, actor(request))
+
     @http("GET", "/health")
     def health(self, request):
         checks = {"broker": _check(lambda: _ping_broker(self.config["AMQP_URI"])),

@@ -1,7 +1,45 @@
-"""What each event means to a person, in Vietnamese. Pure: no I/O."""
+"""What each notice says, in Vietnamese, per kind and channel. Pure: no I/O.
+
+Each kind has an inbox text (a title and a short body) and an e-mail (subject, greeting,
+body, the link to the page); a webhook carries the same facts as JSON. Only Vietnamese
+templates exist: a person who prefers another language gets these (the fallback).
+"""
 import re
 
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+LANGUAGES = ("vi",)
+
+TEMPLATES = {
+    "report.submitted": ("{unit_name} đã nộp báo cáo {period_label}{late}",
+                         "{unit_name} ({unit}) thuộc {cluster_name} đã nộp báo cáo thi đua {period_label}{late}, "
+                         "tổng điểm tự chấm {self_total}."),
+    "report.resubmitted": ("{unit_name} đã nộp lại báo cáo {period_label}{late}",
+                           "{unit_name} ({unit}) thuộc {cluster_name} đã nộp lại báo cáo thi đua {period_label}"
+                           "{late} sau khi bổ sung, tổng điểm tự chấm {self_total}."),
+    "report.returned": ("Báo cáo {period_label} của {unit_name} bị trả lại",
+                        "Cụm trưởng {cluster_name} đã trả lại báo cáo {period_label} của {unit_name}. "
+                        "Lý do: {reason}. Đề nghị đơn vị bổ sung và nộp lại."),
+    "vote.opened": ("{cluster_name} mở bỏ phiếu xếp loại {period_label}",
+                    "Phiên bỏ phiếu xếp loại phong trào thi đua {period_label} của {cluster_name} đã mở. "
+                    "Mỗi đơn vị thành viên bỏ một phiếu."),
+    "vote.closed": ("{cluster_name} kết thúc bỏ phiếu {period_label}",
+                    "Phiên bỏ phiếu xếp loại {period_label} của {cluster_name} đã kết thúc với "
+                    "{ballots_cast}/{eligible} phiếu."),
+    "ranking.changed": ("{cluster_name} {period_label}: {headline}",
+                        "Bảng xếp hạng {cluster_name} {period_label} (phiên bản {version}): {top}. {leading}"
+                        "{class_changes}"),
+    "ranking.updated": ("{cluster_name} {period_label}: bảng xếp hạng cập nhật",
+                        "Bảng xếp hạng {cluster_name} {period_label} (phiên bản {version}): {top}. {leading}"),
+    "results.published": ("Kết quả thi đua {period_label} đã công bố",
+                           "Kỳ thi đua {period_label} đã kết thúc; kết quả xếp loại đã được công bố."),
+    "deadline.approaching": ("Còn {hours_label} đến hạn nộp báo cáo {period_label}",
+                             "{unit_label} chưa nộp báo cáo thi đua {period_label}. Hạn nộp: {deadline}."),
+    "deadline.missed": ("Quá hạn nộp báo cáo {period_label}",
+                        "{missing_text} Hạn nộp đã qua: {deadline}. Báo cáo nộp muộn vẫn được tiếp nhận "
+                        "và được ghi nhận là nộp muộn."),
+    "digest": ("Tổng hợp {count} cập nhật bảng xếp hạng",
+               "{lines}"),
+}
 
 
 def period_label(code):
@@ -23,32 +61,73 @@ def points(value):
     return text.replace(".", ",")
 
 
-def render(event):
-    """``(kind, title, body, link)`` for an event, or ``None`` if it tells nobody anything."""
-    data = event["data"]
-    if "cluster" not in data or "period" not in data:
-        return None
-    period = period_label(data["period"])
-    ranking_link = f"/api/v1/clusters/{data['cluster']}/periods/{data['period']}/ranking"
-    if event["type"] in ("report.submitted.v1", "report.resubmitted.v1"):
-        late = " (nộp muộn)" if data["late"] else ""
-        verb = "đã nộp lại" if event["type"] == "report.resubmitted.v1" else "đã nộp"
-        total = sum(data["self_scores"].values())
-        return ("report.submitted",
-                f"{data['unit_name']} {verb} báo cáo {period}{late}",
-                f"{data['unit_name']} ({data['unit']}) thuộc {data['cluster_name']} {verb} báo cáo thi đua "
-                f"{period}{late}, tổng điểm tự chấm {points(total)}.",
-                f"/api/v1/reports/{data['report_id']}")
-    if event["type"] == "ranking.updated.v1":
+def when(iso):
+    """``2021-04-10T10:00:00.000Z`` -> ``17:00 ngày 10/04/2021`` (giờ Việt Nam, UTC+7)."""
+    from datetime import datetime, timedelta, timezone
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(timezone(timedelta(hours=7)))
+    return moment.strftime("%H:%M ngày %d/%m/%Y")
+
+
+def facts(kind, data):
+    """Everything a template of ``kind`` may name, from the event's (or reminder's) data."""
+    out = {k: v for k, v in data.items() if isinstance(v, (str, int, float))}
+    out["period_label"] = period_label(data.get("period", ""))
+    out["late"] = " (nộp muộn)" if data.get("late") else ""
+    if "self_scores" in data:
+        out["self_total"] = points(sum(data["self_scores"].values()))
+    if "tally" in data:
+        out.update(ballots_cast=data["tally"]["ballots_cast"], eligible=data["tally"]["eligible"])
+    if "table" in data:
         names = {row["unit"]: row["unit_name"] for row in data["table"]}
-        lead = names.get(data["leader"]) if data["leader"] else None
-        if data["leader_changed"] and lead:
-            title = f"{data['cluster_name']} {period}: {lead} dẫn đầu"
-        else:
-            title = f"{data['cluster_name']} {period}: bảng xếp hạng cập nhật"
-        top = "; ".join(f"{row['rank']}. {row['unit_name']} {points(row['total'])}" for row in data["table"][:3])
-        leading = f"Đơn vị dẫn đầu: {lead}." if lead else "Chưa xác định đơn vị dẫn đầu (đồng điểm hoặc chưa có)."
-        return ("ranking.updated", title,
-                f"Bảng xếp hạng {data['cluster_name']} {period} (phiên bản {data['version']}): {top}. {leading}",
-                ranking_link)
-    return None
+        lead = names.get(data["leader"]) if data.get("leader") else None
+        out["top"] = "; ".join(f"{r['rank']}. {r['unit_name']} {points(r['total'])}" for r in data["table"][:3])
+        out["leading"] = f"Đơn vị dẫn đầu: {lead}." if lead else "Chưa xác định đơn vị dẫn đầu."
+        out["headline"] = f"{lead} dẫn đầu" if data.get("leader_changed") and lead else "thay đổi xếp loại"
+        changes = [f"{names.get(c['unit'], c['unit'])}: {c['from'] or '—'} → {c['to'] or '—'}"
+                   for c in data.get("class_changes", [])]
+        out["class_changes"] = f" Thay đổi xếp loại: {'; '.join(changes)}." if changes else ""
+    if "deadline" in data:
+        out["deadline"] = when(data["deadline"])
+    if kind == "deadline.approaching":
+        hours = data["offset_hours"]
+        out["hours_label"] = f"{hours // 24} ngày" if hours % 24 == 0 else f"{hours} giờ"
+        out["unit_label"] = f"Đơn vị {data['unit_name']}"
+    if kind == "deadline.missed":
+        missing = data.get("missing_names") or []
+        out["missing_text"] = (f"{data['unit_name']} chưa nộp báo cáo thi đua {out['period_label']}."
+                               if data.get("unit") else
+                               f"{data['cluster_name']}: các đơn vị chưa nộp báo cáo: {', '.join(missing)}.")
+    out.setdefault("reason", data.get("reason", ""))
+    return out
+
+
+def link(kind, data):
+    if kind.startswith("report."):
+        return f"/api/v1/reports/{data['report_id']}"
+    if kind.startswith("vote."):
+        return f"/api/v1/clusters/{data['cluster']}/periods/{data['period']}/vote"
+    if data.get("cluster") and data.get("period"):
+        return f"/api/v1/clusters/{data['cluster']}/periods/{data['period']}/ranking"
+    return "/api/v1/periods"
+
+
+def inbox(kind, data):
+    """``(title, body, link)`` of the in-app notice."""
+    title, body = TEMPLATES[kind]
+    values = facts(kind, data)
+    return title.format(**values), body.format(**values), link(kind, data)
+
+
+def email(kind, data, person_name, public_url):
+    """``(subject, text)`` of the e-mail."""
+    title, body, path = inbox(kind, data)
+    text = (f"Kính gửi đồng chí {person_name},\n\n{body}\n\nXem chi tiết: {public_url}{path}\n\n"
+            "—\nHệ thống quản lý phong trào thi đua \"Vì an ninh Tổ quốc\" (thư tự động, vui lòng không trả lời)")
+    return title, text
+
+
+def webhook(kind, data, event_id):
+    """The JSON a webhook receives."""
+    title, body, path = inbox(kind, data)
+    return {"kind": kind, "title": title, "body": body, "link": path, "event_id": event_id,
+            "data": data}

@@ -16,11 +16,12 @@ from pymongo.errors import DuplicateKeyError
 from services.ranking import engine, queries
 from thidua import audit, outbox
 from thidua.correlation import CorrelationId
-from thidua.errors import RankingNotFound, ValidationFailed, rpc
+from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
 from thidua.idempotency import once
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, in_transaction, public
+from thidua.rpc import rpc
 
 log = logging.getLogger(__name__)
 ACTOR = "system:ranking"

@@ -2,9 +2,9 @@
 periods, people. Pure checks: no I/O."""
 from datetime import datetime
 
-from services.submissions.reports import Problems, code, text
-from thidua import criteria
-from thidua.errors import ValidationFailed
+from services.submissions.reports import code, text
+from thidua.criteria import TEMPLATE_FIELDS, TemplateInvalid, validate_template
+from thidua.errors import Problems, ValidationFailed
 
 UNIT_TYPES = ("department", "district", "provincial_force", "other")
 MEMBER_ROLES = ("lead", "deputy", "member")  # cụm trưởng, cụm phó, thành viên
@@ -149,14 +149,14 @@ def template(payload):
     """A criteria template to publish: its identity here, its structure by the shared contract."""
     _object(payload, "A criteria template")
     problems = Problems()
-    _fields(payload, criteria.TEMPLATE_FIELDS, problems)
+    _fields(payload, TEMPLATE_FIELDS, problems)
     clean = dict(payload)
     clean["id"] = code(payload.get("id"), "id", problems)
     clean["name"] = text(payload.get("name"), "name", problems, 300, True)
     clean["source"] = text(payload.get("source"), "source", problems, 2000)
     problems.raise_if_any("The criteria template")
     try:
-        criteria.validate_template(clean)
-    except criteria.TemplateInvalid as exc:
+        validate_template(clean)
+    except TemplateInvalid as exc:
         raise ValidationFailed(f"The criteria template cannot be used: {exc}.", {"template": str(exc)})
     return clean

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date
 
 from thidua.criteria import criteria_of, score_range
-from thidua.errors import ValidationFailed
+from thidua.errors import Problems, ValidationFailed
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_TEXT = 20_000
@@ -26,21 +26,6 @@ SEVERITIES = (1, 2, 3, 4)  # 1 nhắc nhở ... 4 kỷ luật nặng; what each 
 CONTENT_FIELDS = ("values", "self_scores", "sections", "commendations", "violations", "evidence")
 VALUE_KEYS = {"target": ("actual", "number"), "pass_fail": ("passed", "bool"),
               "per_occurrence": ("count", "count"), "bonus": ("points", "number"), "penalty": ("points", "number")}
-
-
-class Problems:
-    """Collects every problem of a request, so one answer names them all."""
-
-    def __init__(self):
-        self.fields = {}
-
-    def add(self, field, message):
-        self.fields.setdefault(field, message)
-
-    def raise_if_any(self, what):
-        if self.fields:
-            listed = "; ".join(f"{k}: {v}" for k, v in sorted(self.fields.items()))
-            raise ValidationFailed(f"{what} has invalid fields: {listed}.", {"fields": self.fields})
 
 
 def text(value, field, problems, limit=MAX_TEXT, required=False):

@@ -24,9 +24,10 @@ from thidua.correlation import CorrelationId
 from thidua.errors import (AlreadyVoted, Conflict, Forbidden, IdempotencyKeyReused, NotAMember, PeriodNotOpen,
                            ReportExists, StaleVersion, Unauthenticated, UnknownCluster, UnknownEvidence,
                            UnknownPeriod, UnknownReport, UnknownTemplate, UnknownUnit, ValidationFailed,
-                           VotingClosed, rpc)
+                           VotingClosed)
 from thidua.events import isoformat, new_event, utcnow
 from thidua.mongo import Mongo, in_transaction, public
+from thidua.rpc import rpc
 
 LEADER_ROLES = ("provincial_leader", "standing_office")
 UNKNOWN = {"units": (UnknownUnit, ": use a unit code from /api/v1/units"),
@@ -243,16 +244,50 @@ class SubmissionsService:
         return public(self._get("clusters", cluster_code))
 
     @rpc
-    def cluster_leaders(self, cluster_code):
-        """People to tell about a cluster: provincial leaders, the standing office,
-        and the leaders of the cluster's lead and deputy units."""
-        cluster = self._get("clusters", cluster_code)
-        leading_units = [m["unit"] for m in cluster["members"] if m["role"] in lifecycle.CLUSTER_LEADING_ROLES]
-        people = self.db.people.find({"$or": [
-            {"role": {"$in": list(LEADER_ROLES)}},
-            {"role": "unit_leader", "unit": {"$in": leading_units}},
-        ]}).sort("_id")
-        return [public(p) for p in people]
+    def audience(self, who, cluster_code=None, unit=None):
+        """People to tell, by who they are to a cluster (the notification rules' audiences):
+        ``leaders`` (provincial leaders, the standing office, the lead and deputy units'
+        leaders), ``cluster_lead`` (the lead and deputy units' leaders), ``unit`` (the
+        unit's own people), ``members`` (the people of every member unit) or ``everyone``
+        (all people with a unit, and the leaders)."""
+        unit_roles = ["unit_leader", "unit_officer"]
+        if who == "everyone":
+            query = {"$or": [{"role": {"$in": unit_roles}}, {"role": {"$in": list(LEADER_ROLES)}}]}
+        elif who == "unit":
+            self._get("units", unit)
+            query = {"role": {"$in": unit_roles}, "unit": unit}
+        else:
+            cluster = self._get("clusters", cluster_code)
+            leading = [m["unit"] for m in cluster["members"] if m["role"] in lifecycle.CLUSTER_LEADING_ROLES]
+            query = {
+                "leaders": {"$or": [{"role": {"$in": list(LEADER_ROLES)}},
+                                    {"role": "unit_leader", "unit": {"$in": leading}}]},
+                "cluster_lead": {"role": "unit_leader", "unit": {"$in": leading}},
+                "members": {"role": {"$in": unit_roles}, "unit": {"$in": [m["unit"] for m in cluster["members"]]}},
+            }.get(who)
+            if query is None:
+                raise ValidationFailed(f"Unknown audience {who!r}.")
+        return [public(p) for p in self.db.people.find(query).sort("_id")]
+
+    @rpc
+    def person(self, person_id):
+        return public(self._actor({"id": person_id}))
+
+    @rpc
+    def reporting_status(self):
+        """For every period taking reports (OPEN or CLOSED) with a deadline: per cluster of its
+        year, the member units that have not handed in their report."""
+        status = []
+        for period in self.db.periods.find({"state": {"$in": ["OPEN", "CLOSED"]}, "deadline": {"$ne": None}}):
+            handed_in = {r["unit"] for r in self.db.reports.find(
+                {"period": period["_id"], "status": {"$ne": "DRAFT"}}, {"unit": 1})}
+            for cluster in self.db.clusters.find({"year": period["year"]}).sort("_id"):
+                members = sorted(m["unit"] for m in cluster["members"])
+                status.append({"period": period["_id"], "label": period["label"],
+                               "deadline": isoformat(period["deadline"]), "cluster": cluster["_id"],
+                               "cluster_name": cluster["name"],
+                               "missing": [u for u in members if u not in handed_in]})
+        return status
 
     # --- reports ------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ A ballot names a class for some or all member units and/or one leading unit (đ�
 dẫn đầu). Who voted and what was chosen are stored apart and never linked: a ballot
 record holds its choices and nothing about its voter.
 """
-from services.submissions.reports import Problems
+from thidua.errors import Problems
 
 
 def validate_ballot(payload, members, levels):

@@ -11,6 +11,7 @@ from tests.helpers import eventually
 pytestmark = pytest.mark.e2e
 JSON = {"Content-Type": "application/json"}
 LEADERS = ("thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02")
+CLUSTER_LEAD = ("hanh.ptv", "lanhdao.u02")
 
 
 def as_(person, **headers):
@@ -64,7 +65,8 @@ def test_health_reports_broker_database_and_services(platform):
     assert set(body["services"]) == {"submissions", "ranking", "notifications"}
 
 
-def test_a_report_posted_over_http_appears_in_the_ranking_and_in_every_leaders_inbox(platform):
+def test_a_report_posted_over_http_reaches_the_ranking_the_cluster_leads_inbox_and_mailbox(platform):
+    from tests import receivers
     response = post(platform, "/reports", report_body("U04", 100),
                     as_("canbo.u04", **{"X-Correlation-Id": "e2e-flow-1"}))
     assert response.status_code == 201, response.text
@@ -74,18 +76,34 @@ def test_a_report_posted_over_http_appears_in_the_ranking_and_in_every_leaders_i
 
     table = ranked(platform, "2021-Q2", lambda t: any(r["unit"] == "U04" for r in t["table"]), "the ranking")
     assert table["trigger_event_id"]
-    for person in LEADERS:
+    for person in CLUSTER_LEAD:
         box = eventually(lambda: [n for n in inbox(platform, person)["items"]
                                   if n["correlation_id"] == "e2e-flow-1" and n["kind"] == "report.submitted"],
                          what=f"{person}'s inbox entry")
         assert box[0]["title"].startswith("Phòng Hậu cần đã nộp báo cáo Quý II/2021")
-    # The correlation id followed the request through every event into the ranking's notice too.
-    eventually(lambda: [n for n in inbox(platform, "thien.nh")["items"]
-                        if n["correlation_id"] == "e2e-flow-1" and n["kind"] == "ranking.updated"],
-               what="the ranking notice")
+    mail = eventually(lambda: [m for m in receivers.received_mail(platform.maildir)
+                               if "hanh.ptv@example.com" in m["To"]
+                               and m["Subject"].startswith("Phòng Hậu cần đã nộp báo cáo Quý II/2021")],
+                      what="the cluster lead's e-mail")
+    assert f"/api/v1/reports/{report['id']}" in mail[0].get_content()
     trail = get(platform, "/audit", entity="report", entity_id=report["id"]).json()["items"]
     assert [(a["action"], a["actor"], a["correlation_id"]) for a in trail] == [
         ("report.submit", "canbo.u04", "e2e-flow-1")]
+
+
+def test_a_new_leading_unit_reaches_every_leader_at_once(platform):
+    before = ranking(platform).json() if ranking(platform).status_code == 200 else {"leader": None}
+    response = post(platform, "/reports", {"unit": "U05", "period": "2021-Q2", "values": {
+        "C1.1": {"actual": 120}, "C1.2": {"actual": 120}, "C1.3": {"actual": 120}, "C2.1": {"passed": True},
+        "C2.2": {"passed": True}, "C3.1": {"passed": True}, "C3.3": {"passed": True}}},
+        as_("canbo.u05", **{"X-Correlation-Id": "e2e-leader"}))
+    assert response.status_code == 201, response.text
+    table = ranked(platform, "2021-Q2", lambda t: t["leader"] == "U05", "U05 leading")
+    assert table["leader"] != before["leader"]
+    for person in LEADERS:
+        eventually(lambda: [n for n in inbox(platform, person)["items"]
+                            if n["kind"] == "ranking.changed" and n["correlation_id"] == "e2e-leader"
+                            and "Phòng Hồ sơ dẫn đầu" in n["title"]], what=f"{person} told of the new leader")
 
 
 def test_the_lifecycle_through_http_changes_the_table_exactly_as_the_pure_function_says(platform):
@@ -220,3 +238,24 @@ def test_an_evidence_file_goes_up_and_comes_back_through_http(platform):
     assert (refused.status_code, refused.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
     missing = requests.get(f"{platform.url}/api/v1/evidence/not-an-id", timeout=15)
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "UNKNOWN_EVIDENCE")
+
+
+def test_the_inbox_and_notification_settings_through_http(platform):
+    box = eventually(lambda: inbox(platform, "hanh.ptv")["items"] and inbox(platform, "hanh.ptv"),
+                     what="a notice for the cluster lead")
+    notice = box["items"][0]
+    read = post(platform, f"/people/hanh.ptv/inbox/{notice['id']}/read", "{}", as_("hanh.ptv"))
+    assert read.status_code == 200 and read.json()["unread"] == box["unread"] - (notice["read_at"] is None)
+    other = post(platform, f"/people/hanh.ptv/inbox/{notice['id']}/read", "{}", as_("canbo.u01"))
+    assert (other.status_code, other.json()["error"]["code"]) == (403, "FORBIDDEN")
+    prefs = requests.put(f"{platform.url}/api/v1/people/hanh.ptv/preferences", timeout=15, headers=as_("hanh.ptv"),
+                         data=json.dumps({"email": False}))
+    assert prefs.status_code == 200 and prefs.json()["email"] is False
+    bad = requests.put(f"{platform.url}/api/v1/people/hanh.ptv/preferences", timeout=15, headers=as_("hanh.ptv"),
+                       data=json.dumps({"muted": ["everything"]}))
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
+    assert get(platform, "/notices/failed").json()["error"]["code"] == "UNAUTHENTICATED"
+    failed = requests.get(f"{platform.url}/api/v1/notices/failed", headers=as_("admin"), timeout=15)
+    assert failed.status_code == 200 and failed.json()["items"] == []
+    hook = post(platform, "/webhooks", {"url": "ftp://x", "secret": "short"}, as_("admin"))
+    assert (hook.status_code, hook.json()["error"]["code"]) == (422, "VALIDATION_FAILED")

@@ -1,45 +1,189 @@
-"""Notifications against the real broker and database, with submissions answering who the leaders are."""
+"""Notifications against the real broker and database, a real SMTP server (aiosmtpd) and a
+real webhook receiver, both on loopback, with submissions answering who is who."""
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
+from scripts.launcher import free_port
 from services.notifications.service import NotificationsService
 from services.submissions.service import SubmissionsService
+from tests import receivers
+from tests.helpers import demo_reference, eventually, report_event
+from tests.integration.test_submissions import Client
+from thidua.events import new_event
 from thidua.outbox import OutboxRelay
-from tests.helpers import demo_reference, report_event
 
 pytestmark = pytest.mark.integration
-LEADERS = {"thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02"}
+CLUSTER_LEAD = {"hanh.ptv", "lanhdao.u02"}
+ADMIN = {"id": "admin"}
 
 
 @pytest.fixture
-def notifications(container_factory, service_config):
+def mail(tmp_path):
+    port = free_port()
+    server = receivers.mail_server(port, tmp_path / "maildir").start(port)
+    server.port, server.maildir = port, tmp_path / "maildir"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def platform(container_factory, service_config, mail, rabbit_config, db_of):
     submissions = container_factory(SubmissionsService, service_config("submissions"))
     submissions.start()
-    with entrypoint_hook(submissions, "load_reference_data") as load:
-        load(demo_reference(), {"id": "system:test"})
-    container = container_factory(NotificationsService, service_config("notifications"))
-    container.start()
-    return container
+    Client(submissions).load_reference_data(demo_reference(), {"id": "system:test"})
+    notifications = container_factory(NotificationsService, service_config(
+        "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=mail.port, DELIVERY_BACKOFF_SECONDS=0.05,
+        DELIVERY_MAX_ATTEMPTS=3, PUBLIC_URL="https://thidua.example"))
+    notifications.start()
+
+    class Platform:
+        container = notifications
+        service = Client(notifications)
+        submissions_client = Client(submissions)
+        db = db_of("notifications")
+        relay = OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"])
+
+        def publish(self, event, handler="on_submissions_event"):
+            """Publish ``event`` and wait until the service has handled this very event (the
+            submissions service publishes its own events on the same exchange meanwhile)."""
+            def this_event(worker_ctx, result, exc_info):
+                return worker_ctx.args[0]["id"] == event["id"]
+            with entrypoint_waiter(notifications, handler, callback=this_event):
+                self.relay.publish_one({"event": event})
+
+    return Platform()
 
 
-def test_a_submitted_report_reaches_each_leader_once_even_when_redelivered(notifications, rabbit_config, db_of):
-    relay = OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"])
+def mails_to(maildir, address):
+    return [m for m in receivers.received_mail(maildir) if address in m["To"]]
+
+
+def test_a_submitted_report_reaches_the_cluster_leads_inbox_and_mailbox_once(platform, mail):
     event = report_event(unit="U04", correlation_id="req-42")
-    for _ in range(2):
-        with entrypoint_waiter(notifications, "on_submissions_event"):
-            relay.publish_one({"event": event})
-    inbox = db_of("notifications").inbox
-    assert {n["person"] for n in inbox.find()} == LEADERS
-    assert inbox.count_documents({}) == len(LEADERS)
-    with entrypoint_hook(notifications, "inbox") as read:
-        box = read("thien.nh")
-    assert box["unread"] == 1
-    assert box["items"][0]["title"] == "Unit U04 đã nộp báo cáo Quý I/2021"
+    for _ in range(2):   # delivered twice: one notice per person and channel all the same
+        platform.publish(event)
+    inbox = platform.db.inbox
+    assert {n["person"] for n in inbox.find()} == CLUSTER_LEAD and inbox.count_documents({}) == 2
+    box = platform.service.inbox("hanh.ptv")
+    assert box["unread"] == 1 and box["items"][0]["title"] == "Unit U04 đã nộp báo cáo Quý I/2021"
     assert box["items"][0]["correlation_id"] == "req-42"
+    eventually(lambda: len(mails_to(mail.maildir, "hanh.ptv@example.com")) == 1, what="the e-mail")
+    message = mails_to(mail.maildir, "hanh.ptv@example.com")[0]
+    assert message["Subject"] == "Unit U04 đã nộp báo cáo Quý I/2021"
+    text = message.get_content()
+    assert "Kính gửi đồng chí Phạm Thị Vân Hạnh" in text and "https://thidua.example/api/v1/reports/" in text
+    platform.service.deliver_pending()
+    assert len(mails_to(mail.maildir, "hanh.ptv@example.com")) == 1
+    assert platform.service.inbox("canbo.u04")["items"] == []   # not the cluster lead
 
 
-def test_a_unit_officer_is_not_told_of_other_units_reports(notifications, rabbit_config, db_of):
-    with entrypoint_waiter(notifications, "on_submissions_event"):
-        OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"]).publish_one({"event": report_event()})
-    with entrypoint_hook(notifications, "inbox") as read:
-        assert read("canbo.u04") == {"person": "canbo.u04", "unread": 0, "items": []}
+def test_marking_read_and_muting_e_mail(platform, mail):
+    platform.publish(report_event(unit="U05"))
+    notice = platform.service.inbox("lanhdao.u02")["items"][0]["id"]
+    assert platform.service.mark_read("lanhdao.u02", notice, {"id": "lanhdao.u02"})["unread"] == 0
+    from thidua.errors import Forbidden
+    with pytest.raises(Forbidden):
+        platform.service.mark_read("lanhdao.u02", notice, {"id": "canbo.u05"})
+    platform.service.set_preferences("hanh.ptv", {"muted": ["report.submitted"]}, {"id": "hanh.ptv"})
+    platform.publish(report_event(unit="U06"))
+    platform.service.deliver_pending()
+    subjects = [m["Subject"] for m in mails_to(mail.maildir, "hanh.ptv@example.com")]
+    assert not any("Unit U06" in s for s in subjects)                      # muted: no e-mail ...
+    assert any("Unit U06" in n["title"] for n in platform.service.inbox("hanh.ptv")["items"])   # ... inbox yes
+
+
+def test_an_smtp_outage_is_retried_then_failed_and_the_administrators_retry_delivers(platform, mail):
+    mail.stop()                                                    # the mail server is down
+    platform.publish(report_event(unit="U03"))
+    failed = eventually(lambda: [n for n in platform.service.failed_notices(ADMIN) if n["to"] ==
+                                 "hanh.ptv@example.com"], what="the notice marked failed")[0]
+    assert failed["attempts"] == 3 and "SMTP" in failed["last_error"]
+    log = platform.service.notice_deliveries(failed["id"], ADMIN)
+    assert [(d["attempt"], d["ok"]) for d in log] == [(1, False), (2, False), (3, False)]
+    assert log[1]["at"] > log[0]["at"]
+    mail.start(mail.port)                                          # fixed
+    platform.service.retry_notice(failed["id"], ADMIN)
+    eventually(lambda: len(mails_to(mail.maildir, "hanh.ptv@example.com")) == 1, what="the retried e-mail")
+    assert platform.db.outgoing.find_one({"_id": failed["id"]})["status"] == "SENT"
+
+
+def test_a_signed_webhook_is_delivered_and_an_outage_is_retried(platform, tmp_path):
+    port, out = free_port(), tmp_path / "hooks.jsonl"
+    secret = "a-shared-secret-of-some-length"
+    platform.service.add_webhook({"url": f"http://127.0.0.1:{port}/thidua", "secret": secret,
+                                  "kinds": ["report.submitted"]}, ADMIN)
+    broken = receivers.webhook_server(port, secret, out, status=503).start(port)
+    try:
+        platform.publish(report_event(unit="U04"))
+        failed = eventually(lambda: [n for n in platform.service.failed_notices(ADMIN) if n["channel"] == "webhook"],
+                            what="the webhook notice failed")[0]
+        assert failed["last_error"].endswith("HTTP 503")
+    finally:
+        broken.stop()
+    working = receivers.webhook_server(port, secret, out).start(port)
+    try:
+        platform.service.retry_notice(failed["id"], ADMIN)
+        hooks = eventually(lambda: [h for h in receivers.received_hooks(out)][3:], what="the delivered webhook")
+        assert hooks[0]["verified"] is True
+        assert hooks[0]["body"]["kind"] == "report.submitted" and hooks[0]["body"]["title"].startswith("Unit U04")
+        assert all(h["verified"] for h in receivers.received_hooks(out))
+    finally:
+        working.stop()
+
+
+def period_payload(code, deadline):
+    return {"code": code, "kind": "quarter", "year": 2021, "label": code, "starts_on": "2021-07-01T00:00:00+07:00",
+            "ends_on": "2021-09-30T23:59:59+07:00", "deadline": deadline,
+            "template": {"id": "TCTD-CAT-2021", "version": 1}}
+
+
+def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed_notice_names_the_missing(
+        platform, container_factory, service_config, mail):
+    subs = platform.submissions_client
+    subs.plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"), {"id": "trung.th"})
+    subs.transition_period("2021-Q3", "open", 1, {"id": "trung.th"})
+    for unit in ("U01", "U02", "U04", "U06"):
+        subs.submit_report({"unit": unit, "period": "2021-Q3"}, {"id": f"canbo.{unit.lower()}"})
+    svc = platform.service
+    assert svc.run_reminders("2021-10-06T10:00:00Z") == []                    # more than 3 days before
+    three_days = svc.run_reminders("2021-10-07T11:00:00Z")
+    assert three_days == ["due|2021-Q3|U03|72h", "due|2021-Q3|U05|72h"]
+    assert svc.run_reminders("2021-10-07T12:00:00Z") == []                    # not twice
+    platform.container.stop()                                                 # a restart
+    restarted = container_factory(NotificationsService, service_config("notifications"))
+    restarted.start()
+    with entrypoint_hook(restarted, "run_reminders") as run:
+        assert run("2021-10-07T13:00:00Z") == []
+        assert run("2021-10-09T12:00:00Z") == ["due|2021-Q3|U03|24h", "due|2021-Q3|U05|24h"]
+        missed = run("2021-10-10T10:01:00Z")
+    assert missed == ["missed|2021-Q3|U03", "missed|2021-Q3|U05", "missed|2021-Q3|CUM-01"]
+    with entrypoint_hook(restarted, "inbox") as inbox:
+        officer = inbox("canbo.u03")["items"]
+        lead = inbox("hanh.ptv")["items"]
+        assert inbox("canbo.u04")["items"] == []                              # it had handed in
+    assert [n["title"] for n in officer] == ["Quá hạn nộp báo cáo Quý III/2021",
+                                             "Còn 1 ngày đến hạn nộp báo cáo Quý III/2021",
+                                             "Còn 3 ngày đến hạn nộp báo cáo Quý III/2021"]
+    missing = [n for n in lead if n["kind"] == "deadline.missed"][0]["body"]
+    assert "Phòng Công tác Đảng và công tác chính trị, Phòng Hồ sơ." in missing
+    assert "Phòng Tham mưu" not in missing and "Phòng Hậu cần" not in missing
+
+
+def test_minor_ranking_updates_wait_for_the_digest_and_a_new_leader_is_told_at_once(platform):
+    def ranking_event(version, leader_changed):
+        return new_event("ranking.updated.v1", {
+            "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "period": "2021-Q1", "version": version,
+            "table": [{"rank": 1, "unit": "U04", "unit_name": "Phòng Hậu cần", "total": 91, "class": "TOT",
+                       "late": False}], "leader": "U04", "previous_leader": None if leader_changed else "U04",
+            "leader_changed": leader_changed, "rank_moves": [], "class_changes": [], "leader_status": "provisional",
+            "trigger_event_id": "t"}, "c")
+    platform.publish(ranking_event(1, True), "on_ranking_updated")
+    titles = [n["title"] for n in platform.service.inbox("thien.nh")["items"]]
+    assert titles == ["Cụm thi đua số 1 Quý I/2021: Phòng Hậu cần dẫn đầu"]
+    platform.publish(ranking_event(2, False), "on_ranking_updated")
+    platform.publish(ranking_event(3, False), "on_ranking_updated")
+    assert len(platform.service.inbox("thien.nh")["items"]) == 1            # minor: not yet
+    assert platform.service.send_digests(None, 0) == 4                      # one per leader
+    digest = platform.service.inbox("thien.nh")["items"][0]
+    assert digest["title"] == "Tổng hợp 2 cập nhật bảng xếp hạng" and digest["body"].count("•") == 2
+    assert platform.service.send_digests(None, 0) == 0

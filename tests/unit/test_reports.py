@@ -2,7 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.submissions.reports import (Problems, commendation_totals, is_late, self_total, validate_content,
+from thidua.errors import Problems
+from services.submissions.reports import (commendation_totals, is_late, self_total, validate_content,
                                           validate_identity, validate_review)
 from thidua.errors import ValidationFailed
 from tests.helpers import demo_template

@@ -1,0 +1,98 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from services.notifications import channels, messages, rules
+from tests.helpers import report_event
+
+
+def ranking_event(leader_changed=False, class_changes=()):
+    return {"type": "ranking.updated.v1", "id": "e1", "data": {
+        "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "period": "2021-Q1", "version": 3,
+        "table": [{"rank": 1, "unit": "U04", "unit_name": "Phòng Hậu cần", "total": 91.5, "class": "TOT",
+                   "late": False}],
+        "leader": "U04", "previous_leader": "U02", "leader_changed": leader_changed,
+        "class_changes": list(class_changes), "rank_moves": [], "leader_status": "provisional"}}
+
+
+@pytest.mark.parametrize("event, expected", [
+    (report_event(), ("report.submitted", "cluster_lead", rules.NOW)),
+    (report_event(event_type="report.resubmitted.v1", status="RESUBMITTED"),
+     ("report.resubmitted", "cluster_lead", rules.NOW)),
+    ({"type": "report.returned.v1", "data": {}}, ("report.returned", "unit", rules.NOW)),
+    ({"type": "vote.opened.v1", "data": {}}, ("vote.opened", "members", rules.NOW)),
+    ({"type": "vote.closed.v1", "data": {}}, ("vote.closed", "members", rules.NOW)),
+    (ranking_event(leader_changed=True), ("ranking.changed", "leaders", rules.NOW)),
+    (ranking_event(class_changes=[{"unit": "U04", "from": "KHA", "to": "TOT"}]),
+     ("ranking.changed", "leaders", rules.NOW)),
+    (ranking_event(), ("ranking.updated", "leaders", rules.DIGEST)),
+    ({"type": "period.concluded.v1", "data": {}}, ("results.published", "everyone", rules.NOW)),
+    ({"type": "template.published.v1", "data": {}}, None),
+    ({"type": "vote.ballot_cast.v1", "data": {}}, None),
+])
+def test_each_event_goes_to_its_audience(event, expected):
+    assert rules.decide(event) == expected
+
+
+STATUS = [{"period": "2021-Q2", "label": "Quý II/2021", "deadline": "2021-07-10T10:00:00.000Z",
+           "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "missing": ["U03", "U05"]}]
+
+
+def at(text):
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def test_no_reminder_before_the_first_offset():
+    assert list(rules.due_reminders(STATUS, at("2021-07-06T10:00:00"), [72, 24])) == []
+
+
+def test_the_nearest_due_offset_reminds_each_missing_unit():
+    due = [(k, key, unit, h) for k, key, _, unit, h, _ in rules.due_reminders(STATUS, at("2021-07-07T11:00:00"),
+                                                                              [72, 24])]
+    assert due == [("deadline.approaching", "due|2021-Q2|U03|72h", "U03", 72),
+                   ("deadline.approaching", "due|2021-Q2|U05|72h", "U05", 72)]
+    late_start = [key for _, key, _, _, _, _ in rules.due_reminders(STATUS, at("2021-07-09T12:00:00"), [72, 24])]
+    assert late_start == ["due|2021-Q2|U03|24h", "due|2021-Q2|U05|24h"]   # not the missed 3-day one too
+
+
+def test_after_the_deadline_the_missing_units_and_the_cluster_lead_are_told():
+    due = [(key, unit) for _, key, _, unit, _, _ in rules.due_reminders(STATUS, at("2021-07-10T10:00:00"), [72])]
+    assert due == [("missed|2021-Q2|U03", "U03"), ("missed|2021-Q2|U05", "U05"), ("missed|2021-Q2|CUM-01", None)]
+
+
+def test_backoff_doubles():
+    assert [rules.backoff_seconds(n, 30) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+
+
+def test_messages_carry_the_numbers_that_matter():
+    event = report_event(unit="U04")
+    event["data"].update(late=True, self_scores={"C1.1": 20, "P1": -3.5})
+    title, body, link = messages.inbox("report.submitted", event["data"])
+    assert title == "Unit U04 đã nộp báo cáo Quý I/2021 (nộp muộn)" and "tổng điểm tự chấm 16,5" in body
+    title, body, _ = messages.inbox("ranking.changed", ranking_event(leader_changed=True)["data"])
+    assert title == "Cụm thi đua số 1 Quý I/2021: Phòng Hậu cần dẫn đầu" and "1. Phòng Hậu cần 91,5" in body
+    subject, text = messages.email("report.returned", {**event["data"], "reason": "Thiếu số liệu"}, "Nguyễn Văn A",
+                                   "https://thidua.example")
+    assert subject == "Báo cáo Quý I/2021 của Unit U04 bị trả lại"
+    assert text.startswith("Kính gửi đồng chí Nguyễn Văn A") and "Lý do: Thiếu số liệu" in text
+    assert f"https://thidua.example/api/v1/reports/{event['data']['report_id']}" in text
+    reminder = {**STATUS[0], "unit": "U03", "unit_name": "Phòng CTĐ", "offset_hours": 24}
+    title, body, _ = messages.inbox("deadline.approaching", reminder)
+    assert title == "Còn 1 ngày đến hạn nộp báo cáo Quý II/2021" and "17:00 ngày 10/07/2021" in body
+    missed = {**STATUS[0], "unit": None, "missing_names": ["Phòng CTĐ", "Phòng Hồ sơ"]}
+    assert "các đơn vị chưa nộp báo cáo: Phòng CTĐ, Phòng Hồ sơ" in messages.inbox("deadline.missed", missed)[1]
+
+
+def test_every_kind_has_a_template_the_rules_can_produce():
+    kinds = {"report.submitted", "report.resubmitted", "report.returned", "vote.opened", "vote.closed",
+             "ranking.changed", "ranking.updated", "results.published", "deadline.approaching", "deadline.missed",
+             "digest"}
+    assert set(messages.TEMPLATES) == kinds
+
+
+def test_a_webhook_signature_is_hmac_sha256_of_the_exact_body():
+    body = b'{"kind": "report.submitted"}'
+    signature = channels.sign("s3cret-s3cret-s3cret", body)
+    assert signature.startswith("sha256=") and channels.verify("s3cret-s3cret-s3cret", body, signature)
+    assert not channels.verify("s3cret-s3cret-s3cret", body + b" ", signature)
+    assert not channels.verify("another-secret-value", body, signature)

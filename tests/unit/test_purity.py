@@ -1,0 +1,23 @@
+"""The domain rules import no framework: no nameko, pymongo, kombu or HTTP library."""
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PURE = ["services/submissions/lifecycle.py", "services/submissions/reports.py", "services/submissions/reference.py",
+        "services/submissions/voting.py", "services/submissions/evidence.py", "services/ranking/engine.py",
+        "services/ranking/queries.py", "services/notifications/rules.py", "services/notifications/messages.py",
+        "thidua/criteria.py", "thidua/errors.py"]
+PURE_MODULES = {path[:-3].replace("/", ".") for path in PURE}
+
+
+@pytest.mark.parametrize("path", PURE)
+def test_a_rules_module_imports_only_the_standard_library_and_other_rules(path):
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    outside = {m for m in imported if m.split(".")[0] not in sys.stdlib_module_names and m not in PURE_MODULES
+               and m != "__future__"}
+    assert outside == set()
