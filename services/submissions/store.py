@@ -1,12 +1,7 @@
 """Storage of the submissions service: its collections and indexes."""
-from datetime import datetime
-
 from pymongo import ASCENDING, DESCENDING
 
 from thidua import audit, outbox
-
-# Fields that travel as ISO-8601 strings over RPC and are stored as dates.
-DATE_FIELDS = {"periods": ("starts_on", "ends_on", "deadline")}
 
 
 def ensure_indexes(db):
@@ -33,11 +28,3 @@ def cluster_of(db, unit, year, session=None):
 def template(db, template_id, version, session=None):
     return db.templates.find_one({"id": template_id, "version": version}, session=session)
 
-
-def from_json(collection, document):
-    """A reference-data document as received over RPC, with its dates parsed."""
-    document = dict(document)
-    for field in DATE_FIELDS.get(collection, ()):
-        if isinstance(document.get(field), str):
-            document[field] = datetime.fromisoformat(document[field].replace("Z", "+00:00"))
-    return document
