@@ -32,8 +32,22 @@ def json_response(payload, status=200, cid=None):
                         mimetype="application/json")
     if cid:
         response.headers[correlation.HEADER] = cid
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
+    return secure(response)
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def secure(response):
+    """The API's answers are data, never pages: nobody may frame, sniff or cache them."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -42,17 +56,23 @@ def error_response(status, code, message, details=None, cid=None):
                                     "correlation_id": cid}}, status, cid)
 
 
-def _depth(value, limit):
-    stack = [(value, 1)]
+def _check_structure(value, limit):
+    """Refuse JSON nested deeper than ``limit`` and any key that starts with ``$``: such a key
+    is a MongoDB operator, and no field of this API has one. (Dots are allowed: criterion
+    codes such as ``C1.1`` are keys, and documents are never updated by dotted paths.)"""
+    stack = [(value, 1, "")]
     while stack:
-        item, depth = stack.pop()
+        item, depth, where = stack.pop()
         if depth > limit:
-            return False
+            raise HttpError(400, "MALFORMED_JSON", f"The JSON is nested deeper than {limit} levels.")
         if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
+            for key, child in item.items():
+                if key.startswith("$"):
+                    raise HttpError(400, "INVALID_KEY", f"The key {where}{key!r} starts with '$'; "
+                                    "no field of this API does.")
+                stack.append((child, depth + 1, f"{where}{key}."))
         elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return True
+            stack.extend((child, depth + 1, where) for child in item)
 
 
 def read_bytes(request, limit):
@@ -82,8 +102,7 @@ def read_json(request):
         raise HttpError(400, "MALFORMED_JSON", f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
     except ValueError as exc:
         raise HttpError(400, "MALFORMED_JSON", f"The body is not valid JSON: {exc}.")
-    if not _depth(body, MAX_JSON_DEPTH):
-        raise HttpError(400, "MALFORMED_JSON", f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    _check_structure(body, MAX_JSON_DEPTH)
     return body
 
 
@@ -112,7 +131,7 @@ def endpoint(handler):
             result = handler(self, request, *args, **kwargs)
             if isinstance(result, Response):  # a file, not JSON
                 result.headers[correlation.HEADER] = cid
-                return result
+                return secure(result)
             status, payload = result
             return json_response(payload, status, cid)
         except HttpError as exc:

@@ -169,7 +169,6 @@ class GatewayService:
         found = call(self.submissions.get_evidence, file_id, timeout=30.0)
         response = Response(base64.b64decode(found["data_base64"]), mimetype=found["content_type"])
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found['name'])}"
-        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     # --- votes -----------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_the_seed_meeting_is_in_the_demo_summary_vote_and_ranking(platform):
     ('{"unit": "U03", "period": "2035-Q1"}', as_("canbo.u03"), 404, "UNKNOWN_PERIOD"),
     ('{"unit": "U03", "period": "2021-Q2", "values": {"ZZ": {"actual": 1}}}', as_("canbo.u03"), 422,
      "VALIDATION_FAILED"),
-    ('{"unit": {"$ne": null}, "period": "2021-Q2"}', as_("canbo.u03"), 422, "VALIDATION_FAILED"),
+    ('{"unit": {"$ne": null}, "period": "2021-Q2"}', as_("canbo.u03"), 400, "INVALID_KEY"),
     ('{"unit": "U03", "period": "2021-Q2"}', as_("canbo.u05"), 403, "FORBIDDEN"),
     ('{"unit": "U03", "period": "2021-Q2"}', JSON, 401, "UNAUTHENTICATED"),
     ('{"unit": "U03", "period": "2021-Q1"}', as_("canbo.u03"), 409, "PERIOD_NOT_OPEN"),

@@ -23,9 +23,21 @@ def test_json_is_read():
     (b"[" * 100000 + b"]" * 100000, "application/json", 400, "MALFORMED_JSON"),
     (b"unit=U01", "application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"),
     (b" " * (MAX_BODY_BYTES + 1), "application/json", 413, "BODY_TOO_LARGE"),
+    (b'{"unit": {"$ne": null}}', "application/json", 400, "INVALID_KEY"),
+    (b'[{"values": [{"$where": "1"}]}]', "application/json", 400, "INVALID_KEY"),
 ])
 def test_bad_bodies_get_a_clear_error(data, content_type, status, code):
     with pytest.raises(HttpError) as caught:
         read_json(request(data, content_type))
     assert (caught.value.status, caught.value.code) == (status, code)
     assert caught.value.message
+
+
+def test_dotted_keys_such_as_criterion_codes_are_allowed():
+    assert read_json(request(b'{"values": {"C1.1": {"actual": 1}}}')) == {"values": {"C1.1": {"actual": 1}}}
+
+
+def test_every_answer_carries_the_security_headers():
+    from services.gateway.api import SECURITY_HEADERS, json_response
+    response = json_response({"ok": True}, 200, "cid")
+    assert {k: response.headers[k] for k in SECURITY_HEADERS} == SECURITY_HEADERS
