@@ -11,6 +11,9 @@ import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 from werkzeug.wrappers import Response
 
+from jsonschema import Draft202012Validator
+
+from services.gateway.schemas import SCHEMAS
 from thidua import correlation
 from thidua import rpc as _registers_domain_errors  # noqa: F401  (they cross RPC as themselves)
 from thidua.errors import DomainError
@@ -18,6 +21,7 @@ from thidua.errors import DomainError
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 MAX_JSON_DEPTH = 32
 
 
@@ -121,33 +125,55 @@ def call(method, *args, timeout=10.0, **kwargs):
                         "A service did not answer in time; the request may be retried.")
 
 
-def endpoint(handler):
-    """Wraps a gateway handler: maps every failure to a JSON error, never a bare 500."""
+def check_body(body, schema_name):
+    """``body`` if it has the shape of its schema, else 422 naming every misplaced field."""
+    problems = {}
+    for error in VALIDATORS[schema_name].iter_errors(body):
+        where = ".".join(str(p) for p in error.absolute_path) or "body"
+        problems.setdefault(where, error.message[:300])
+    if problems:
+        listed = "; ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
+        raise HttpError(422, "VALIDATION_FAILED", f"The body does not have the expected shape: {listed}.",
+                        {"fields": problems})
+    return body
 
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
-        cid = self.correlation_id
-        try:
-            result = handler(self, request, *args, **kwargs)
-            if isinstance(result, Response):  # a file, not JSON
-                result.headers[correlation.HEADER] = cid
-                return secure(result)
-            status, payload = result
-            return json_response(payload, status, cid)
-        except HttpError as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.details, cid)
-        except DomainError as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.details, cid)
-        except RemoteError as exc:
-            log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
-            return error_response(502, "UPSTREAM_ERROR", "A service failed to handle the request; "
-                                  "it has been logged with the correlation id.", cid=cid)
-        except UnknownService as exc:
-            return error_response(503, "SERVICE_UNAVAILABLE", f"{exc} is not running; try again shortly.",
-                                  cid=cid)
-        except Exception:
-            log.exception("unhandled error in %s", handler.__name__)
-            return error_response(500, "INTERNAL_ERROR", "Unexpected error; it has been logged with the "
-                                  "correlation id.", cid=cid)
 
-    return wrapper
+def endpoint(body=None, status=200, query=(), upload=False, download=False):
+    """Wraps a gateway handler: checks its JSON body against ``schemas.SCHEMAS[body]`` (and
+    passes it on), answers ``status`` with the handler's result as JSON, and maps every
+    failure to a JSON error, never a bare 500. The arguments also describe the operation
+    in the OpenAPI document."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(self, request, *args, **kwargs):
+            cid = self.correlation_id
+            try:
+                if body is not None:
+                    kwargs["body"] = check_body(read_json(request), body)
+                result = handler(self, request, *args, **kwargs)
+                if isinstance(result, Response):  # a file, not JSON
+                    result.headers[correlation.HEADER] = cid
+                    return secure(result)
+                return json_response(result, status, cid)
+            except HttpError as exc:
+                return error_response(exc.status, exc.code, exc.message, exc.details, cid)
+            except DomainError as exc:
+                return error_response(exc.status, exc.code, exc.message, exc.details, cid)
+            except RemoteError as exc:
+                log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
+                return error_response(502, "UPSTREAM_ERROR", "A service failed to handle the request; "
+                                      "it has been logged with the correlation id.", cid=cid)
+            except UnknownService as exc:
+                return error_response(503, "SERVICE_UNAVAILABLE", f"{exc} is not running; try again shortly.",
+                                      cid=cid)
+            except Exception:
+                log.exception("unhandled error in %s", handler.__name__)
+                return error_response(500, "INTERNAL_ERROR", "Unexpected error; it has been logged with the "
+                                      "correlation id.", cid=cid)
+
+        wrapper.operation = {"body": body, "status": status, "query": query, "upload": upload,
+                             "download": download, "summary": (handler.__doc__ or handler.__name__.replace("_", " ")).strip()}
+        return wrapper
+
+    return decorate

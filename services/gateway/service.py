@@ -18,7 +18,8 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.gateway.api import HttpError, call, endpoint, json_response, read_bytes, read_json
+from services.gateway import openapi
+from services.gateway.api import HttpError, call, endpoint, json_response, read_bytes
 from thidua.correlation import CorrelationId
 
 SERVICES = ("submissions", "ranking", "notifications")
@@ -62,109 +63,105 @@ class GatewayService:
     # --- reference data (administrator, standing office) --------------------------------
 
     @http("GET", f"{API}/units")
-    @endpoint
+    @endpoint()
     def list_units(self, request):
-        return 200, {"items": call(self.submissions.list_units)}
+        return {"items": call(self.submissions.list_units)}
 
     @http("POST", f"{API}/units")
-    @endpoint
-    def upsert_unit(self, request):
-        return 200, call(self.submissions.upsert_unit, read_json(request), actor(request))
+    @endpoint(body="Unit")
+    def upsert_unit(self, request, body):
+        return call(self.submissions.upsert_unit, body, actor(request))
 
     @http("POST", f"{API}/clusters")
-    @endpoint
-    def upsert_cluster(self, request):
-        return 200, call(self.submissions.upsert_cluster, read_json(request), actor(request))
+    @endpoint(body="Cluster")
+    def upsert_cluster(self, request, body):
+        return call(self.submissions.upsert_cluster, body, actor(request))
 
     @http("GET", f"{API}/clusters/<string:cluster>")
-    @endpoint
+    @endpoint()
     def get_cluster(self, request, cluster):
-        return 200, call(self.submissions.get_cluster, cluster)
+        return call(self.submissions.get_cluster, cluster)
 
     @http("POST", f"{API}/people")
-    @endpoint
-    def upsert_person(self, request):
-        return 200, call(self.submissions.upsert_person, read_json(request), actor(request))
+    @endpoint(body="Person")
+    def upsert_person(self, request, body):
+        return call(self.submissions.upsert_person, body, actor(request))
 
     @http("POST", f"{API}/templates")
-    @endpoint
-    def publish_template(self, request):
-        return 201, call(self.submissions.publish_template, read_json(request), actor(request),
+    @endpoint(body="Template", status=201)
+    def publish_template(self, request, body):
+        return call(self.submissions.publish_template, body, actor(request),
                          idempotency_key(request))
 
     @http("GET", f"{API}/templates/<string:template_id>")
-    @endpoint
+    @endpoint(query=("version",))
     def get_template(self, request, template_id):
         version = int_arg(request, "version", None, 1, 10_000)
-        return 200, call(self.submissions.get_template, template_id, version)
+        return call(self.submissions.get_template, template_id, version)
 
     @http("GET", f"{API}/periods")
-    @endpoint
+    @endpoint()
     def list_periods(self, request):
-        return 200, {"items": call(self.submissions.list_periods)}
+        return {"items": call(self.submissions.list_periods)}
 
     @http("POST", f"{API}/periods")
-    @endpoint
-    def plan_period(self, request):
-        return 200, call(self.submissions.plan_period, read_json(request), actor(request))
+    @endpoint(body="Period")
+    def plan_period(self, request, body):
+        return call(self.submissions.plan_period, body, actor(request))
 
     @http("POST", f"{API}/periods/<string:period>/transitions")
-    @endpoint
-    def transition_period(self, request, period):
-        body = read_json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("action"), str):
-            raise HttpError(422, "VALIDATION_FAILED", "Send {\"action\": \"open\", \"version\": n}.")
-        return 200, call(self.submissions.transition_period, period, body["action"], body.get("version"),
+    @endpoint(body="PeriodTransition")
+    def transition_period(self, request, period, body):
+        return call(self.submissions.transition_period, period, body["action"], body.get("version"),
                          actor(request))
 
     # --- reports ---------------------------------------------------------------------------
 
     @http("POST", f"{API}/reports")
-    @endpoint
-    def submit_report(self, request):
-        body = read_json(request)
-        return 201, call(self.submissions.submit_report, body, actor(request), idempotency_key(request))
+    @endpoint(body="ReportCreate", status=201)
+    def submit_report(self, request, body):
+        return call(self.submissions.submit_report, body, actor(request), idempotency_key(request))
 
     @http("GET", f"{API}/reports")
-    @endpoint
+    @endpoint(query=("cluster", "period", "unit", "limit"))
     def list_reports(self, request):
         args = request.args
-        return 200, {"items": call(self.submissions.list_reports, args.get("cluster"), args.get("period"),
+        return {"items": call(self.submissions.list_reports, args.get("cluster"), args.get("period"),
                                    args.get("unit"), int_arg(request, "limit", 200, 1, 1000))}
 
     @http("GET", f"{API}/reports/<string:report_id>")
-    @endpoint
+    @endpoint()
     def get_report(self, request, report_id):
-        return 200, call(self.submissions.get_report, report_id)
+        return call(self.submissions.get_report, report_id)
 
     @http("PUT", f"{API}/reports/<string:report_id>")
-    @endpoint
-    def update_report(self, request, report_id):
-        return 200, call(self.submissions.update_report, report_id, read_json(request), actor(request))
+    @endpoint(body="ReportUpdate")
+    def update_report(self, request, report_id, body):
+        return call(self.submissions.update_report, report_id, body, actor(request))
 
     @http("POST", f"{API}/reports/<string:report_id>/<string:action>")
-    @endpoint
-    def act_on_report(self, request, report_id, action):
-        return 200, call(self.submissions.act_on_report, report_id, action, read_json(request), actor(request),
+    @endpoint(body="ReportAction")
+    def act_on_report(self, request, report_id, action, body):
+        return call(self.submissions.act_on_report, report_id, action, body, actor(request),
                          idempotency_key(request))
 
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/summary")
-    @endpoint
+    @endpoint()
     def cluster_summary(self, request, cluster, period):
-        return 200, call(self.submissions.cluster_summary, cluster, period)
+        return call(self.submissions.cluster_summary, cluster, period)
 
     # --- evidence files ---------------------------------------------------------------
 
     @http("POST", f"{API}/units/<string:unit>/evidence")
-    @endpoint
+    @endpoint(status=201, upload=True)
     def store_evidence(self, request, unit):
         name = unquote(request.headers.get("X-Filename", ""))
         data = read_bytes(request, MAX_EVIDENCE_BYTES)
-        return 201, call(self.submissions.store_evidence, unit, name, request.mimetype,
+        return call(self.submissions.store_evidence, unit, name, request.mimetype,
                          base64.b64encode(data).decode(), actor(request), timeout=30.0)
 
     @http("GET", f"{API}/evidence/<string:file_id>")
-    @endpoint
+    @endpoint(download=True)
     def get_evidence(self, request, file_id):
         found = call(self.submissions.get_evidence, file_id, timeout=30.0)
         response = Response(base64.b64decode(found["data_base64"]), mimetype=found["content_type"])
@@ -174,116 +171,127 @@ class GatewayService:
     # --- votes -----------------------------------------------------------------------------
 
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote")
-    @endpoint
+    @endpoint()
     def vote_status(self, request, cluster, period):
-        return 200, call(self.submissions.vote_status, cluster, period)
+        return call(self.submissions.vote_status, cluster, period)
 
     @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/open")
-    @endpoint
+    @endpoint()
     def open_vote(self, request, cluster, period):
-        return 200, call(self.submissions.open_vote, cluster, period, actor(request))
+        return call(self.submissions.open_vote, cluster, period, actor(request))
 
     @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/close")
-    @endpoint
+    @endpoint()
     def close_vote(self, request, cluster, period):
-        return 200, call(self.submissions.close_vote, cluster, period, actor(request))
+        return call(self.submissions.close_vote, cluster, period, actor(request))
 
     @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/ballots")
-    @endpoint
-    def cast_ballot(self, request, cluster, period):
-        return 201, call(self.submissions.cast_ballot, cluster, period, read_json(request), actor(request),
+    @endpoint(body="Ballot", status=201)
+    def cast_ballot(self, request, cluster, period, body):
+        return call(self.submissions.cast_ballot, cluster, period, body, actor(request),
                          idempotency_key(request))
 
     # --- ranking, inbox, audit ----------------------------------------------------------------
 
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking")
-    @endpoint
+    @endpoint(query=("version",))
     def get_ranking(self, request, cluster, period):
         version = int_arg(request, "version", None, 1, 10**9)
-        return 200, call(self.ranking.get_ranking, cluster, period, version)
+        return call(self.ranking.get_ranking, cluster, period, version)
 
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking/units/<string:unit>")
-    @endpoint
+    @endpoint(query=("version",))
     def unit_breakdown(self, request, cluster, period, unit):
         version = int_arg(request, "version", None, 1, 10**9)
-        return 200, call(self.ranking.unit_breakdown, cluster, period, unit, version)
+        return call(self.ranking.unit_breakdown, cluster, period, unit, version)
 
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking/history")
-    @endpoint
+    @endpoint()
     def ranking_history(self, request, cluster, period):
-        return 200, {"items": call(self.ranking.history, cluster, period)}
+        return {"items": call(self.ranking.history, cluster, period)}
 
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking/diff")
-    @endpoint
+    @endpoint(query=("from", "to"))
     def ranking_diff(self, request, cluster, period):
         version_from = int_arg(request, "from", None, 1, 10**9)
         version_to = int_arg(request, "to", None, 1, 10**9)
         if version_from is None or version_to is None:
             raise HttpError(400, "INVALID_QUERY", "Give both versions: ?from=1&to=2.")
-        return 200, call(self.ranking.compare, cluster, period, version_from, version_to)
+        return call(self.ranking.compare, cluster, period, version_from, version_to)
 
     @http("GET", f"{API}/clusters/<string:cluster>/years/<int:year>/ranking")
-    @endpoint
+    @endpoint()
     def year_ranking(self, request, cluster, year):
-        return 200, call(self.ranking.year_ranking, cluster, year)
+        return call(self.ranking.year_ranking, cluster, year)
 
     @http("GET", f"{API}/units/<string:unit>/trend")
-    @endpoint
+    @endpoint(query=("year",))
     def unit_trend(self, request, unit):
         year = int_arg(request, "year", None, 2000, 2100)
         if year is None:
             raise HttpError(400, "INVALID_QUERY", "Give the year: ?year=2021.")
-        return 200, call(self.ranking.unit_trend, unit, year)
+        return call(self.ranking.unit_trend, unit, year)
 
     @http("GET", f"{API}/people/<string:person>/inbox")
-    @endpoint
+    @endpoint(query=("unread", "limit"))
     def get_inbox(self, request, person):
         unread_only = request.args.get("unread") in ("1", "true")
         limit = int_arg(request, "limit", 50, 1, 200)
-        return 200, call(self.notifications.inbox, person, unread_only=unread_only, limit=limit)
+        return call(self.notifications.inbox, person, unread_only=unread_only, limit=limit)
 
     @http("GET", f"{API}/audit")
-    @endpoint
+    @endpoint(query=("unit", "period", "actor", "entity", "entity_id", "limit"))
     def get_audit(self, request):
         args = request.args
-        return 200, {"items": call(self.submissions.audit_trail, args.get("unit"), args.get("period"),
+        return {"items": call(self.submissions.audit_trail, args.get("unit"), args.get("period"),
                                    args.get("actor"), args.get("entity"), args.get("entity_id"),
                                    int_arg(request, "limit", 100, 1, 500))}
 
     @http("POST", f"{API}/people/<string:person>/inbox/<string:notice>/read")
-    @endpoint
-    def mark_read(self, request, person, notice):
-        return 200, call(self.notifications.mark_read, person, notice, actor(request))
+    @endpoint(body="Empty")
+    def mark_read(self, request, person, notice, body):
+        return call(self.notifications.mark_read, person, notice, actor(request))
 
     @http("GET", f"{API}/people/<string:person>/preferences")
-    @endpoint
+    @endpoint()
     def get_preferences(self, request, person):
-        return 200, call(self.notifications.get_preferences, person, actor(request))
+        return call(self.notifications.get_preferences, person, actor(request))
 
     @http("PUT", f"{API}/people/<string:person>/preferences")
-    @endpoint
-    def set_preferences(self, request, person):
-        return 200, call(self.notifications.set_preferences, person, read_json(request), actor(request))
+    @endpoint(body="Preferences")
+    def set_preferences(self, request, person, body):
+        return call(self.notifications.set_preferences, person, body, actor(request))
 
     @http("POST", f"{API}/webhooks")
-    @endpoint
-    def add_webhook(self, request):
-        return 201, call(self.notifications.add_webhook, read_json(request), actor(request))
+    @endpoint(body="Webhook", status=201)
+    def add_webhook(self, request, body):
+        return call(self.notifications.add_webhook, body, actor(request))
 
     @http("GET", f"{API}/notices/failed")
-    @endpoint
+    @endpoint()
     def failed_notices(self, request):
-        return 200, {"items": call(self.notifications.failed_notices, actor(request))}
+        return {"items": call(self.notifications.failed_notices, actor(request))}
 
     @http("GET", f"{API}/notices/<string:notice>/deliveries")
-    @endpoint
+    @endpoint()
     def notice_deliveries(self, request, notice):
-        return 200, {"items": call(self.notifications.notice_deliveries, notice, actor(request))}
+        return {"items": call(self.notifications.notice_deliveries, notice, actor(request))}
 
     @http("POST", f"{API}/notices/<string:notice>/retry")
-    @endpoint
+    @endpoint()
     def retry_notice(self, request, notice):
-        return 200, call(self.notifications.retry_notice, notice, actor(request))
+        return call(self.notifications.retry_notice, notice, actor(request))
+
+    @http("GET", f"{API}/openapi.json")
+    def openapi_document(self, request):
+        return json_response(_openapi(), 200, self.correlation_id)
+
+    @http("GET", f"{API}/docs")
+    def openapi_page(self, request):
+        from services.gateway.api import secure
+        response = secure(Response(openapi.html(_openapi()), mimetype="text/html"))
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
 
     @http("GET", "/health")
     def health(self, request):
@@ -297,6 +305,15 @@ class GatewayService:
         status = "ok" if healthy and all(s["ok"] for s in services.values()) else ("degraded" if healthy else "down")
         return json_response({"status": status, **checks, "services": services},
                              200 if healthy else 503, self.correlation_id)
+
+
+_document = []
+
+
+def _openapi():
+    if not _document:
+        _document.append(openapi.document(GatewayService))
+    return _document[0]
 
 
 def _check(probe):

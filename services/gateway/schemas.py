@@ -1,0 +1,63 @@
+"""The shapes of request bodies: one JSON Schema each. The gateway checks every body
+against its schema before calling a service, and the OpenAPI document is built from
+these same schemas, so the contract and the check cannot drift apart. (The services
+still apply the domain's own rules: ranges, states, roles.)"""
+
+CODE = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}
+TEXT = {"type": "string", "maxLength": 20000}
+SHORT = {"type": "string", "maxLength": 300}
+MOMENT = {"type": "string", "maxLength": 40, "description": "ISO-8601 with offset, e.g. 2021-04-10T17:00:00+07:00"}
+VERSION = {"type": "integer", "minimum": 1, "description": "the version you read; a stale one gets 409"}
+
+
+def obj(properties, required=(), extra=False):
+    return {"type": "object", "properties": properties, "required": list(required),
+            "additionalProperties": extra}
+
+
+CONTENT = {
+    "values": {"type": "object", "additionalProperties": {"type": "object"},
+               "description": "criterion code -> {actual} | {passed} | {count} | {points}"},
+    "self_scores": {"type": "object", "additionalProperties": {"type": "number"}},
+    "sections": {"type": "object", "additionalProperties": TEXT},
+    "commendations": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
+    "violations": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
+    "evidence": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
+}
+
+SCHEMAS = {
+    "ReportCreate": obj({"unit": CODE, "period": CODE, "draft": {"type": "boolean"}, **CONTENT},
+                        ["unit", "period"]),
+    "ReportUpdate": obj({"version": VERSION, **CONTENT}, ["version"]),
+    "ReportAction": obj({"version": VERSION, "reason": TEXT, "review": {"type": "object"}}, ["version"]),
+    "Ballot": obj({"classes": {"type": "object", "additionalProperties": CODE}, "leading_unit": CODE}),
+    "Unit": obj({"code": CODE, "name": SHORT, "type": SHORT, "parent": CODE, "illustrative": {"type": "boolean"}},
+                ["code", "name"]),
+    "Cluster": obj({"code": CODE, "name": SHORT, "level": SHORT, "force": SHORT, "year": {"type": "integer"},
+                    "members": {"type": "array", "maxItems": 1000, "items": obj(
+                        {"unit": CODE, "role": {"enum": ["lead", "deputy", "member"]}}, ["unit", "role"])},
+                    "illustrative_members": {"type": "boolean"}}, ["code", "name", "year", "members"]),
+    "Person": obj({"id": CODE, "name": SHORT, "title": SHORT, "role": SHORT, "unit": {"type": ["string", "null"]},
+                   "email": SHORT, "illustrative": {"type": "boolean"}}, ["id", "name", "role"]),
+    "Period": obj({"code": CODE, "kind": {"enum": ["quarter", "half_year", "year"]}, "year": {"type": "integer"},
+                   "label": SHORT, "starts_on": MOMENT, "ends_on": MOMENT, "deadline": MOMENT,
+                   "template": obj({"id": CODE, "version": {"type": "integer"}}, ["id", "version"]),
+                   "illustrative_dates": {"type": "boolean"}},
+                  ["code", "kind", "year", "label", "starts_on", "ends_on", "deadline", "template"]),
+    "PeriodTransition": obj({"action": {"enum": ["open", "close", "start_scoring", "start_voting", "conclude",
+                                                 "archive"]}, "version": VERSION}, ["action", "version"]),
+    "Template": {"type": "object", "required": ["id", "name", "groups", "classification"],
+                 "properties": {"id": CODE, "name": SHORT, "source": TEXT, "scale": {"type": "number"},
+                                "groups": {"type": "array", "items": {"type": "object"}},
+                                "classification": {"type": "object"}, "voting": {"type": "object"}},
+                 "additionalProperties": False},
+    "Preferences": obj({"email": {"type": "boolean"}, "muted": {"type": "array", "items": SHORT},
+                        "language": {"type": "string", "maxLength": 10}}),
+    "Webhook": obj({"url": {"type": "string", "maxLength": 2000}, "secret": {"type": "string", "maxLength": 200},
+                    "kinds": {"type": "array", "items": SHORT}}, ["url", "secret"]),
+    "Empty": {"type": "object"},
+    "Error": obj({"error": obj({"code": {"type": "string"}, "message": {"type": "string"},
+                                "details": {"type": "object"},
+                                "correlation_id": {"type": ["string", "null"]}},
+                               ["code", "message"], extra=True)}, ["error"]),
+}
