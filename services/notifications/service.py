@@ -255,11 +255,18 @@ class NotificationsService:
 
     @rpc
     def mark_read(self, person, notice, actor):
-        self._require_self_or_admin(actor, person)
-        result = self.db.inbox.update_one({"_id": notice, "person": person, "read_at": None},
-                                          {"$set": {"read_at": utcnow()}})
-        if result.matched_count == 0 and self.db.inbox.count_documents({"_id": notice, "person": person}) == 0:
-            raise UnknownNotice(f"{person} has no notice {notice!r}.")
+        me = self._require_self_or_admin(actor, person)
+
+        def write(session):
+            before = self.db.inbox.find_one({"_id": notice, "person": person}, session=session)
+            if before is None:
+                raise UnknownNotice(f"{person} has no notice {notice!r}.")
+            if before["read_at"] is None:
+                after = {**before, "read_at": utcnow()}
+                self.db.inbox.replace_one({"_id": notice}, after, session=session)
+                audit.record(self.db, session, actor=me["id"], action="notice.read", entity="notice",
+                             entity_id=notice, before=before, after=after, correlation_id=self.correlation_id)
+        in_transaction(self.db, write)
         return {"person": person, "unread": self.db.inbox.count_documents({"person": person, "read_at": None})}
 
     @rpc

@@ -81,6 +81,7 @@ def test_marking_read_and_muting_e_mail(platform, mail):
     platform.publish(report_event(unit="U05"))
     notice = platform.service.inbox("lanhdao.u02")["items"][0]["id"]
     assert platform.service.mark_read("lanhdao.u02", notice, {"id": "lanhdao.u02"})["unread"] == 0
+    assert platform.db.audit.find_one({"action": "notice.read", "entity_id": notice})["actor"] == "lanhdao.u02"
     from thidua.errors import Forbidden
     with pytest.raises(Forbidden):
         platform.service.mark_read("lanhdao.u02", notice, {"id": "canbo.u05"})
