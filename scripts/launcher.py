@@ -190,7 +190,7 @@ class IsolatedPlatform:
         self.logs = Path(logs)
         self.processes = {}
         self.env = service_env(self.amqp_uri, self.mongo_uri, {
-            "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}",
+            "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}", "DEMO_MODE": "true",
             **{f"{name.upper()}_DB": self.database_name(name) for name in SERVICES}, **env})
 
     def database_name(self, service):
@@ -269,7 +269,7 @@ def run():
     amqp_uri = ensure_rabbitmq()
     mongo_uri, _ = ensure_mongo()
     (RUN / "logs").mkdir(parents=True, exist_ok=True)
-    env = service_env(amqp_uri, mongo_uri)
+    env = service_env(amqp_uri, mongo_uri, {"DEMO_MODE": os.environ.get("DEMO_MODE", "true")})
     for name in SERVICES:
         pid_file = RUN / f"{name}.pid"
         if pid_file.exists():

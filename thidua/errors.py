@@ -96,6 +96,10 @@ class Conflict(DomainError):
     status, code = 409, "CONFLICT"
 
 
+class TooManyAttempts(DomainError):
+    status, code = 429, "TOO_MANY_ATTEMPTS"
+
+
 class RankingNotFound(DomainError):
     status, code = 404, "RANKING_NOT_FOUND"
 

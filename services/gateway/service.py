@@ -8,18 +8,22 @@ Until accounts and tokens exist, a caller names itself with the ``X-Actor`` head
 unit on every call.
 """
 import base64
+import time
+from collections import defaultdict, deque
 from urllib.parse import quote, unquote
 
 import eventlet
 import pymongo
 from kombu import Connection
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.gateway import openapi
 from services.gateway.api import HttpError, call, endpoint, json_response, read_bytes
+from thidua import tokens
 from thidua.correlation import CorrelationId
 
 SERVICES = ("submissions", "ranking", "notifications")
@@ -27,8 +31,26 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 API = "/api/v1"
 
 
-def actor(request):
-    return {"id": request.headers.get("X-Actor"), "address": request.remote_addr}
+DEFAULT_SECRET = "development-only-secret-change-me"
+_login_attempts = defaultdict(deque)   # address -> times of recent login attempts (this process)
+
+
+def demo_mode(config):
+    return str(config.get("DEMO_MODE")).lower() == "true"
+
+
+class StartupChecks(DependencyProvider):
+    """Refuses to start a production gateway with a default or short token secret, or in demo mode."""
+
+    def setup(self):
+        config = self.container.config
+        if str(config.get("THIDUA_ENV")) == "production":
+            secret = str(config.get("TOKEN_SECRET") or "")
+            if secret == DEFAULT_SECRET or len(secret) < 32:
+                raise RuntimeError("THIDUA_ENV=production needs TOKEN_SECRET: at least 32 characters, not the "
+                                   "default")
+            if demo_mode(config):
+                raise RuntimeError("THIDUA_ENV=production cannot run with DEMO_MODE=true")
 
 
 def idempotency_key(request):
@@ -59,6 +81,72 @@ class GatewayService:
     notifications = RpcProxy("notifications")
     correlation_id = CorrelationId()
     config = Config()
+    startup_checks = StartupChecks()
+
+    def actor(self, request):
+        """Who is calling: the person of a valid access token; in demo mode, the ``X-Actor``
+        header may name them instead; otherwise nobody (the services refuse changes)."""
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            try:
+                claims = tokens.verify(self.config["TOKEN_SECRET"], header[7:].strip(), "access", time.time())
+            except tokens.TokenInvalid:
+                raise HttpError(401, "INVALID_TOKEN", "The access token is not valid (altered, expired or not "
+                                "for this API); sign in again.")
+            if not call(self.submissions.session_active, claims["sid"]):
+                raise HttpError(401, "INVALID_TOKEN", "This session has ended; sign in again.")
+            return {"id": claims["sub"], "session": claims["sid"], "address": request.remote_addr}
+        named = request.headers.get("X-Actor") if demo_mode(self.config) else None
+        return {"id": named, "address": request.remote_addr}
+
+    def _tokens(self, person, session):
+        now = time.time()
+        secret = self.config["TOKEN_SECRET"]
+        access = int(self.config.get("ACCESS_TOKEN_SECONDS", 900))
+        return {"access_token": tokens.issue(secret, person, session, "access", now, access),
+                "refresh_token": tokens.issue(secret, person, session, "refresh", now,
+                                              int(self.config.get("REFRESH_TOKEN_SECONDS", 43200))),
+                "token_type": "Bearer", "expires_in": access}
+
+    # --- signing in -------------------------------------------------------------------------
+
+    @http("POST", f"{API}/auth/login")
+    @endpoint(body="Login")
+    def login(self, request, body):
+        address = request.remote_addr or "?"
+        recent = _login_attempts[address]
+        now = time.monotonic()
+        while recent and now - recent[0] > 60:
+            recent.popleft()
+        if len(recent) >= int(self.config.get("LOGIN_ATTEMPTS_PER_MINUTE", 10)):
+            raise HttpError(429, "RATE_LIMITED", "Too many sign-in attempts from this address; wait a minute.")
+        recent.append(now)
+        signed_in = call(self.submissions.login, body["person"], body["password"], address)
+        return {**self._tokens(body["person"], signed_in["session"]), "person": signed_in["person"]}
+
+    @http("POST", f"{API}/auth/refresh")
+    @endpoint(body="Refresh")
+    def refresh(self, request, body):
+        try:
+            claims = tokens.verify(self.config["TOKEN_SECRET"], body["refresh_token"], "refresh", time.time())
+        except tokens.TokenInvalid:
+            raise HttpError(401, "INVALID_TOKEN", "The refresh token is not valid; sign in again.")
+        if not call(self.submissions.session_active, claims["sid"]):
+            raise HttpError(401, "INVALID_TOKEN", "This session has ended; sign in again.")
+        return self._tokens(claims["sub"], claims["sid"])
+
+    @http("POST", f"{API}/auth/logout")
+    @endpoint(body="Empty")
+    def logout(self, request, body):
+        me = self.actor(request)
+        if not me.get("session"):
+            raise HttpError(401, "UNAUTHENTICATED", "Sign out with the access token of the session to end.")
+        return call(self.submissions.logout, me["session"], me)
+
+    @http("PUT", f"{API}/people/<string:person>/password")
+    @endpoint(body="Password")
+    def set_password(self, request, person, body):
+        return call(self.submissions.set_password, person, body["password"], self.actor(request))
 
     # --- reference data (administrator, standing office) --------------------------------
 
@@ -70,12 +158,12 @@ class GatewayService:
     @http("POST", f"{API}/units")
     @endpoint(body="Unit")
     def upsert_unit(self, request, body):
-        return call(self.submissions.upsert_unit, body, actor(request))
+        return call(self.submissions.upsert_unit, body, self.actor(request))
 
     @http("POST", f"{API}/clusters")
     @endpoint(body="Cluster")
     def upsert_cluster(self, request, body):
-        return call(self.submissions.upsert_cluster, body, actor(request))
+        return call(self.submissions.upsert_cluster, body, self.actor(request))
 
     @http("GET", f"{API}/clusters/<string:cluster>")
     @endpoint()
@@ -85,12 +173,12 @@ class GatewayService:
     @http("POST", f"{API}/people")
     @endpoint(body="Person")
     def upsert_person(self, request, body):
-        return call(self.submissions.upsert_person, body, actor(request))
+        return call(self.submissions.upsert_person, body, self.actor(request))
 
     @http("POST", f"{API}/templates")
     @endpoint(body="Template", status=201)
     def publish_template(self, request, body):
-        return call(self.submissions.publish_template, body, actor(request),
+        return call(self.submissions.publish_template, body, self.actor(request),
                          idempotency_key(request))
 
     @http("GET", f"{API}/templates/<string:template_id>")
@@ -107,20 +195,20 @@ class GatewayService:
     @http("POST", f"{API}/periods")
     @endpoint(body="Period")
     def plan_period(self, request, body):
-        return call(self.submissions.plan_period, body, actor(request))
+        return call(self.submissions.plan_period, body, self.actor(request))
 
     @http("POST", f"{API}/periods/<string:period>/transitions")
     @endpoint(body="PeriodTransition")
     def transition_period(self, request, period, body):
         return call(self.submissions.transition_period, period, body["action"], body.get("version"),
-                         actor(request))
+                         self.actor(request))
 
     # --- reports ---------------------------------------------------------------------------
 
     @http("POST", f"{API}/reports")
     @endpoint(body="ReportCreate", status=201)
     def submit_report(self, request, body):
-        return call(self.submissions.submit_report, body, actor(request), idempotency_key(request))
+        return call(self.submissions.submit_report, body, self.actor(request), idempotency_key(request))
 
     @http("GET", f"{API}/reports")
     @endpoint(query=("cluster", "period", "unit", "limit"))
@@ -137,12 +225,12 @@ class GatewayService:
     @http("PUT", f"{API}/reports/<string:report_id>")
     @endpoint(body="ReportUpdate")
     def update_report(self, request, report_id, body):
-        return call(self.submissions.update_report, report_id, body, actor(request))
+        return call(self.submissions.update_report, report_id, body, self.actor(request))
 
     @http("POST", f"{API}/reports/<string:report_id>/<string:action>")
     @endpoint(body="ReportAction")
     def act_on_report(self, request, report_id, action, body):
-        return call(self.submissions.act_on_report, report_id, action, body, actor(request),
+        return call(self.submissions.act_on_report, report_id, action, body, self.actor(request),
                          idempotency_key(request))
 
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/summary")
@@ -158,7 +246,7 @@ class GatewayService:
         name = unquote(request.headers.get("X-Filename", ""))
         data = read_bytes(request, MAX_EVIDENCE_BYTES)
         return call(self.submissions.store_evidence, unit, name, request.mimetype,
-                         base64.b64encode(data).decode(), actor(request), timeout=30.0)
+                         base64.b64encode(data).decode(), self.actor(request), timeout=30.0)
 
     @http("GET", f"{API}/evidence/<string:file_id>")
     @endpoint(download=True)
@@ -178,17 +266,17 @@ class GatewayService:
     @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/open")
     @endpoint()
     def open_vote(self, request, cluster, period):
-        return call(self.submissions.open_vote, cluster, period, actor(request))
+        return call(self.submissions.open_vote, cluster, period, self.actor(request))
 
     @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/close")
     @endpoint()
     def close_vote(self, request, cluster, period):
-        return call(self.submissions.close_vote, cluster, period, actor(request))
+        return call(self.submissions.close_vote, cluster, period, self.actor(request))
 
     @http("POST", f"{API}/clusters/<string:cluster>/periods/<string:period>/vote/ballots")
     @endpoint(body="Ballot", status=201)
     def cast_ballot(self, request, cluster, period, body):
-        return call(self.submissions.cast_ballot, cluster, period, body, actor(request),
+        return call(self.submissions.cast_ballot, cluster, period, body, self.actor(request),
                          idempotency_key(request))
 
     # --- ranking, inbox, audit ----------------------------------------------------------------
@@ -250,37 +338,37 @@ class GatewayService:
     @http("POST", f"{API}/people/<string:person>/inbox/<string:notice>/read")
     @endpoint(body="Empty")
     def mark_read(self, request, person, notice, body):
-        return call(self.notifications.mark_read, person, notice, actor(request))
+        return call(self.notifications.mark_read, person, notice, self.actor(request))
 
     @http("GET", f"{API}/people/<string:person>/preferences")
     @endpoint()
     def get_preferences(self, request, person):
-        return call(self.notifications.get_preferences, person, actor(request))
+        return call(self.notifications.get_preferences, person, self.actor(request))
 
     @http("PUT", f"{API}/people/<string:person>/preferences")
     @endpoint(body="Preferences")
     def set_preferences(self, request, person, body):
-        return call(self.notifications.set_preferences, person, body, actor(request))
+        return call(self.notifications.set_preferences, person, body, self.actor(request))
 
     @http("POST", f"{API}/webhooks")
     @endpoint(body="Webhook", status=201)
     def add_webhook(self, request, body):
-        return call(self.notifications.add_webhook, body, actor(request))
+        return call(self.notifications.add_webhook, body, self.actor(request))
 
     @http("GET", f"{API}/notices/failed")
     @endpoint()
     def failed_notices(self, request):
-        return {"items": call(self.notifications.failed_notices, actor(request))}
+        return {"items": call(self.notifications.failed_notices, self.actor(request))}
 
     @http("GET", f"{API}/notices/<string:notice>/deliveries")
     @endpoint()
     def notice_deliveries(self, request, notice):
-        return {"items": call(self.notifications.notice_deliveries, notice, actor(request))}
+        return {"items": call(self.notifications.notice_deliveries, notice, self.actor(request))}
 
     @http("POST", f"{API}/notices/<string:notice>/retry")
     @endpoint()
     def retry_notice(self, request, notice):
-        return call(self.notifications.retry_notice, notice, actor(request))
+        return call(self.notifications.retry_notice, notice, self.actor(request))
 
     @http("GET", f"{API}/openapi.json")
     def openapi_document(self, request):

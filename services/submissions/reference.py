@@ -127,7 +127,7 @@ def period(payload, known_templates):
 def person(payload, known_units):
     _object(payload, "A person")
     problems = Problems()
-    _fields(payload, ("id", "name", "title", "role", "unit", "email", "illustrative"), problems)
+    _fields(payload, ("id", "name", "title", "role", "unit", "email", "illustrative", "demo"), problems)
     clean = {"_id": code(payload.get("id"), "id", problems),
              "name": text(payload.get("name"), "name", problems, 200, True),
              "title": text(payload.get("title"), "title", problems, 200),
@@ -141,6 +141,8 @@ def person(payload, known_units):
         problems.add("unit", "unknown unit")
     if payload.get("illustrative"):
         clean["illustrative"] = True
+    if payload.get("demo"):
+        clean["demo"] = True   # a demo account: it may sign in only while the platform runs in demo mode
     problems.raise_if_any("The person")
     return clean
 

@@ -13,10 +13,15 @@ import io
 import json
 import random
 import uuid
+from datetime import timedelta
 
 import gridfs
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from bson import ObjectId
 from bson.errors import InvalidId
+
+from nameko.dependency_providers import Config
 
 from services.submissions import evidence, lifecycle, reference, reports, store, voting
 from thidua import audit, criteria, outbox
@@ -24,12 +29,16 @@ from thidua.correlation import CorrelationId
 from thidua.errors import (AlreadyVoted, Conflict, Forbidden, IdempotencyKeyReused, NotAMember, PeriodNotOpen,
                            ReportExists, StaleVersion, Unauthenticated, UnknownCluster, UnknownEvidence,
                            UnknownPeriod, UnknownReport, UnknownTemplate, UnknownUnit, ValidationFailed,
-                           VotingClosed)
+                           TooManyAttempts, VotingClosed)
 from thidua.events import isoformat, new_event, utcnow
 from thidua.mongo import Mongo, in_transaction, public
 from thidua.rpc import rpc
 
 LEADER_ROLES = ("provincial_leader", "standing_office")
+PASSWORDS = PasswordHasher()          # argon2id, memory-hard
+MAX_FAILED_LOGINS, LOCKOUT = 5, 15 * 60  # five wrong passwords lock the account for 15 minutes
+ACCOUNT_FIELDS = ("password_hash", "failed_logins", "locked_until")  # kept apart from what reference data says
+HIDDEN = {field: False for field in ACCOUNT_FIELDS}
 UNKNOWN = {"units": (UnknownUnit, ": use a unit code from /api/v1/units"),
            "periods": (UnknownPeriod, ", e.g. \"2021-Q1\" (see /api/v1/periods)"),
            "clusters": (UnknownCluster, "")}
@@ -42,6 +51,7 @@ class SubmissionsService:
     db = Mongo(indexes=store.ensure_indexes)
     relay = outbox.Relay()
     correlation_id = CorrelationId()
+    config = Config()
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -146,12 +156,16 @@ class SubmissionsService:
                 if before == document:
                     return None
                 document["version"] += 1
+            elif collection == "people":
+                document = {**clean, **{k: before[k] for k in ACCOUNT_FIELDS if before and k in before}}
+                if before == document:
+                    return None
             elif before == document:
                 return None
             self.db[collection].replace_one({"_id": clean["_id"]}, document, upsert=True, session=session)
             context = {"period": clean["_id"]} if collection == "periods" else {}
             change(f"{collection}.upsert", collection, clean["_id"], before, document, context)
-            return public(document)
+            return public(_without_secret(document))
         return self._commit(work, actor)
 
     @rpc
@@ -267,7 +281,7 @@ class SubmissionsService:
             }.get(who)
             if query is None:
                 raise ValidationFailed(f"Unknown audience {who!r}.")
-        return [public(p) for p in self.db.people.find(query).sort("_id")]
+        return [public(p) for p in self.db.people.find(query, HIDDEN).sort("_id")]
 
     @rpc
     def person(self, person_id):
@@ -288,6 +302,91 @@ class SubmissionsService:
                                "cluster_name": cluster["name"],
                                "missing": [u for u in members if u not in handed_in]})
         return status
+
+    # --- accounts and sessions ----------------------------------------------------------
+
+    @rpc
+    def set_password(self, person_id, password, actor):
+        """A person's password (argon2id); set by the person, an administrator or the demo loader."""
+        actor = self._actor(actor)
+        if actor["id"] != person_id and actor["role"] not in ("administrator", "system"):
+            raise Forbidden("Only the person themself or an administrator may set a password.")
+        if not isinstance(password, str) or not 10 <= len(password) <= 200:
+            raise ValidationFailed("A password has 10 to 200 characters.", {"fields": {"password": "10-200"}})
+        if _password_matches(self._get_person(person_id), password):
+            return {"person": person_id, "password": "unchanged"}   # the same password again changes nothing
+
+        def work(session, change):
+            before = self.db.people.find_one({"_id": person_id}, session=session)
+            after = {**before, "password_hash": PASSWORDS.hash(password), "failed_logins": 0, "locked_until": None}
+            self.db.people.replace_one({"_id": person_id}, after, session=session)
+            change("person.password", "people", person_id, _without_secret(before), _without_secret(after))
+            return {"person": person_id, "password": "set"}
+        return self._commit(work, actor)
+
+    def _get_person(self, person_id):
+        person = self.db.people.find_one({"_id": person_id}) if isinstance(person_id, str) else None
+        if person is None:
+            raise Unauthenticated("Wrong person id or password.")
+        return person
+
+    @rpc
+    def login(self, person_id, password, address=None):
+        """Check a person's password; on success open a session and return it. Five wrong
+        passwords lock the account for 15 minutes; demo accounts work only in demo mode."""
+        person = self._get_person(person_id)
+        now = utcnow()
+        if person.get("locked_until") and person["locked_until"] > now:
+            raise TooManyAttempts("Too many wrong passwords: the account is locked until "
+                                  f"{isoformat(person['locked_until'])}.")
+        if person.get("demo") and str(self.config.get("DEMO_MODE")).lower() != "true":
+            raise Unauthenticated("Demo accounts can sign in only when the platform runs in demo mode.")
+        ok = _password_matches(person, password)
+        actor = {"id": person["_id"]}
+
+        def work(session, change):
+            before = self.db.people.find_one({"_id": person["_id"]}, session=session)
+            if ok:
+                after = {**before, "failed_logins": 0, "locked_until": None}
+                sid = uuid.uuid4().hex
+                seconds = int(self.config.get("REFRESH_TOKEN_SECONDS", 43200))
+                self.db.sessions.insert_one({"_id": sid, "person": person["_id"], "created_at": now,
+                                             "expires_at": now + timedelta(seconds=seconds), "revoked_at": None,
+                                             "address": address}, session=session)
+                change("login", "session", sid, None, {"person": person["_id"]}, {"address": address})
+            else:
+                failures = before.get("failed_logins", 0) + 1
+                locked = now + timedelta(seconds=LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
+                after = {**before, "failed_logins": 0 if locked else failures, "locked_until": locked}
+                sid = None
+                change("login.failed", "people", person["_id"], None, None, {"address": address,
+                                                                            "locked": locked is not None})
+            self.db.people.replace_one({"_id": person["_id"]}, after, session=session)
+            return sid
+
+        sid = self._commit(work, actor)
+        if sid is None:
+            raise Unauthenticated("Wrong person id or password.")
+        return {"session": sid, "person": _without_secret(public(person))}
+
+    @rpc
+    def session_active(self, sid):
+        found = self.db.sessions.find_one({"_id": sid}) if isinstance(sid, str) else None
+        return bool(found and found["revoked_at"] is None and found["expires_at"] > utcnow())
+
+    @rpc
+    def logout(self, sid, actor):
+        actor = self._actor(actor)
+
+        def work(session, change):
+            before = self.db.sessions.find_one({"_id": sid, "person": actor["id"]}, session=session)
+            if before is None or before["revoked_at"] is not None:
+                return {"session": sid, "revoked": True}
+            after = {**before, "revoked_at": utcnow()}
+            self.db.sessions.replace_one({"_id": sid}, after, session=session)
+            change("logout", "session", sid, before, after)
+            return {"session": sid, "revoked": True}
+        return self._commit(work, actor)
 
     # --- reports ------------------------------------------------------------------
 
@@ -648,6 +747,17 @@ class SubmissionsService:
     def ping(self):
         self.db.command("ping")
         return {"service": self.name, "ok": True}
+
+
+def _password_matches(person, password):
+    try:
+        return PASSWORDS.verify(person.get("password_hash") or "", password if isinstance(password, str) else "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _without_secret(person):
+    return None if person is None else {k: v for k, v in person.items() if k != "password_hash"}
 
 
 def _check_version(document, expected, what):
