@@ -31,7 +31,8 @@ def service_config(rabbit_config, mongo_uri, db_prefix):
     def make(service, **overrides):
         config = thidua_config.load(
             service, AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=mongo_uri,
-            MONGO_DB=f"{db_prefix}_{service}", RETRY_DELAYS_MS="50,100", OUTBOX_SWEEP_SECONDS=0.2)
+            MONGO_DB=f"{db_prefix}_{service}", RETRY_DELAYS_MS="50,100", OUTBOX_SWEEP_SECONDS=0.2,
+            DEMO_MODE="true")   # callers named by id; tests/integration/test_accounts.py covers tokens
         config.pop("LOGGING", None)
         config.update(overrides)
         return config

@@ -95,7 +95,8 @@ class GatewayService:
                                 "for this API); sign in again.")
             if not call(self.submissions.session_active, claims["sid"]):
                 raise HttpError(401, "INVALID_TOKEN", "This session has ended; sign in again.")
-            return {"id": claims["sub"], "session": claims["sid"], "address": request.remote_addr}
+            return {"id": claims["sub"], "session": claims["sid"], "token": header[7:].strip(),
+                    "address": request.remote_addr}
         named = request.headers.get("X-Actor") if demo_mode(self.config) else None
         return {"id": named, "address": request.remote_addr}
 

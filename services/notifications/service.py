@@ -233,7 +233,7 @@ class NotificationsService:
     # --- the inbox and preferences -----------------------------------------------------------
 
     def _person(self, actor):
-        return self.submissions.person((actor or {}).get("id"))
+        return self.submissions.whois(actor)
 
     def _require_self_or_admin(self, actor, person):
         me = self._person(actor)

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import random
+import time
 import uuid
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from bson.errors import InvalidId
 from nameko.dependency_providers import Config
 
 from services.submissions import evidence, lifecycle, reference, reports, store, voting
-from thidua import audit, criteria, outbox
+from thidua import audit, criteria, outbox, tokens
 from thidua.correlation import CorrelationId
 from thidua.errors import (AlreadyVoted, Conflict, Forbidden, IdempotencyKeyReused, NotAMember, PeriodNotOpen,
                            ReportExists, StaleVersion, Unauthenticated, UnknownCluster, UnknownEvidence,
@@ -56,16 +57,33 @@ class SubmissionsService:
     # --- plumbing ---------------------------------------------------------------
 
     def _actor(self, actor):
-        """The person behind a request, as the services know them (never what the caller claims)."""
-        person_id = (actor or {}).get("id")
+        """The person behind a request, as this service knows them, never as the caller claims.
+
+        Outside demo mode a person must come with their signed access token (the gateway
+        passes it along), so a call that bypasses the gateway cannot act for anyone else.
+        ``system:`` actors are the operators' own tools, which hold the broker's credentials."""
+        actor = actor or {}
+        person_id = actor.get("id")
         if not isinstance(person_id, str) or not person_id:
-            raise Unauthenticated("Say who you are: send the header X-Actor with your person id.")
+            raise Unauthenticated("Sign in first (POST /api/v1/auth/login) and send the access token.")
         if person_id.startswith(SYSTEM_PREFIX):
             return {"id": person_id, "role": "system", "unit": None}
+        if str(self.config.get("DEMO_MODE")).lower() != "true":
+            try:
+                claims = tokens.verify(str(self.config.get("TOKEN_SECRET")), actor.get("token"), "access", time.time())
+            except tokens.TokenInvalid:
+                raise Unauthenticated("A signed access token is required; sign in again.")
+            if claims["sub"] != person_id or not self.session_active(claims["sid"]):
+                raise Unauthenticated("The access token does not belong to this caller or its session has ended.")
         person = self.db.people.find_one({"_id": person_id})
         if person is None:
             raise Unauthenticated(f"No person has the id {person_id!r}.")
         return {"id": person["_id"], "role": person["role"], "unit": person.get("unit")}
+
+    @rpc
+    def whois(self, actor):
+        """The checked person behind ``actor``, for the other services."""
+        return self._actor(actor)
 
     def _commit(self, work, actor, idempotency_key=None, request=None):
         """Run ``work(session, change)`` in one transaction; ``change(...)`` records an audit entry
@@ -282,10 +300,6 @@ class SubmissionsService:
             if query is None:
                 raise ValidationFailed(f"Unknown audience {who!r}.")
         return [public(p) for p in self.db.people.find(query, HIDDEN).sort("_id")]
-
-    @rpc
-    def person(self, person_id):
-        return public(self._actor({"id": person_id}))
 
     @rpc
     def reporting_status(self):

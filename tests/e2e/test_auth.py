@@ -128,3 +128,15 @@ def _answers(url):
         return requests.get(f"{url}/health", timeout=5).status_code in (200, 503)
     except requests.ConnectionError:
         return False
+
+
+def test_the_first_administrator_is_created_by_a_command_and_can_sign_in(platform):
+    env = {**platform.env, "THIDUA_ADMIN_PASSWORD": "mat-khau-quan-tri-2021"}
+    result = subprocess.run([str(VENV_BIN / "python"), "-m", "scripts.create_admin", "--id", "quantri",
+                             "--name", "Quản trị viên"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    signed_in = login(platform, "quantri", "mat-khau-quan-tri-2021")
+    assert signed_in.status_code == 200 and signed_in.json()["person"]["role"] == "administrator"
+    trail = requests.get(f"{platform.url}/api/v1/audit", params={"actor": "system:create-admin"}, timeout=15)
+    assert {a["action"] for a in trail.json()["items"]} == {"people.upsert", "person.password"}

@@ -43,7 +43,7 @@ def service(mongo_uri):
     management = os.environ.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
     create_vhost(vhost, management)
     cfg = config.load("submissions", AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{vhost}", MONGO_URI=mongo_uri,
-                      MONGO_DB=db_name, OUTBOX_SWEEP_SECONDS=5)
+                      MONGO_DB=db_name, OUTBOX_SWEEP_SECONDS=5, DEMO_MODE="true")
     cfg.pop("LOGGING")
     container = ServiceContainer(SubmissionsService, cfg)
     container.start()
