@@ -138,6 +138,33 @@ def check_body(body, schema_name):
     return body
 
 
+CORS_HEADERS = "Content-Type, Authorization, Idempotency-Key, X-Correlation-Id, X-Filename"
+
+
+def allowed_origins(config):
+    return {o.strip() for o in str(config.get("CORS_ORIGINS") or "").split(",") if o.strip()}
+
+
+def cors(response, request, config):
+    """Browsers on the configured origins (``CORS_ORIGINS``) may call the API; others may not."""
+    origin = request.headers.get("Origin")
+    if origin and origin in allowed_origins(config):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "X-Correlation-Id"
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+def preflight(request, config):
+    response = secure(Response(status=204))
+    cors(response, request, config)
+    if "Access-Control-Allow-Origin" in response.headers:
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
 def endpoint(body=None, status=200, query=(), upload=False, download=False):
     """Wraps a gateway handler: checks its JSON body against ``schemas.SCHEMAS[body]`` (and
     passes it on), answers ``status`` with the handler's result as JSON, and maps every
@@ -147,6 +174,9 @@ def endpoint(body=None, status=200, query=(), upload=False, download=False):
     def decorate(handler):
         @functools.wraps(handler)
         def wrapper(self, request, *args, **kwargs):
+            return cors(answer(self, request, *args, **kwargs), request, self.config)
+
+        def answer(self, request, *args, **kwargs):
             cid = self.correlation_id
             try:
                 if body is not None:

@@ -216,12 +216,12 @@ class GatewayService:
     def list_reports(self, request):
         args = request.args
         return {"items": call(self.submissions.list_reports, args.get("cluster"), args.get("period"),
-                                   args.get("unit"), int_arg(request, "limit", 200, 1, 1000))}
+                              args.get("unit"), int_arg(request, "limit", 200, 1, 1000), self.actor(request))}
 
     @http("GET", f"{API}/reports/<string:report_id>")
     @endpoint()
     def get_report(self, request, report_id):
-        return call(self.submissions.get_report, report_id)
+        return call(self.submissions.get_report, report_id, self.actor(request))
 
     @http("PUT", f"{API}/reports/<string:report_id>")
     @endpoint(body="ReportUpdate")
@@ -370,6 +370,11 @@ class GatewayService:
     @endpoint()
     def retry_notice(self, request, notice):
         return call(self.notifications.retry_notice, notice, self.actor(request))
+
+    @http("OPTIONS", f"{API}/<path:anything>")
+    def cors_preflight(self, request, anything):
+        from services.gateway.api import preflight
+        return preflight(request, self.config)
 
     @http("GET", f"{API}/openapi.json")
     def openapi_document(self, request):

@@ -574,14 +574,31 @@ class SubmissionsService:
         if result.matched_count != 1:
             raise StaleVersion("The report changed meanwhile; reload it and try again.")
 
-    @rpc
-    def get_report(self, report_id):
-        return public(self._report(report_id))
+    def _reader(self, actor):
+        """Who is reading (anyone may read handed-in reports; drafts only their own unit's people)."""
+        try:
+            return self._actor(actor) if (actor or {}).get("id") else {"id": None, "role": None, "unit": None}
+        except Unauthenticated:
+            return {"id": None, "role": None, "unit": None}
+
+    @staticmethod
+    def _may_read(reader, report):
+        return report["status"] != "DRAFT" or lifecycle.acts_for_unit(reader, report["unit"]) \
+            or reader["role"] in ("administrator", "system")
 
     @rpc
-    def list_reports(self, cluster=None, period=None, unit=None, limit=200):
+    def get_report(self, report_id, actor=None):
+        report = self._report(report_id)
+        if not self._may_read(self._reader(actor), report):
+            raise UnknownReport(f"No report has the id {report_id!r}.")   # a draft is nobody else's business
+        return public(report)
+
+    @rpc
+    def list_reports(self, cluster=None, period=None, unit=None, limit=200, actor=None):
+        reader = self._reader(actor)
         query = {k: v for k, v in (("cluster", cluster), ("period", period), ("unit", unit)) if v is not None}
-        return [public(r) for r in self.db.reports.find(query).sort("unit").limit(min(int(limit), 1000))]
+        found = self.db.reports.find(query).sort("unit").limit(min(int(limit), 1000))
+        return [public(r) for r in found if self._may_read(reader, r)]
 
     @rpc
     def cluster_summary(self, cluster_code, period_code):

@@ -109,6 +109,14 @@ def test_a_new_leading_unit_reaches_every_leader_at_once(platform):
 def test_the_lifecycle_through_http_changes_the_table_exactly_as_the_pure_function_says(platform):
     created = post(platform, "/reports", report_body("U01", 90, draft=True), as_("canbo.u01")).json()
     assert created["status"] == "DRAFT"
+    # A draft is its unit's own business: another unit cannot see it, not even that it exists.
+    hidden = requests.get(f"{platform.url}/api/v1/reports/{created['id']}", headers=as_("canbo.u03"), timeout=15)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "UNKNOWN_REPORT")
+    assert created["id"] not in [r["id"] for r in requests.get(
+        f"{platform.url}/api/v1/reports", params={"period": "2021-Q2"}, headers=as_("canbo.u03"),
+        timeout=15).json()["items"]]
+    own = requests.get(f"{platform.url}/api/v1/reports/{created['id']}", headers=as_("canbo.u01"), timeout=15)
+    assert own.status_code == 200
     changed = requests.put(f"{platform.url}/api/v1/reports/{created['id']}", timeout=15, headers=as_("canbo.u01"),
                            data=json.dumps({"version": 1, "values": {"C1.1": {"actual": 95}}}))
     assert changed.status_code == 200, changed.text

@@ -41,3 +41,17 @@ def test_every_answer_carries_the_security_headers():
     from services.gateway.api import SECURITY_HEADERS, json_response
     response = json_response({"ok": True}, 200, "cid")
     assert {k: response.headers[k] for k in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_only_the_configured_origins_may_call_from_a_browser():
+    from werkzeug.wrappers import Response
+    from services.gateway.api import cors, preflight
+    config = {"CORS_ORIGINS": "https://thidua.congan.example, https://other.example"}
+    asked = Request(EnvironBuilder(method="OPTIONS", headers={"Origin": "https://thidua.congan.example"}).get_environ())
+    answer = preflight(asked, config)
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://thidua.congan.example"
+    assert "Authorization" in answer.headers["Access-Control-Allow-Headers"]
+    stranger = Request(EnvironBuilder(headers={"Origin": "https://evil.example"}).get_environ())
+    assert "Access-Control-Allow-Origin" not in cors(Response("{}"), stranger, config).headers
+    assert "Access-Control-Allow-Origin" not in preflight(stranger, config).headers
