@@ -59,6 +59,8 @@ SCHEMAS = {
     "Empty": {"type": "object"},
     "Login": obj({"person": CODE, "password": {"type": "string", "maxLength": 200}}, ["person", "password"]),
     "Refresh": obj({"refresh_token": {"type": "string", "maxLength": 4096}}, ["refresh_token"]),
+    "ApiToken": obj({"person": CODE, "name": {"type": "string", "minLength": 1, "maxLength": 100}},
+                    ["person", "name"]),
     "Password": obj({"password": {"type": "string", "minLength": 10, "maxLength": 200}}, ["password"]),
     "Error": obj({"error": obj({"code": {"type": "string"}, "message": {"type": "string"},
                                 "details": {"type": "object"},

@@ -25,6 +25,7 @@ from services.gateway import openapi
 from services.gateway.api import HttpError, call, endpoint, json_response, read_bytes
 from thidua import tokens
 from thidua.correlation import CorrelationId
+from thidua.errors import DomainError
 
 SERVICES = ("submissions", "ranking", "notifications")
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -87,6 +88,13 @@ class GatewayService:
         """Who is calling: the person of a valid access token; in demo mode, the ``X-Actor``
         header may name them instead; otherwise nobody (the services refuse changes)."""
         header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer tdk_"):   # a machine client's API token
+            token = header[7:].strip()
+            try:
+                return {"id": call(self.submissions.api_token_owner, token), "api_token": token,
+                        "address": request.remote_addr}
+            except DomainError:
+                raise HttpError(401, "INVALID_TOKEN", "This API token is not valid (unknown or revoked).")
         if header.startswith("Bearer "):
             try:
                 claims = tokens.verify(self.config["TOKEN_SECRET"], header[7:].strip(), "access", time.time())
@@ -143,6 +151,16 @@ class GatewayService:
         if not me.get("session"):
             raise HttpError(401, "UNAUTHENTICATED", "Sign out with the access token of the session to end.")
         return call(self.submissions.logout, me["session"], me)
+
+    @http("POST", f"{API}/api-tokens")
+    @endpoint(body="ApiToken", status=201)
+    def create_api_token(self, request, body):
+        return call(self.submissions.create_api_token, body["person"], body["name"], self.actor(request))
+
+    @http("POST", f"{API}/api-tokens/<string:token_id>/revoke")
+    @endpoint(body="Empty")
+    def revoke_api_token(self, request, token_id, body):
+        return call(self.submissions.revoke_api_token, token_id, self.actor(request))
 
     @http("PUT", f"{API}/people/<string:person>/password")
     @endpoint(body="Password")

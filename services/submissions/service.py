@@ -68,7 +68,10 @@ class SubmissionsService:
             raise Unauthenticated("Sign in first (POST /api/v1/auth/login) and send the access token.")
         if person_id.startswith(SYSTEM_PREFIX):
             return {"id": person_id, "role": "system", "unit": None}
-        if str(self.config.get("DEMO_MODE")).lower() != "true":
+        if actor.get("api_token"):
+            if self._api_token_owner(actor["api_token"]) != person_id:
+                raise Unauthenticated("This API token is not valid (unknown or revoked).")
+        elif str(self.config.get("DEMO_MODE")).lower() != "true":
             try:
                 claims = tokens.verify(str(self.config.get("TOKEN_SECRET")), actor.get("token"), "access", time.time())
             except tokens.TokenInvalid:
@@ -382,6 +385,52 @@ class SubmissionsService:
         if sid is None:
             raise Unauthenticated("Wrong person id or password.")
         return {"session": sid, "person": _without_secret(public(person))}
+
+    # --- API tokens for machine clients (another system posting reports, say) ---------------
+
+    def _api_token_owner(self, token):
+        digest = hashlib.sha256(token.encode()).hexdigest() if isinstance(token, str) else None
+        found = self.db.api_tokens.find_one({"_id": digest}) if digest else None
+        return found["person"] if found and found["revoked_at"] is None else None
+
+    @rpc
+    def api_token_owner(self, token):
+        owner = self._api_token_owner(token)
+        if owner is None:
+            raise Unauthenticated("This API token is not valid (unknown or revoked).")
+        return owner
+
+    @rpc
+    def create_api_token(self, person_id, name, actor):
+        """A long-lived token for a machine acting as ``person_id``; shown once, stored as a hash."""
+        actor = self._actor(actor)
+        lifecycle.require_admin(actor, "issue API tokens")
+        self._get_person(person_id)
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise ValidationFailed("Name the token (1 to 100 characters), e.g. the system that uses it.")
+        token = "tdk_" + uuid.uuid4().hex + uuid.uuid4().hex
+
+        def work(session, change):
+            record = {"_id": hashlib.sha256(token.encode()).hexdigest(), "id": uuid.uuid4().hex[:12],
+                      "person": person_id, "name": name, "created_at": utcnow(), "revoked_at": None}
+            self.db.api_tokens.insert_one(record, session=session)
+            change("api_token.create", "api_token", record["id"], None, {"person": person_id, "name": name})
+            return {"id": record["id"], "person": person_id, "name": name, "token": token}
+        return self._commit(work, actor)
+
+    @rpc
+    def revoke_api_token(self, token_id, actor):
+        actor = self._actor(actor)
+        lifecycle.require_admin(actor, "revoke API tokens")
+
+        def work(session, change):
+            before = self.db.api_tokens.find_one({"id": token_id}, session=session)
+            if before is None:
+                raise ValidationFailed(f"No API token has the id {token_id!r}.")
+            self.db.api_tokens.update_one({"id": token_id}, {"$set": {"revoked_at": utcnow()}}, session=session)
+            change("api_token.revoke", "api_token", token_id, {"revoked": False}, {"revoked": True})
+            return {"id": token_id, "revoked": True}
+        return self._commit(work, actor)
 
     @rpc
     def session_active(self, sid):

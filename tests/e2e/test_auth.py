@@ -140,3 +140,25 @@ def test_the_first_administrator_is_created_by_a_command_and_can_sign_in(platfor
     assert signed_in.status_code == 200 and signed_in.json()["person"]["role"] == "administrator"
     trail = requests.get(f"{platform.url}/api/v1/audit", params={"actor": "system:create-admin"}, timeout=15)
     assert {a["action"] for a in trail.json()["items"]} == {"people.upsert", "person.password"}
+
+
+def test_a_machine_client_acts_with_an_api_token_until_it_is_revoked(platform):
+    admin = {**JSON, "X-Actor": "admin"}
+    issued = requests.post(f"{platform.url}/api/v1/api-tokens", headers=admin, timeout=15,
+                           data=json.dumps({"person": "canbo.u02", "name": "Phần mềm quản lý của Phòng Tổ chức cán bộ"}))
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["token"]
+    refused = requests.post(f"{platform.url}/api/v1/api-tokens", timeout=15, headers={**JSON, "X-Actor": "canbo.u02"},
+                            data=json.dumps({"person": "canbo.u02", "name": "x"}))
+    assert refused.status_code == 403
+    draft = requests.post(f"{platform.url}/api/v1/reports", data=json.dumps(
+        {"unit": "U02", "period": "2021-Q2", "draft": True}), headers=bearer(token), timeout=15)
+    assert draft.status_code == 201, draft.text
+    assert draft.json()["created_by"] == "canbo.u02"
+    revoked = requests.post(f"{platform.url}/api/v1/api-tokens/{issued.json()['id']}/revoke", data="{}",
+                            headers=admin, timeout=15)
+    assert revoked.status_code == 200
+    after = requests.post(f"{platform.url}/api/v1/reports", data=report("U02"), headers=bearer(token), timeout=15)
+    assert (after.status_code, after.json()["error"]["code"]) == (401, "INVALID_TOKEN")
+    stored = platform.db("submissions").api_tokens.find_one({"id": issued.json()["id"]})
+    assert token not in str(stored)      # only its hash is kept
