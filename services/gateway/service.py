@@ -16,7 +16,6 @@ import eventlet
 import pymongo
 from kombu import Connection
 from nameko.dependency_providers import Config
-from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -24,6 +23,7 @@ from werkzeug.wrappers import Response
 from services.gateway import openapi
 from services.gateway.api import HttpError, call, endpoint, json_response, read_bytes
 from thidua import tokens
+from thidua.security import StartupChecks, demo_mode
 from thidua.correlation import CorrelationId
 from thidua.errors import DomainError
 
@@ -32,26 +32,7 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 API = "/api/v1"
 
 
-DEFAULT_SECRET = "development-only-secret-change-me"
 _login_attempts = defaultdict(deque)   # address -> times of recent login attempts (this process)
-
-
-def demo_mode(config):
-    return str(config.get("DEMO_MODE")).lower() == "true"
-
-
-class StartupChecks(DependencyProvider):
-    """Refuses to start a production gateway with a default or short token secret, or in demo mode."""
-
-    def setup(self):
-        config = self.container.config
-        if str(config.get("THIDUA_ENV")) == "production":
-            secret = str(config.get("TOKEN_SECRET") or "")
-            if secret == DEFAULT_SECRET or len(secret) < 32:
-                raise RuntimeError("THIDUA_ENV=production needs TOKEN_SECRET: at least 32 characters, not the "
-                                   "default")
-            if demo_mode(config):
-                raise RuntimeError("THIDUA_ENV=production cannot run with DEMO_MODE=true")
 
 
 def idempotency_key(request):

@@ -34,6 +34,7 @@ from thidua.errors import (AlreadyVoted, Conflict, Forbidden, IdempotencyKeyReus
 from thidua.events import isoformat, new_event, utcnow
 from thidua.mongo import Mongo, in_transaction, public
 from thidua.rpc import rpc
+from thidua.security import StartupChecks, demo_mode
 
 LEADER_ROLES = ("provincial_leader", "standing_office")
 PASSWORDS = PasswordHasher()          # argon2id, memory-hard
@@ -53,6 +54,7 @@ class SubmissionsService:
     relay = outbox.Relay()
     correlation_id = CorrelationId()
     config = Config()
+    startup_checks = StartupChecks()
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -71,7 +73,7 @@ class SubmissionsService:
         if actor.get("api_token"):
             if self._api_token_owner(actor["api_token"]) != person_id:
                 raise Unauthenticated("This API token is not valid (unknown or revoked).")
-        elif str(self.config.get("DEMO_MODE")).lower() != "true":
+        elif not demo_mode(self.config):
             try:
                 claims = tokens.verify(str(self.config.get("TOKEN_SECRET")), actor.get("token"), "access", time.time())
             except tokens.TokenInvalid:
@@ -356,7 +358,7 @@ class SubmissionsService:
         if person.get("locked_until") and person["locked_until"] > now:
             raise TooManyAttempts("Too many wrong passwords: the account is locked until "
                                   f"{isoformat(person['locked_until'])}.")
-        if person.get("demo") and str(self.config.get("DEMO_MODE")).lower() != "true":
+        if person.get("demo") and not demo_mode(self.config):
             raise Unauthenticated("Demo accounts can sign in only when the platform runs in demo mode.")
         ok = _password_matches(person, password)
         actor = {"id": person["_id"]}

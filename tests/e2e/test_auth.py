@@ -113,11 +113,12 @@ def test_outside_demo_mode_the_actor_header_means_nothing(platform):
         platform.stop("gateway-strict")
 
 
-def test_a_production_gateway_refuses_to_start_with_the_default_secret(platform, tmp_path):
-    env = service_env(platform.amqp_uri, platform.mongo_uri, {"THIDUA_ENV": "production",
+@pytest.mark.parametrize("service", ["gateway", "submissions"])
+def test_in_production_a_service_refuses_to_start_with_the_default_secret(platform, service):
+    env = service_env(platform.amqp_uri, platform.mongo_uri, {"THIDUA_ENV": "production", "DEMO_MODE": "false",
                                                                "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}"})
-    result = subprocess.run([str(VENV_BIN / "nameko"), "run", "--config", "services/gateway/config.yml",
-                             "services.gateway.service"], cwd=ROOT, env=env, capture_output=True, text=True,
+    result = subprocess.run([str(VENV_BIN / "nameko"), "run", "--config", f"services/{service}/config.yml",
+                             f"services.{service}.service"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode != 0
     assert "TOKEN_SECRET" in result.stderr + result.stdout

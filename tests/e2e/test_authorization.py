@@ -13,7 +13,7 @@ from tests.helpers import demo_content
 pytestmark = pytest.mark.e2e
 CALLERS = {"admin": "administrator", "trung.th": "standing office", "thien.nh": "provincial leader",
            "hanh.ptv": "cluster lead (U01's leader)", "canbo.u04": "U04's officer", "canbo.u05": "another unit's officer",
-           None: "nobody"}
+           "canbo.az": "an officer of another cluster", "lanhdao.az": "the other cluster's lead", None: "nobody"}
 PERIOD = "2021-AZ"
 ADMINS, PERIOD_MANAGERS = {"admin"}, {"admin", "trung.th"}
 
@@ -35,6 +35,14 @@ def scene(platform):
                 "admin").status_code == 200
     draft = call(platform, "POST", "/reports", {"unit": "U04", "period": PERIOD, "draft": True}, "canbo.u04")
     assert draft.status_code == 201, draft.text
+    # Another cluster the same year, with its own unit, officer and lead.
+    for path, body in (("/units", {"code": "UAZ", "name": "Đơn vị cụm khác"}),
+                       ("/clusters", {"code": "CUM-AZ", "name": "Cụm thi đua khác", "year": 2021,
+                                      "members": [{"unit": "UAZ", "role": "lead"}]}),
+                       ("/people", {"id": "canbo.az", "name": "Cán bộ cụm khác", "role": "unit_officer", "unit": "UAZ"}),
+                       ("/people", {"id": "lanhdao.az", "name": "Lãnh đạo cụm khác", "role": "unit_leader",
+                                    "unit": "UAZ"})):
+        assert call(platform, "POST", path, body, "admin").status_code == 200
     return {"report": draft.json()["id"]}
 
 
@@ -57,11 +65,14 @@ def operations(scene):
          {"action": "archive", "version": 2}),
         ("POST /reports (U04)", {"canbo.u04"}, "POST", "/reports", {"unit": "U04", "period": PERIOD}),
         ("PUT /reports/{U04's}", {"canbo.u04"}, "PUT", f"/reports/{scene['report']}", {"version": 99}),
+        ("POST /reports (UAZ, other cluster)", {"canbo.az", "lanhdao.az"}, "POST", "/reports",
+         {"unit": "UAZ", "period": PERIOD, "draft": True}),
         ("POST /reports/{U04's}/return", {"hanh.ptv"}, "POST", f"/reports/{scene['report']}/return",
          {"version": 99, "reason": "thử"}),
         ("POST /reports/{U04's}/submit", {"canbo.u04"}, "POST", f"/reports/{scene['report']}/submit",
          {"version": 99}),
         ("POST vote/open", {"hanh.ptv"}, "POST", f"/clusters/CUM-01/periods/{PERIOD}/vote/open", {}),
+        ("POST vote/open (other cluster)", {"lanhdao.az"}, "POST", f"/clusters/CUM-AZ/periods/{PERIOD}/vote/open", {}),
         ("POST vote/ballots", {"hanh.ptv", "canbo.u04", "canbo.u05"}, "POST",
          f"/clusters/CUM-01/periods/{PERIOD}/vote/ballots", {"leading_unit": "U01"}),
         ("PUT /people/canbo.u04/preferences", {"canbo.u04", "admin"}, "PUT", "/people/canbo.u04/preferences",

@@ -178,6 +178,8 @@ def test_the_seed_meeting_is_in_the_demo_summary_vote_and_ranking(platform):
      "UNSUPPORTED_MEDIA_TYPE"),
     (b'\xff\xfe', as_("canbo.u03"), 400, "INVALID_UTF8"),
     ('[' * 5000 + ']' * 5000, as_("canbo.u03"), 400, "MALFORMED_JSON"),
+    ('{"unit": "U03", "period": "2021-Q2", "sections": {"movement": "' + "x" * 1_100_000 + '"}}', as_("canbo.u03"),
+     413, "BODY_TOO_LARGE"),
 ])
 def test_bad_input_gets_a_clear_4xx_and_changes_nothing(platform, body, headers, status, code):
     before = stored_state(platform)
