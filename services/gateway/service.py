@@ -325,7 +325,8 @@ class GatewayService:
     def get_inbox(self, request, person):
         unread_only = request.args.get("unread") in ("1", "true")
         limit = int_arg(request, "limit", 50, 1, 200)
-        return call(self.notifications.inbox, person, unread_only=unread_only, limit=limit)
+        return call(self.notifications.inbox, person, unread_only=unread_only, limit=limit,
+                    actor=self.actor(request))
 
     @http("GET", f"{API}/audit")
     @endpoint(query=("unit", "period", "actor", "entity", "entity_id", "limit"))

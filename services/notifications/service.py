@@ -242,7 +242,11 @@ class NotificationsService:
         return me
 
     @rpc
-    def inbox(self, person, unread_only=False, limit=50):
+    def inbox(self, person, unread_only=False, limit=50, actor=None):
+        """A person's notices: theirs alone to read (or an administrator's). Without ``actor``
+        (an internal call from another service or a test) the check is the caller's business."""
+        if actor is not None:
+            self._require_self_or_admin(actor, person)
         if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE}.")
         query = {"person": person}

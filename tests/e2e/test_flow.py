@@ -32,7 +32,8 @@ def ranking(platform, period="2021-Q2"):
 
 
 def inbox(platform, person):
-    return get(platform, f"/people/{person}/inbox").json()
+    return requests.get(f"{platform.url}/api/v1/people/{person}/inbox", headers={"X-Actor": person},
+                        timeout=15).json()
 
 
 def report_body(unit, actual, period="2021-Q2", **extra):
@@ -204,9 +205,11 @@ def test_unknown_things_are_404_with_a_code(platform):
     assert get(platform, "/reports/nope").json()["error"]["code"] == "UNKNOWN_REPORT"
     response = get(platform, "/clusters/CUM-09/periods/2021-Q1/ranking")
     assert (response.status_code, response.json()["error"]["code"]) == (404, "RANKING_NOT_FOUND")
-    response = get(platform, "/people/thien.nh/inbox", limit="abc")
+    response = requests.get(f"{platform.url}/api/v1/people/thien.nh/inbox", params={"limit": "abc"},
+                            headers={"X-Actor": "thien.nh"}, timeout=15)
     assert (response.status_code, response.json()["error"]["code"]) == (400, "INVALID_QUERY")
-    response = get(platform, "/people/thien.nh/inbox", limit="100000")
+    response = requests.get(f"{platform.url}/api/v1/people/thien.nh/inbox", params={"limit": "100000"},
+                            headers={"X-Actor": "thien.nh"}, timeout=15)
     assert (response.status_code, response.json()["error"]["code"]) == (400, "INVALID_QUERY")
 
 
