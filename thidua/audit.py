@@ -34,3 +34,14 @@ def record(db, session, *, actor, action, entity, entity_id, before, after, corr
         "entity": entity, "entity_id": entity_id, "before": digest(before), "after": digest(after),
         "correlation_id": correlation_id, "context": context or {},
     }, session=session)
+
+
+def query(db, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
+    """Entries newest first, filtered by unit, period, actor, entity; at most ``limit`` (1-500)."""
+    from thidua.errors import ValidationFailed
+    from thidua.mongo import public
+    filters = {key: value for key, value in (("context.unit", unit), ("context.period", period), ("actor", actor),
+                                             ("entity", entity), ("entity_id", entity_id)) if value is not None}
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
+        raise ValidationFailed("limit must be a whole number from 1 to 500.")
+    return [public(a) for a in db[COLLECTION].find(filters).sort([("at", -1), ("_id", 1)]).limit(limit)]

@@ -329,12 +329,16 @@ class GatewayService:
                     actor=self.actor(request))
 
     @http("GET", f"{API}/audit")
-    @endpoint(query=("unit", "period", "actor", "entity", "entity_id", "limit"))
+    @endpoint(query=("service", "unit", "period", "actor", "entity", "entity_id", "limit"))
     def get_audit(self, request):
+        """The audit trail of one service (submissions by default; ranking, notifications)."""
         args = request.args
-        return {"items": call(self.submissions.audit_trail, args.get("unit"), args.get("period"),
-                                   args.get("actor"), args.get("entity"), args.get("entity_id"),
-                                   int_arg(request, "limit", 100, 1, 500))}
+        service = args.get("service", "submissions")
+        if service not in SERVICES:
+            raise HttpError(400, "INVALID_QUERY", f"service is one of {', '.join(SERVICES)}.")
+        return {"items": call(getattr(self, service).audit_trail, args.get("unit"), args.get("period"),
+                              args.get("actor"), args.get("entity"), args.get("entity_id"),
+                              int_arg(request, "limit", 100, 1, 500))}
 
     @http("POST", f"{API}/people/<string:person>/inbox/<string:notice>/read")
     @endpoint(body="Empty")

@@ -369,6 +369,10 @@ class NotificationsService:
         return in_transaction(self.db, write)
 
     @rpc
+    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
+        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
+
+    @rpc
     def ping(self):
         self.db.command("ping")
         return {"service": self.name, "ok": True}

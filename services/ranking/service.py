@@ -246,6 +246,10 @@ class RankingService:
         return [self.db.snapshots.find_one({"_id": f"{key}|{version}"}) for key, version in sorted(latest.items())]
 
     @rpc
+    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
+        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
+
+    @rpc
     def ping(self):
         self.db.command("ping")
         return {"service": self.name, "ok": True}

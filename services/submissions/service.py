@@ -818,12 +818,7 @@ class SubmissionsService:
 
     @rpc
     def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        query = {key: value for key, value in (("context.unit", unit), ("context.period", period),
-                                               ("actor", actor), ("entity", entity), ("entity_id", entity_id))
-                 if value is not None}
-        if not isinstance(limit, int) or not 1 <= limit <= 500:
-            raise ValidationFailed("limit must be a whole number from 1 to 500.")
-        return [public(a) for a in self.db.audit.find(query).sort([("at", -1), ("_id", 1)]).limit(limit)]
+        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
 
     @rpc
     def ping(self):

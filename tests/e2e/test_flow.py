@@ -272,3 +272,11 @@ def test_the_inbox_and_notification_settings_through_http(platform):
     assert failed.status_code == 200 and failed.json()["items"] == []
     hook = post(platform, "/webhooks", {"url": "ftp://x", "secret": "short"}, as_("admin"))
     assert (hook.status_code, hook.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
+
+
+def test_the_audit_trails_of_ranking_and_notifications_are_readable_too(platform):
+    ranking_trail = get(platform, "/audit", service="ranking", entity="ranking", limit=5).json()["items"]
+    assert ranking_trail and ranking_trail[0]["actor"] == "system:ranking"
+    assert ranking_trail[0]["action"] == "ranking.recompute"
+    refused = get(platform, "/audit", service="secrets")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "INVALID_QUERY")
