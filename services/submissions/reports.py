@@ -61,54 +61,74 @@ def validate_identity(payload, problems):
     return code(payload.get("unit"), "unit", problems), code(payload.get("period"), "period", problems)
 
 
+def _per_criterion(mapping, name, what, template, problems, check):
+    """``{criterion code: clean}`` of a map keyed by the template's criteria; ``check(criterion,
+    value, field)`` cleans one entry or returns ``None`` after naming its problem."""
+    clean = {}
+    if not isinstance(mapping, dict):
+        problems.add(name, f"must be an object of criterion code -> {what}")
+        return clean
+    criteria = criteria_of(template)
+    for key, value in mapping.items():
+        field = f"{name}.{key}"
+        criterion = criteria.get(key)
+        if criterion is None:
+            problems.add(field, f"unknown criterion for template {template['id']} v{template['version']}")
+            continue
+        checked = check(criterion, value, field, problems)
+        if checked is not None:
+            clean[key] = checked
+    return clean
+
+
+def _in_range(criterion, points, field, problems):
+    low, high = score_range(criterion)
+    if not low <= points <= high:
+        problems.add(field, f"must be between {low:g} and {high:g}")
+        return False
+    return True
+
+
+def _value(criterion, value, field, problems):
+    name, kind = VALUE_KEYS[criterion["type"]]
+    if not isinstance(value, dict) or set(value) != {name}:
+        problems.add(field, f"must be {{\"{name}\": ...}} for a {criterion['type']} criterion")
+        return None
+    raw = value[name]
+    if kind == "bool" and not isinstance(raw, bool):
+        problems.add(field, "must be true or false")
+    elif kind == "count" and (isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 100_000):
+        problems.add(field, "must be a whole number from 0 to 100000")
+    elif kind == "number" and (not number(raw) or not 0 <= raw <= 1e9):
+        problems.add(field, "must be a number from 0 to 1000000000")
+    else:
+        return {name: raw}
+    return None
+
+
+def _self_score(criterion, points, field, problems):
+    if not number(points):
+        problems.add(field, "must be a number")
+        return None
+    return points if _in_range(criterion, points, field, problems) else None
+
+
+def _review(criterion, entry, field, problems):
+    if not isinstance(entry, dict) or not number(entry.get("points")):
+        problems.add(field, "must be {\"points\": number, \"comment\": text}")
+        return None
+    _only(entry, field, problems, ("points", "comment"))
+    if not _in_range(criterion, entry["points"], f"{field}.points", problems):
+        return None
+    return {"points": entry["points"], "comment": text(entry.get("comment"), f"{field}.comment", problems, 2000)}
+
+
 def validate_content(payload, template, problems):
     """The clean content of a report for ``template``; unknown criteria and fields are refused."""
-    criteria = criteria_of(template)
-    clean = {}
-
-    values = payload.get("values", {})
-    clean["values"] = {}
-    if not isinstance(values, dict):
-        problems.add("values", "must be an object of criterion code -> value")
-    else:
-        for key, value in values.items():
-            field = f"values.{key}"
-            criterion = criteria.get(key)
-            if criterion is None:
-                problems.add(field, f"unknown criterion for template {template['id']} v{template['version']}")
-                continue
-            name, kind = VALUE_KEYS[criterion["type"]]
-            if not isinstance(value, dict) or set(value) != {name}:
-                problems.add(field, f"must be {{\"{name}\": ...}} for a {criterion['type']} criterion")
-                continue
-            raw = value[name]
-            if kind == "bool" and not isinstance(raw, bool):
-                problems.add(field, "must be true or false")
-            elif kind == "count" and (isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 100_000):
-                problems.add(field, "must be a whole number from 0 to 100000")
-            elif kind == "number" and (not number(raw) or not 0 <= raw <= 1e9):
-                problems.add(field, "must be a number from 0 to 1000000000")
-            else:
-                clean["values"][key] = {name: raw}
-
-    self_scores = payload.get("self_scores", {})
-    clean["self_scores"] = {}
-    if not isinstance(self_scores, dict):
-        problems.add("self_scores", "must be an object of criterion code -> points")
-    else:
-        for key, points in self_scores.items():
-            field = f"self_scores.{key}"
-            criterion = criteria.get(key)
-            if criterion is None:
-                problems.add(field, f"unknown criterion for template {template['id']} v{template['version']}")
-            elif not number(points):
-                problems.add(field, "must be a number")
-            else:
-                low, high = score_range(criterion)
-                if not low <= points <= high:
-                    problems.add(field, f"must be between {low:g} and {high:g}")
-                else:
-                    clean["self_scores"][key] = points
+    clean = {"values": _per_criterion(payload.get("values", {}), "values", "value", template, problems,
+                                      _value),
+             "self_scores": _per_criterion(payload.get("self_scores", {}), "self_scores", "points", template,
+                                           problems, _self_score)}
 
     sections = payload.get("sections", {})
     clean["sections"] = {}
@@ -209,24 +229,4 @@ def commendation_totals(reports):
 
 def validate_review(payload, template, problems):
     """The cluster lead's reviewed scores: ``{criterion: {"points": x, "comment": "..."}}``."""
-    criteria = criteria_of(template)
-    clean = {}
-    if not isinstance(payload, dict):
-        problems.add("review", "must be an object of criterion code -> {points, comment}")
-        return clean
-    for key, entry in payload.items():
-        field = f"review.{key}"
-        criterion = criteria.get(key)
-        if criterion is None:
-            problems.add(field, "unknown criterion")
-            continue
-        if not isinstance(entry, dict) or not number(entry.get("points")):
-            problems.add(field, "must be {\"points\": number, \"comment\": text}")
-            continue
-        _only(entry, field, problems, ("points", "comment"))
-        low, high = score_range(criterion)
-        if not low <= entry["points"] <= high:
-            problems.add(f"{field}.points", f"must be between {low:g} and {high:g}")
-            continue
-        clean[key] = {"points": entry["points"], "comment": text(entry.get("comment"), f"{field}.comment", problems, 2000)}
-    return clean
+    return _per_criterion(payload, "review", "{points, comment}", template, problems, _review)
