@@ -20,8 +20,9 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.gateway import openapi
-from services.gateway.api import HttpError, call, endpoint, json_response, read_bytes
+from services.gateway import exports, openapi, web
+from services.gateway.api import (HttpError, call, endpoint, error_response, json_response, preflight, read_bytes,
+                                  secure)
 from thidua import tokens
 from thidua.security import StartupChecks, demo_mode
 from thidua.correlation import CorrelationId
@@ -165,10 +166,21 @@ class GatewayService:
     def upsert_cluster(self, request, body):
         return call(self.submissions.upsert_cluster, body, self.actor(request))
 
+    @http("GET", f"{API}/clusters")
+    @endpoint()
+    def list_clusters(self, request):
+        return {"items": call(self.submissions.list_clusters)}
+
     @http("GET", f"{API}/clusters/<string:cluster>")
     @endpoint()
     def get_cluster(self, request, cluster):
         return call(self.submissions.get_cluster, cluster)
+
+    @http("GET", f"{API}/me")
+    @endpoint()
+    def whoami(self, request):
+        """The signed-in person and the clusters their unit takes part in."""
+        return call(self.submissions.me, self.actor(request))
 
     @http("POST", f"{API}/people")
     @endpoint(body="Person")
@@ -287,6 +299,23 @@ class GatewayService:
         version = int_arg(request, "version", None, 1, 10**9)
         return call(self.ranking.get_ranking, cluster, period, version)
 
+    @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking.xlsx")
+    @endpoint(query=("version",), download=True)
+    def ranking_workbook(self, request, cluster, period):
+        """The ranking table as an Excel file."""
+        version = int_arg(request, "version", None, 1, 10**9)
+        ranking = call(self.ranking.get_ranking, cluster, period, version)
+        periods = {p["id"]: p for p in call(self.submissions.list_periods)}
+        template = call(self.submissions.get_template, ranking["template"]["id"], ranking["template"]["version"])
+        data = exports.ranking_workbook(
+            ranking, periods.get(period, {}).get("label", period),
+            {g["code"]: g["name"] for g in template.get("groups", [])},
+            template.get("classification", {}).get("levels"))
+        response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        name = f"xep-hang-{cluster}-{period}-v{ranking['version']}.xlsx"
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
+
     @http("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/ranking/units/<string:unit>")
     @endpoint(query=("version",))
     def unit_breakdown(self, request, cluster, period, unit):
@@ -377,7 +406,6 @@ class GatewayService:
 
     @http("OPTIONS", f"{API}/<path:anything>")
     def cors_preflight(self, request, anything):
-        from services.gateway.api import preflight
         return preflight(request, self.config)
 
     @http("GET", f"{API}/openapi.json")
@@ -386,10 +414,26 @@ class GatewayService:
 
     @http("GET", f"{API}/docs")
     def openapi_page(self, request):
-        from services.gateway.api import secure
         response = secure(Response(openapi.html(_openapi()), mimetype="text/html"))
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
         return response
+
+    # --- the web pages ---------------------------------------------------------------------
+
+    @http("GET", "/")
+    def home(self, request):
+        return page_response(request)
+
+    @http("GET", f"/<any({', '.join(repr(p) for p in web.PAGES)}):page>")
+    def page(self, request, page):
+        return page_response(request)
+
+    @http("GET", "/static/<path:name>")
+    def static_file(self, request, name):
+        found = web.asset(name)
+        if found is None or name == "index.html":
+            return error_response(404, "NOT_FOUND", f"No file {name!r} is served here.")
+        return file_response(request, *found)
 
     @http("GET", "/health")
     def health(self, request):
@@ -403,6 +447,25 @@ class GatewayService:
         status = "ok" if healthy and all(s["ok"] for s in services.values()) else ("degraded" if healthy else "down")
         return json_response({"status": status, **checks, "services": services},
                              200 if healthy else 503, self.correlation_id)
+
+
+def page_response(request):
+    """Every page is the one shell; its script draws the page the path names."""
+    return file_response(request, *web.asset("index.html"), policy=web.PAGE_POLICY)
+
+
+def file_response(request, data, kind, etag, policy=None):
+    """A file of the web table, revalidated on every use (``no-cache`` with its ETag), so a
+    new release is seen at once and an unchanged file costs a 304."""
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(data, mimetype=kind)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    if policy:
+        response.headers["Content-Security-Policy"] = policy
+    return secure(response)
 
 
 _document = []

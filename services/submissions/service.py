@@ -281,6 +281,24 @@ class SubmissionsService:
         return public(self._get("clusters", cluster_code))
 
     @rpc
+    def list_clusters(self):
+        return [public(c) for c in self.db.clusters.find().sort([("year", -1), ("_id", 1)])]
+
+    @rpc
+    def me(self, actor):
+        """The signed-in person (no secrets) and the clusters they take part in, newest year
+        first, with their unit's role in each; people without a unit see every cluster."""
+        checked = self._actor(actor)
+        person = self.db.people.find_one({"_id": checked["id"]}) or {"_id": checked["id"], "role": "system"}
+        unit = person.get("unit")
+        query = {"members.unit": unit} if unit else {}
+        clusters = [{"id": c["_id"], "name": c["name"], "year": c["year"],
+                     "role": next((m["role"] for m in c["members"] if m["unit"] == unit), None)}
+                    for c in self.db.clusters.find(query).sort([("year", -1), ("_id", 1)])]
+        shown = {k: v for k, v in public(person).items() if k not in PRIVATE_PERSON_FIELDS}
+        return {**shown, "clusters": clusters}
+
+    @rpc
     def audience(self, who, cluster_code=None, unit=None):
         """People to tell, by who they are to a cluster (the notification rules' audiences):
         ``leaders`` (provincial leaders, the standing office, the lead and deputy units'
@@ -831,6 +849,9 @@ def _password_matches(person, password):
         return PASSWORDS.verify(person.get("password_hash") or "", password if isinstance(password, str) else "")
     except (VerificationError, InvalidHashError):
         return False
+
+
+PRIVATE_PERSON_FIELDS = ("password_hash", "failed_logins", "locked_until")
 
 
 def _without_secret(person):

@@ -1,0 +1,59 @@
+// Small helpers to build the page: no framework, nothing loaded from another host.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key in el && typeof value !== "string") el[key] = value;
+    else el.setAttribute(key, value === true ? "" : value);
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+const numbers = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 2 });
+export const num = (value) => (value === null || value === undefined ? "—" : numbers.format(value));
+
+const moments = new Intl.DateTimeFormat("vi-VN", {
+  day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+  timeZone: "Asia/Ho_Chi_Minh",
+});
+export const when = (iso) => (iso ? moments.format(new Date(iso)) : "—");
+
+let uid = 0;
+export function field(label, control, hint) {
+  // A labelled control: the label names it for screen readers and clicks focus it.
+  control.id = control.id || `f${++uid}`;
+  const hintEl = hint ? h("small", { class: "hint", id: `${control.id}-hint` }, hint) : null;
+  if (hintEl) control.setAttribute("aria-describedby", hintEl.id);
+  return h("div", { class: "field" }, h("label", { for: control.id }, label), control, hintEl);
+}
+
+export function notice(kind, ...content) {
+  return h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, ...content);
+}
+
+export function flash(kind, text) {
+  const place = document.getElementById("flash");
+  clear(place, notice(kind, text));
+  place.scrollIntoView({ block: "nearest" });
+}
+
+export function button(label, onclick, attrs = {}) {
+  return h("button", { type: "button", onclick, ...attrs }, label);
+}

@@ -1,0 +1,67 @@
+// The page shell: who is signed in, the menu for their role, the live unread count,
+// and the page the address names.
+import { api, get, saveSession, session } from "./api.js";
+import { clear, h } from "./dom.js";
+import { ROLE_NAMES } from "./messages.js";
+import { startInbox } from "./inbox.js";
+import * as login from "./pages/login.js";
+import * as report from "./pages/report.js";
+import * as review from "./pages/review.js";
+import * as ballot from "./pages/ballot.js";
+import * as dashboard from "./pages/dashboard.js";
+
+const PAGES = { "dang-nhap": login, "bao-cao": report, "xet-duyet": review, "bieu-quyet": ballot, "dieu-hanh": dashboard };
+const MENU = [
+  ["bao-cao", "Báo cáo của đơn vị", (me) => ["unit_officer", "unit_leader"].includes(me.role)],
+  ["xet-duyet", "Xét duyệt, chấm điểm", (me) => leads(me) || me.role === "administrator"],
+  ["bieu-quyet", "Biểu quyết", (me) => ["unit_officer", "unit_leader"].includes(me.role)],
+  ["dieu-hanh", "Bảng xếp hạng", () => true],
+];
+
+export function leads(me) {
+  return me.role === "unit_leader" && me.clusters.some((c) => c.role === "lead" || c.role === "deputy");
+}
+
+export function homeOf(me) {
+  if (me.role === "unit_officer") return "/bao-cao";
+  if (leads(me)) return "/xet-duyet";
+  return "/dieu-hanh";
+}
+
+async function start() {
+  const name = location.pathname.replace(/^\/+|\/+$/g, "");
+  const main = document.getElementById("noi-dung");
+  if (name === "dang-nhap") return login.render(main);
+  if (!session()) return location.replace(`/dang-nhap?tiep=${encodeURIComponent(location.pathname + location.search)}`);
+  let me;
+  try {
+    me = await get("/me");
+  } catch (error) {
+    return clear(main, h("p", { class: "notice error", role: "alert" }, error.text));
+  }
+  if (!PAGES[name]) return location.replace(homeOf(me));
+  header(me, name);
+  startInbox(me);
+  document.title = `${PAGES[name].TITLE} · Thi đua`;
+  await PAGES[name].render(main, me);
+}
+
+function header(me, current) {
+  const nav = document.getElementById("nav");
+  clear(nav, h("ul", {}, MENU.filter(([, , shown]) => shown(me)).map(([path, label]) =>
+    h("li", {}, h("a", { href: `/${path}`, "aria-current": path === current ? "page" : null }, label)))));
+  const unread = h("a", { href: "/dieu-hanh#thong-bao", class: "badge", id: "unread", "aria-live": "polite",
+    title: "Thông báo chưa đọc" }, "0");
+  clear(document.getElementById("who"),
+    h("span", { class: "person" }, h("strong", {}, me.name), h("small", {}, ROLE_NAMES[me.role] || me.role)),
+    h("span", { class: "sr-only" }, "Thông báo chưa đọc: "), unread,
+    h("button", { type: "button", class: "link", onclick: signOut }, "Đăng xuất"));
+}
+
+async function signOut() {
+  try { await api("POST", "/auth/logout", {}, { once: false, quiet401: true }); } catch { /* the session ends here anyway */ }
+  saveSession(null);
+  location.assign("/dang-nhap");
+}
+
+start();
