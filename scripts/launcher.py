@@ -3,12 +3,16 @@
     python -m scripts.launcher infra   # RabbitMQ reachable, embedded MongoDB-compatible server up
     python -m scripts.launcher run     # infra + the four services + demo data; returns when healthy
     python -m scripts.launcher stop    # stops what ``run`` started; nothing is left running
-    python -m scripts.launcher test [pytest args]   # infra, the whole test suite, then stops what it started
+    python -m scripts.launcher test [pytest args]   # infra, the whole test suite (then the browser
+                                                    # tests, in their own process), then stops what it started
 
 RabbitMQ: ``AMQP_URI`` is used if it answers; otherwise a locally installed broker
 is started (``rabbitmq-server -detached``); otherwise, as root on a Debian-like
 machine, it is installed with apt-get. The management plugin is enabled (the
 dead-letter tools and nameko's test fixtures use its API).
+
+Chromium (for the browser tests of ``test``): ``CHROMIUM_PATH``, else Debian's
+``chromium`` package, installed with apt-get as root when missing.
 
 MongoDB: if ``MONGO_URI`` is set, it is used as it is. Otherwise the embedded
 MongoDB-compatible server (SecantusDB) runs as its own process on
@@ -83,14 +87,32 @@ def ensure_rabbitmq():
 
 
 def install_rabbitmq():
+    apt_install("rabbitmq-server", "RabbitMQ", "or point AMQP_URI at a running broker")
+
+
+def apt_install(package, what, otherwise):
+    """Install a Debian package, as root on a machine with apt-get; else say how to get it."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SystemExit(
-            "[thidua] RabbitMQ is not installed. Install it (Debian/Ubuntu: "
-            "sudo apt-get install -y rabbitmq-server), or point AMQP_URI at a running broker.")
-    say("installing RabbitMQ with apt-get (one time)")
-    subprocess.run(["apt-get", "update", "-q"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-q", "rabbitmq-server"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        raise SystemExit(f"[thidua] {what} is not installed. Install it (Debian/Ubuntu: "
+                         f"sudo apt-get install -y {package}), {otherwise}.")
+    say(f"installing {what} with apt-get (one time)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-q", package], check=True, env=env)
+
+
+# --- the browser of the web pages' tests ----------------------------------------
+
+def ensure_chromium():
+    """The path of a headless Chromium for the browser tests: ``CHROMIUM_PATH`` if set, else
+    Debian's ``chromium`` package, installed if missing (Playwright drives it; it never
+    downloads a browser of its own)."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        apt_install("chromium", "Chromium (for the browser tests)", "or set CHROMIUM_PATH to a Chromium binary")
+        path = shutil.which("chromium")
+    say(f"browser tests use {path}")
+    return path
 
 
 # --- MongoDB ------------------------------------------------------------------
@@ -307,15 +329,22 @@ def stop():
 def test(pytest_args):
     amqp_uri = ensure_rabbitmq()
     mongo_uri, started = ensure_mongo()
-    env = service_env(amqp_uri, mongo_uri)
+    env = {**service_env(amqp_uri, mongo_uri), "CHROMIUM_PATH": ensure_chromium()}
+    pytest = [str(VENV_BIN / "python"), "-m", "pytest"]
+    # The browser tests run in a pytest process of their own, without eventlet (see conftest.py).
+    runs = [(pytest + list(pytest_args), env)] if pytest_args else [
+        (pytest, env), (pytest + ["tests/browser", "--suppress-nameko-eventlet-notification"],
+                        {**env, "THIDUA_BROWSER_TESTS": "1"})]
+    codes = []
     try:
-        result = subprocess.run([str(VENV_BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+        for command, run_env in runs:
+            codes.append(subprocess.run(command, cwd=ROOT, env=run_env).returncode)
     finally:
         if started:
             stop_pids([int((RUN / "mongo.pid").read_text())])
             (RUN / "mongo.pid").unlink()
             say("stopped the embedded database this test run started")
-    return result.returncode
+    return next((code for code in codes if code != 0), 0)
 
 
 def main(argv):

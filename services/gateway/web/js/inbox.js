@@ -22,3 +22,18 @@ export function startInbox(me) {
 }
 
 export const lastInbox = () => latest;
+
+export function pageFor(item, me) {
+  // The page a notice is about (its ``link`` names the API resource behind it).
+  const params = new URLSearchParams();
+  if (item.cluster) params.set("cum", item.cluster);
+  if (item.period) params.set("ky", item.period);
+  const report = /\/reports\/([^/?]+)/.exec(item.link || "");
+  if (item.kind.startsWith("report.")) {
+    if (me.role === "unit_officer" || (me.role === "unit_leader" && item.kind === "report.returned")) return `/bao-cao?${params}`;
+    if (report) params.set("bao-cao", report[1]);
+    return `/xet-duyet?${params}`;
+  }
+  if (item.kind.startsWith("vote.")) return `/bieu-quyet?${params}`;
+  return `/dieu-hanh?${params}`;
+}

@@ -4,7 +4,7 @@ import { context, periodBadge, picker } from "../context.js";
 import { button, clear, flash, h, notice, num, when } from "../dom.js";
 import { LEADER_STATUS, PERIOD_ACTIONS } from "../messages.js";
 import { barChart, className, rankingTable, trendChart } from "../ranking.js";
-import { lastInbox, POLL_MS } from "../inbox.js";
+import { lastInbox, pageFor, POLL_MS } from "../inbox.js";
 
 export const TITLE = "Bảng xếp hạng, điều hành";
 const MANAGERS = ["administrator", "standing_office"];
@@ -56,7 +56,8 @@ export async function render(main, me) {
   const drawInbox = (data) => clear(inbox, h("h2", { id: "thong-bao-h" }, "Thông báo ",
     h("span", { class: "badge", id: "chua-doc" }, String(data ? data.unread : 0)), h("span", { class: "sr-only" }, " chưa đọc")),
   data && data.items.length ? h("ul", { class: "inbox" }, data.items.map((item) => h("li", { class: item.read_at ? "read" : "unread" },
-    h("strong", {}, item.title), h("p", {}, item.body), h("small", { class: "muted" }, when(item.created_at)),
+    h("a", { href: pageFor(item, me), class: "title" }, item.title), h("p", {}, item.body),
+    h("small", { class: "muted" }, when(item.created_at)),
     item.read_at ? null : button("Đã đọc", async () => {
       try { await post(`/people/${encodeURIComponent(me.id)}/inbox/${item.id}/read`); item.read_at = "now"; data.unread -= 1; drawInbox(data); }
       catch (error) { flash("error", error.text); }
