@@ -332,9 +332,11 @@ def test(pytest_args):
     env = {**service_env(amqp_uri, mongo_uri), "CHROMIUM_PATH": ensure_chromium()}
     pytest = [str(VENV_BIN / "python"), "-m", "pytest"]
     # The browser tests run in a pytest process of their own, without eventlet (see conftest.py).
-    runs = [(pytest + list(pytest_args), env)] if pytest_args else [
+    browser = {**env, "THIDUA_BROWSER_TESTS": "1"}
+    runs = [(pytest + list(pytest_args), browser if str(pytest_args[0]).startswith("tests/browser") else env)] \
+        if pytest_args else [
         (pytest, env), (pytest + ["tests/browser", "--suppress-nameko-eventlet-notification"],
-                        {**env, "THIDUA_BROWSER_TESTS": "1"})]
+                        browser)]
     codes = []
     try:
         for command, run_env in runs:

@@ -189,9 +189,15 @@ def test_refusals_are_explained_in_vietnamese_and_change_nothing(web, people, br
                           headers={"X-Actor": "canbo.u05"}, timeout=15).json()["items"]
     assert stored == []
 
-    # An officer who opens the review page cannot score: the API's FORBIDDEN, in words.
-    officer.goto(f"{web.url}/xet-duyet?ky=2021-Q1")
-    officer.locator('tr[data-unit="U02"]').get_by_role("button").click()
+    # An officer of another unit who opens the review page cannot score: the API's FORBIDDEN, in words.
+    handed_in = requests.post(f"{web.url}/api/v1/reports", headers={"X-Actor": "canbo.u05"}, timeout=15,
+                              json={"unit": "U05", "period": "2021-Q3", "values": {"C2.1": {"passed": True}}})
+    assert handed_in.status_code == 201, handed_in.text
+    officer = people("canbo.u06")
+    officer.goto(f"{web.url}/xet-duyet?ky=2021-Q3")
+    officer.locator('tr[data-unit="U05"]').get_by_role("button").click()
     officer.locator("#luu-cham").click()
     expect(officer.locator("#flash")).to_have_text(message("FORBIDDEN"))
+    report = requests.get(f"{web.url}/api/v1/reports/{handed_in.json()['id']}", timeout=15).json()
+    assert (report["status"], report["review"]) == ("SUBMITTED", {})
     assert officer.errors == []

@@ -280,3 +280,29 @@ def test_the_audit_trails_of_ranking_and_notifications_are_readable_too(platform
     assert ranking_trail[0]["action"] == "ranking.recompute"
     refused = get(platform, "/audit", service="secrets")
     assert (refused.status_code, refused.json()["error"]["code"]) == (400, "INVALID_QUERY")
+
+
+def test_the_pages_are_served_by_the_gateway_with_a_closed_content_policy(platform):
+    page = requests.get(f"{platform.url}/bao-cao", timeout=15)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="vi">' in page.text and "/static/js/main.js" in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "*" not in policy
+    script = requests.get(f"{platform.url}/static/js/main.js", timeout=15)
+    assert script.headers["Content-Type"].startswith("text/javascript") and "import" in script.text
+    again = requests.get(f"{platform.url}/static/js/main.js", headers={"If-None-Match": script.headers["ETag"]},
+                         timeout=15)
+    assert again.status_code == 304
+    for missing in ("/static/nothing.js", "/static/../service.py", "/static/index.html", "/khong-co"):
+        response = requests.get(f"{platform.url}{missing}", timeout=15)
+        assert response.status_code == 404, missing
+
+
+def test_me_names_the_person_and_their_clusters_and_clusters_lists_them(platform):
+    me = requests.get(f"{platform.url}/api/v1/me", headers={"X-Actor": "hanh.ptv"}, timeout=15).json()
+    assert (me["id"], me["unit"], me["clusters"][0]["id"], me["clusters"][0]["role"]) == \
+        ("hanh.ptv", "U01", "CUM-01", "lead")
+    assert "password_hash" not in me
+    assert requests.get(f"{platform.url}/api/v1/me", timeout=15).status_code == 401
+    clusters = requests.get(f"{platform.url}/api/v1/clusters", timeout=15).json()["items"]
+    assert [c["id"] for c in clusters] == ["CUM-01"]

@@ -9,6 +9,7 @@ import { votePanel } from "../vote.js";
 export const TITLE = "Xét duyệt, chấm điểm báo cáo";
 const REVIEWABLE = ["SUBMITTED", "RESUBMITTED", "REVIEWED"];
 const RETURNABLE = ["SUBMITTED", "RESUBMITTED"];
+const REVIEWING = ["OPEN", "CLOSED", "SCORING", "VOTING"];  // as the API allows
 
 export async function render(main, me) {
   const ctx = await context(me);
@@ -24,7 +25,7 @@ export async function render(main, me) {
   const detail = h("div", { id: "chi-tiet" });
   const reload = () => render(main, me);
 
-  const reviewed = reports.filter((r) => r.status === "REVIEWED");
+  const reviewed = REVIEWING.includes(period.state) ? reports.filter((r) => r.status === "REVIEWED") : [];
   const finalizeAll = async () => {
     try {
       for (const report of reviewed) await post(`/reports/${report.id}/finalize`, { version: report.version });
@@ -41,13 +42,13 @@ export async function render(main, me) {
     summaryLine(summary, units),
     h("section", { class: "card", "aria-labelledby": "hang-doi" },
       h("h2", { id: "hang-doi" }, "Báo cáo của các đơn vị"),
-      queue(reports, units, (report) => showReport(detail, report, template, units, reload)),
+      queue(reports, units, (report) => showReport(detail, report, template, units, reload, period)),
       reviewed.length ? h("div", { class: "actions" },
         button(`Chốt kết quả ${reviewed.length} báo cáo đã chấm`, finalizeAll, { class: "primary", id: "chot-tat-ca" })) : null),
     detail,
     await votePanel(cluster, period, me, { manage: true, units, onChange: reload }));
   const open = reports.find((r) => r.id === chosen);
-  if (open) showReport(detail, open, template, units, reload);
+  if (open) showReport(detail, open, template, units, reload, period);
 }
 
 function summaryLine(summary, units) {
@@ -79,8 +80,9 @@ function shownValue(criterion, value) {
   return num(raw);
 }
 
-function showReport(place, report, template, units, reload) {
-  const canReview = REVIEWABLE.includes(report.status);
+function showReport(place, report, template, units, reload, period) {
+  const open = REVIEWING.includes(period.state);
+  const canReview = open && REVIEWABLE.includes(report.status);
   const controls = {};
   const rows = criteria(template).map((criterion) => {
     const earlier = report.review[criterion.code];
@@ -139,9 +141,9 @@ function showReport(place, report, template, units, reload) {
   };
   const actions = h("div", { class: "actions" },
     canReview ? button("Lưu điểm chấm", review, { class: "primary", id: "luu-cham" }) : null,
-    report.status === "REVIEWED" ? button("Chốt kết quả", () => act("finalize", {}), { id: "chot" }) : null);
+    open && report.status === "REVIEWED" ? button("Chốt kết quả", () => act("finalize", {}), { id: "chot" }) : null);
   form.append(actions);
-  if (RETURNABLE.includes(report.status)) {
+  if (open && RETURNABLE.includes(report.status)) {
     form.append(h("div", { class: "return" }, field("Lý do trả lại", reason),
       button("Trả lại báo cáo", doReturn, { class: "danger", id: "tra-lai" })));
   }
