@@ -300,9 +300,9 @@ def test_the_pages_are_served_by_the_gateway_with_a_closed_content_policy(platfo
 
 def test_me_names_the_person_and_their_clusters_and_clusters_lists_them(platform):
     me = requests.get(f"{platform.url}/api/v1/me", headers={"X-Actor": "hanh.ptv"}, timeout=15).json()
-    assert (me["id"], me["unit"], me["clusters"][0]["id"], me["clusters"][0]["role"]) == \
-        ("hanh.ptv", "U01", "CUM-01", "lead")
+    roles = {c["id"]: c["role"] for c in me["clusters"]}
+    assert (me["id"], me["unit"], roles["CUM-01"]) == ("hanh.ptv", "U01", "lead")
     assert "password_hash" not in me
     assert requests.get(f"{platform.url}/api/v1/me", timeout=15).status_code == 401
     clusters = requests.get(f"{platform.url}/api/v1/clusters", timeout=15).json()["items"]
-    assert [c["id"] for c in clusters] == ["CUM-01"]
+    assert "CUM-01" in {c["id"] for c in clusters} and all("members" in c for c in clusters)
