@@ -40,6 +40,10 @@ SCHEMAS = {
     # Who voted, never what: choices appear only in the tally of vote.closed.v1.
     "vote.ballot_cast.v1": ("submissions", {**_VOTE, "voter_unit": str, "ballots_cast": int}),
     "vote.closed.v1": ("submissions", {**_VOTE, "tally": dict, "rules": dict}),
+    # Reference data, so other services keep their own copy of the directory (never account fields).
+    "unit.upserted.v1": ("submissions", {"unit": dict}),
+    "cluster.upserted.v1": ("submissions", {"cluster": dict}),
+    "person.upserted.v1": ("submissions", {"person": dict}),
     "ranking.updated.v1": ("ranking", {
         "cluster": str, "cluster_name": str, "period": str, "version": int, "table": list,
         "leader": (str, type(None)), "previous_leader": (str, type(None)),
