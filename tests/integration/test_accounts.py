@@ -24,8 +24,8 @@ def strict(container_factory, service_config):
     reference = demo_reference()
     for person in reference["people"]:
         person.pop("demo")   # real accounts here
-    svc.load_reference_data(reference, {"id": "system:test"})
-    svc.set_password("canbo.u02", "mat-khau-cua-u02", {"id": "system:test"})
+    svc.as_({"id": "system:test"}).load_reference_data(reference)
+    svc.as_({"id": "system:test"}).set_password("canbo.u02", "mat-khau-cua-u02")
     return svc
 
 
@@ -36,23 +36,23 @@ def token_for(svc, person, password):
 
 def test_a_plain_claim_to_be_someone_is_refused(strict, db_of):
     with pytest.raises(Unauthenticated, match="signed access token"):
-        strict.submit_report(GOOD, {"id": "canbo.u02"})
+        strict.as_({"id": "canbo.u02"}).submit_report(GOOD)
     assert db_of("submissions").reports.count_documents({}) == 0
 
 
 def test_the_holder_of_the_persons_token_may_act(strict):
     token = token_for(strict, "canbo.u02", "mat-khau-cua-u02")
-    assert strict.submit_report(GOOD, {"id": "canbo.u02", "token": token})["status"] == "DRAFT"
+    assert strict.as_({"id": "canbo.u02", "token": token}).submit_report(GOOD)["status"] == "DRAFT"
 
 
 def test_someone_elses_token_or_a_signed_out_one_does_not_do(strict, db_of):
     token = token_for(strict, "canbo.u02", "mat-khau-cua-u02")
     with pytest.raises(Unauthenticated, match="does not belong"):
-        strict.submit_report({**GOOD, "unit": "U01"}, {"id": "hanh.ptv", "token": token})
+        strict.as_({"id": "hanh.ptv", "token": token}).submit_report({**GOOD, "unit": "U01"})
     claims = tokens.verify(SECRET, token, "access", time.time())
-    strict.logout(claims["sid"], {"id": "canbo.u02", "token": token})
+    strict.as_({"id": "canbo.u02", "token": token}).logout(claims["sid"])
     with pytest.raises(Unauthenticated):
-        strict.submit_report(GOOD, {"id": "canbo.u02", "token": token})
+        strict.as_({"id": "canbo.u02", "token": token}).submit_report(GOOD)
     assert db_of("submissions").reports.count_documents({}) == 0
 
 
@@ -60,8 +60,8 @@ def test_demo_accounts_are_refused_outside_demo_mode(container_factory, service_
     container = container_factory(SubmissionsService, service_config("submissions", DEMO_MODE="false"))
     container.start()
     svc = Client(container)
-    svc.load_reference_data(demo_reference(), {"id": "system:test"})
-    svc.set_password("canbo.u03", "thidua-demo", {"id": "system:test"})
+    svc.as_({"id": "system:test"}).load_reference_data(demo_reference())
+    svc.as_({"id": "system:test"}).set_password("canbo.u03", "thidua-demo")
     with pytest.raises(Unauthenticated, match="demo mode"):
         svc.login("canbo.u03", "thidua-demo")
 
@@ -71,4 +71,4 @@ def test_passwords_are_stored_as_argon2id_and_never_shown(strict, db_of):
     assert stored["password_hash"].startswith("$argon2id$")
     assert all("password_hash" not in p for p in strict.audience("members", "CUM-01"))
     with pytest.raises(ValidationFailed):
-        strict.set_password("canbo.u02", "short", {"id": "system:test"})
+        strict.as_({"id": "system:test"}).set_password("canbo.u02", "short")
