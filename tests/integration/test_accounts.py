@@ -72,3 +72,32 @@ def test_passwords_are_stored_as_argon2id_and_never_shown(strict, db_of):
     assert all("password_hash" not in p for p in strict.audience("members", "CUM-01"))
     with pytest.raises(ValidationFailed):
         strict.as_({"id": "system:test"}).set_password("canbo.u02", "short")
+
+
+def test_an_answer_about_a_person_never_carries_their_account(strict):
+    signed_in = strict.login("canbo.u02", "mat-khau-cua-u02")["person"]
+    me = strict.as_({"id": "canbo.u02", "token": token_for(strict, "canbo.u02", "mat-khau-cua-u02")}).me()
+    assert signed_in["id"] == me["id"] == "canbo.u02"
+    for shown in (signed_in, me):
+        assert not {"password_hash", "failed_logins", "locked_until"} & set(shown)
+
+
+def test_whois_answers_the_checked_caller_for_the_other_services(strict):
+    token = token_for(strict, "canbo.u02", "mat-khau-cua-u02")
+    who = strict.as_({"id": "canbo.u02", "token": token}).whois()
+    assert (who["id"], who["role"], who["unit"]) == ("canbo.u02", "unit_officer", "U02") and who["session"]
+    with pytest.raises(Unauthenticated):
+        strict.whois()
+
+
+def test_a_machine_client_acts_with_its_api_token_until_it_is_revoked(strict, db_of):
+    strict.as_({"id": "system:test"}).set_password("admin", "mat-khau-quan-tri")
+    admin = strict.as_({"id": "admin", "token": token_for(strict, "admin", "mat-khau-quan-tri")})
+    issued = admin.create_api_token("canbo.u02", "Hệ thống báo cáo của U02")
+    assert issued["token"].startswith("tdk_") and issued["person"] == "canbo.u02"
+    assert db_of("submissions").api_tokens.count_documents({"_id": issued["token"]}) == 0   # kept as a hash only
+    machine = strict.as_({"id": "canbo.u02", "api_token": issued["token"]})
+    assert machine.submit_report(GOOD)["created_by"] == "canbo.u02"
+    assert admin.revoke_api_token(issued["id"]) == {"id": issued["id"], "revoked": True}
+    with pytest.raises(Unauthenticated, match="API token"):
+        machine.whois()

@@ -303,3 +303,28 @@ def test_an_evidence_file_is_kept_in_gridfs_and_a_report_may_refer_only_to_its_o
     with pytest.raises(ValidationFailed):
         unit.store_evidence("U02", "x.exe", "application/x-msdownload", base64.b64encode(b"MZ").decode())
     assert db_of("submissions")["evidence.files"].count_documents({}) == before
+
+
+def test_the_directory_is_published_once_per_change_without_account_fields(svc, db_of):
+    db = db_of("submissions")
+
+    def published(event_type):
+        return [e["event"]["data"] for e in db.outbox.find({"event.type": event_type}).sort("created_at")]
+
+    assert len(published("unit.upserted.v1")) == 6 and len(published("cluster.upserted.v1")) == 1
+    assert {p["person"]["id"] for p in published("person.upserted.v1")} >= {"canbo.u02", "hanh.ptv"}
+    svc.as_(LOADER).set_password("canbo.u02", "mat-khau-moi-123")
+    admin = svc.as_(ADMIN)
+    admin.upsert_unit({"code": "U02", "name": "Phòng Cảnh sát hình sự"})
+    admin.upsert_unit({"code": "U02", "name": "Phòng Cảnh sát hình sự"})   # no change: nothing told
+    changed = admin.upsert_person({"id": "canbo.u02", "name": "Cán bộ U02", "role": "unit_officer", "unit": "U02"})
+    [*_, unit] = published("unit.upserted.v1")
+    assert len(published("unit.upserted.v1")) == 7 and unit == {"unit": {"id": "U02", "name": "Phòng Cảnh sát hình sự",
+                                                                         "type": "department", "parent": None}}
+    [*_, person] = published("person.upserted.v1")
+    assert person["person"] == changed and changed["name"] == "Cán bộ U02"
+    assert not {"password_hash", "failed_logins", "locked_until"} & set(changed)
+    assert db.people.find_one({"_id": "canbo.u02"})["password_hash"]   # the account is kept, only not shown
+    entry = db.audit.find_one({"action": "people.upsert", "entity_id": "canbo.u02"}, sort=[("at", -1)])
+    assert entry["context"]["event_ids"] == [db.outbox.find_one({"event.data.person.id": "canbo.u02"},
+                                                                sort=[("created_at", -1)])["_id"]]

@@ -33,14 +33,18 @@ class Evidence:
         access.require_unit_officer(caller, unit_code, "attach its evidence")
         data = _decoded(data_base64)
         facts = evidence.check(name, content_type, data)
+        return public(self._keep({"unit": unit_code, **facts, "uploaded_by": caller.id, "uploaded_at": utcnow()},
+                                 data))
+
+    def _keep(self, record, data):
         # GridFS cannot join a transaction: the file goes in first, and counts only once the
         # transaction below has recorded it; if that fails the file is removed again.
         bucket = gridfs.GridFSBucket(self.db, bucket_name=BUCKET)
-        file_id = bucket.upload_from_stream(facts["name"], io.BytesIO(data), metadata={"unit": unit_code})
-        record = {"_id": str(file_id), "unit": unit_code, **facts, "uploaded_by": caller.id, "uploaded_at": utcnow()}
+        file_id = bucket.upload_from_stream(record["name"], io.BytesIO(data), metadata={"unit": record["unit"]})
+        record = {"_id": str(file_id), **record}
         try:
-            return public(self.uow.run(lambda tx: self._save(tx, "evidence", None, record, "evidence.store",
-                                                             "evidence", {"unit": unit_code})))
+            return self.uow.run(lambda tx: self._save(tx, "evidence", None, record, "evidence.store", "evidence",
+                                                      {"unit": record["unit"]}))
         except Exception:
             bucket.delete(file_id)
             raise

@@ -158,14 +158,15 @@ class Identity:
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
             raise ValidationFailed("Name the token (1 to 100 characters), e.g. the system that uses it.")
         token = "tdk_" + uuid.uuid4().hex + uuid.uuid4().hex
+        return {**self.uow.run(lambda tx: self._issue(tx, person_id, name, token)), "token": token}
 
-        def work(tx):
-            record = tx.insert("api_tokens", {"_id": hashlib.sha256(token.encode()).hexdigest(),
-                                              "id": uuid.uuid4().hex[:12], "person": person_id, "name": name,
-                                              "created_at": utcnow(), "revoked_at": None})
-            tx.record("api_token.create", "api_token", record["id"], None, {"person": person_id, "name": name})
-            return {"id": record["id"], "person": person_id, "name": name, "token": token}
-        return self.uow.run(work)
+    @staticmethod
+    def _issue(tx, person_id, name, token):
+        record = tx.insert("api_tokens", {"_id": hashlib.sha256(token.encode()).hexdigest(),
+                                          "id": uuid.uuid4().hex[:12], "person": person_id, "name": name,
+                                          "created_at": utcnow(), "revoked_at": None})
+        tx.record("api_token.create", "api_token", record["id"], None, {"person": person_id, "name": name})
+        return {"id": record["id"], "person": person_id, "name": name}
 
     @rpc
     def revoke_api_token(self, token_id):

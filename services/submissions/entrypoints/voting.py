@@ -35,18 +35,19 @@ class Voting:
     def cast_ballot(self, cluster_code, period_code, ballot, idempotency_key=None):
         """One secret ballot per member unit: who voted is recorded, apart from what was chosen."""
         caller = self.caller.require()
+        return self.uow.run(lambda tx: self._cast(tx, cluster_code, period_code, ballot, caller),
+                            idempotency_key=idempotency_key, request={"ballot": [cluster_code, period_code]})
 
-        def work(tx):
-            vote = self._vote(cluster_code, period_code, tx)
-            after, record, event = vote.cast(ballot, caller, _ballot_id())
-            tx.replace("vote_sessions", vote.document, after.document)
-            tx.insert("ballots", record)
-            # The audit names the voting unit but fingerprints nothing: no trace of the choice.
-            tx.record("vote.ballot_cast", "vote", vote.document["_id"], None, None,
-                      {"period": period_code, "unit": caller.unit}, [self._envelope(event)])
-            return {"cluster": cluster_code, "period": period_code, "voted": True,
-                    "ballots_cast": len(after.document["voted"])}
-        return self.uow.run(work, idempotency_key=idempotency_key, request={"ballot": [cluster_code, period_code]})
+    def _cast(self, tx, cluster_code, period_code, ballot, caller):
+        vote = self._vote(cluster_code, period_code, tx)
+        after, record, event = vote.cast(ballot, caller, _ballot_id())
+        tx.replace("vote_sessions", vote.document, after.document)
+        tx.insert("ballots", record)
+        # The audit names the voting unit but fingerprints nothing: no trace of the choice.
+        tx.record("vote.ballot_cast", "vote", vote.document["_id"], None, None,
+                  {"period": period_code, "unit": caller.unit}, [self._envelope(event)])
+        return {"cluster": cluster_code, "period": period_code, "voted": True,
+                "ballots_cast": len(after.document["voted"])}
 
     @rpc
     def close_vote(self, cluster_code, period_code):
