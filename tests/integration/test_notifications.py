@@ -30,7 +30,7 @@ def mail(tmp_path):
 def platform(container_factory, service_config, mail, rabbit_config, db_of):
     submissions = container_factory(SubmissionsService, service_config("submissions"))
     submissions.start()
-    Client(submissions).load_reference_data(demo_reference(), {"id": "system:test"})
+    Client(submissions, {"id": "system:test"}).load_reference_data(demo_reference())
     notifications = container_factory(NotificationsService, service_config(
         "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=mail.port, DELIVERY_BACKOFF_SECONDS=0.05,
         DELIVERY_MAX_ATTEMPTS=3, PUBLIC_URL="https://thidua.example"))
@@ -141,10 +141,10 @@ def period_payload(code, deadline):
 def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed_notice_names_the_missing(
         platform, container_factory, service_config, mail):
     subs = platform.submissions_client
-    subs.plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"), {"id": "trung.th"})
-    subs.transition_period("2021-Q3", "open", 1, {"id": "trung.th"})
+    subs.as_({"id": "trung.th"}).plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"))
+    subs.as_({"id": "trung.th"}).transition_period("2021-Q3", "open", 1)
     for unit in ("U01", "U02", "U04", "U06"):
-        subs.submit_report({"unit": unit, "period": "2021-Q3"}, {"id": f"canbo.{unit.lower()}"})
+        subs.as_({"id": f"canbo.{unit.lower()}"}).submit_report({"unit": unit, "period": "2021-Q3"})
     svc = platform.service
     assert svc.run_reminders("2021-10-06T10:00:00Z") == []                    # more than 3 days before
     three_days = svc.run_reminders("2021-10-07T11:00:00Z")

@@ -328,3 +328,29 @@ def test_the_directory_is_published_once_per_change_without_account_fields(svc, 
     entry = db.audit.find_one({"action": "people.upsert", "entity_id": "canbo.u02"}, sort=[("at", -1)])
     assert entry["context"]["event_ids"] == [db.outbox.find_one({"event.data.person.id": "canbo.u02"},
                                                                 sort=[("created_at", -1)])["_id"]]
+
+
+
+def test_racing_commands_end_as_if_one_came_after_the_other(opened, db_of, rabbit_config):
+    """Concurrent calls over real RPC (each its own proxy, as separate gateway workers are)."""
+    import eventlet
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    def attempt(caller, method, *args):
+        with ServiceRpcProxy("submissions", rabbit_config, context_data={CONTEXT_KEY: caller}) as proxy:
+            try:
+                return getattr(proxy, method)(*args)
+            except (ReportExists, AlreadyVoted) as refused:   # expected answers; anything else fails
+                return refused
+
+    answers = [r.wait() for r in [eventlet.spawn(attempt, officer("U02"), "submit_report", GOOD) for _ in range(4)]]
+    assert sum(isinstance(a, dict) for a in answers) == 1 and db_of("submissions").reports.count_documents({}) == 1
+    assert all(isinstance(a, (dict, ReportExists)) for a in answers)
+    move(opened, "2021-Q1", "close", "start_scoring", "start_voting")
+    opened.as_(LEAD).open_vote("CUM-01", "2021-Q1")
+    units = ("U01", "U03", "U04", "U05", "U06")
+    ballots = [eventlet.spawn(attempt, officer(u), "cast_ballot", "CUM-01", "2021-Q1", {"leading_unit": "U01"})
+               for u in units]
+    assert all(isinstance(b.wait(), dict) for b in ballots)   # none lost to another's moment
+    assert opened.vote_status("CUM-01", "2021-Q1")["voted"] == list(units)
+    assert db_of("submissions").ballots.count_documents({}) == 5

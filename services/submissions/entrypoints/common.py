@@ -1,5 +1,7 @@
 """What every concern of the submissions service uses: reference look-ups with the domain's
 "unknown" errors, and the envelope around an aggregate's events."""
+from pymongo.errors import DuplicateKeyError
+
 from services.submissions import store
 from services.submissions.domain.report import Scope
 from thidua.errors import NotAMember, UnknownCluster, UnknownPeriod, UnknownUnit
@@ -9,6 +11,9 @@ from thidua.mongo import public
 UNKNOWN = {"units": (UnknownUnit, ": use a unit code from /api/v1/units"),
            "periods": (UnknownPeriod, ", e.g. \"2021-Q1\" (see /api/v1/periods)"),
            "clusters": (UnknownCluster, "")}
+# A lost race: a concurrent insert of the same key (a second report or vote, the same idempotency
+# key); run again from a fresh read, the loser then gets the answer it should (exists, or the first).
+LOST_RACE = (DuplicateKeyError,)
 
 
 class Common:

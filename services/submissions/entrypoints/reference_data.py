@@ -4,6 +4,7 @@ from services.submissions import reference
 from services.submissions.domain import access, people
 from services.submissions.domain.aggregate import Event
 from services.submissions.domain.period import Period
+from services.submissions.entrypoints.common import LOST_RACE
 from thidua.errors import Conflict, UnknownTemplate
 from thidua.events import utcnow
 from thidua.mongo import public
@@ -120,7 +121,7 @@ class ReferenceData:
             event = Event("template.published.v1", {"template": {**template_body(document), "version": version}})
             self._save(tx, "templates", None, document, "template.publish", "template", {}, [event])
             return public({k: v for k, v in document.items() if k != "_id"})
-        return self.uow.run(work, idempotency_key=idempotency_key, request={"template": payload})
+        return self.uow.run(work, idempotency_key=idempotency_key, request={"template": payload}, retry_on=LOST_RACE)
 
     @rpc
     def get_template(self, template_id, version=None):

@@ -5,6 +5,7 @@ import uuid
 from services.submissions import reports as contents
 from services.submissions.domain import access
 from services.submissions.domain.report import Report, identify
+from services.submissions.entrypoints.common import LOST_RACE
 from thidua.caller import Caller
 from thidua.errors import ReportExists, Unauthenticated, UnknownReport, ValidationFailed
 from thidua.events import utcnow
@@ -29,7 +30,7 @@ class Reports:
             action = "report.submit" if events else "report.create"
             return public(self._save(tx, "reports", None, report.document, action, "report",
                                      _context(report.document), events))
-        return self.uow.run(work, idempotency_key=idempotency_key, request={"create": payload})
+        return self.uow.run(work, idempotency_key=idempotency_key, request={"create": payload}, retry_on=LOST_RACE)
 
     def _admissible(self, report, tx):
         """A new report is the unit's only one for the period, and its evidence is the unit's own."""
@@ -63,7 +64,7 @@ class Reports:
             return public(self._save(tx, "reports", report.document, moved.document, f"report.{action}", "report",
                                      _context(report.document), [event]))
         request = {"report": report_id, "action": action, "payload": payload}
-        return self.uow.run(work, idempotency_key=idempotency_key, request=request)
+        return self.uow.run(work, idempotency_key=idempotency_key, request=request, retry_on=LOST_RACE)
 
     def _report(self, report_id, tx=None):
         report = (tx.find_one("reports", {"_id": report_id}) if tx else

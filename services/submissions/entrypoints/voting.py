@@ -5,7 +5,8 @@ import uuid
 
 from services.submissions import store
 from services.submissions.domain.vote import VoteSession
-from thidua.errors import VotingClosed
+from services.submissions.entrypoints.common import LOST_RACE
+from thidua.errors import StaleVersion, VotingClosed
 from thidua.events import utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
@@ -29,14 +30,15 @@ class Voting:
             self._save(tx, "vote_sessions", None, vote.document, "vote.open", "vote", {"period": period_code},
                        [event])
             return public(vote.view())
-        return self.uow.run(work)
+        return self.uow.run(work, retry_on=LOST_RACE)
 
     @rpc
     def cast_ballot(self, cluster_code, period_code, ballot, idempotency_key=None):
         """One secret ballot per member unit: who voted is recorded, apart from what was chosen."""
         caller = self.caller.require()
         return self.uow.run(lambda tx: self._cast(tx, cluster_code, period_code, ballot, caller),
-                            idempotency_key=idempotency_key, request={"ballot": [cluster_code, period_code]})
+                            idempotency_key=idempotency_key, request={"ballot": [cluster_code, period_code]},
+                            retry_on=(*LOST_RACE, StaleVersion))   # another ballot at the same moment: count again
 
     def _cast(self, tx, cluster_code, period_code, ballot, caller):
         vote = self._vote(cluster_code, period_code, tx)
