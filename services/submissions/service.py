@@ -18,13 +18,9 @@ resolved from the request's context (``thidua.caller``) by :func:`entrypoints.id
 from nameko.dependency_providers import Config
 
 from services.submissions import store
-from services.submissions.entrypoints.common import Common
-from services.submissions.entrypoints.directory import Directory
-from services.submissions.entrypoints.evidence import Evidence
-from services.submissions.entrypoints.identity import Identity, resolve
-from services.submissions.entrypoints.reference_data import ReferenceData
-from services.submissions.entrypoints.reports import Reports
-from services.submissions.entrypoints.voting import Voting
+# Modules, not their classes: `nameko run services.submissions.service` takes every class with
+# entrypoints in this module's namespace for a service of its own.
+from services.submissions.entrypoints import common, directory, evidence, identity, reference_data, reports, voting
 from thidua import audit, outbox
 from thidua.caller import CallerProvider
 from thidua.correlation import CorrelationId
@@ -34,7 +30,8 @@ from thidua.security import StartupChecks
 from thidua.uow import Work
 
 
-class SubmissionsService(Identity, Directory, ReferenceData, Reports, Evidence, Voting, Common):
+class SubmissionsService(identity.Identity, directory.Directory, reference_data.ReferenceData, reports.Reports,
+                         evidence.Evidence, voting.Voting, common.Common):
     name = "submissions"
 
     db = Mongo(indexes=store.ensure_indexes)
@@ -42,7 +39,7 @@ class SubmissionsService(Identity, Directory, ReferenceData, Reports, Evidence, 
     correlation_id = CorrelationId()
     config = Config()
     startup_checks = StartupChecks()
-    caller = CallerProvider(resolve)
+    caller = CallerProvider(identity.resolve)
     uow = Work()
 
     @rpc

@@ -78,3 +78,9 @@ def test_signing_out_ends_only_the_callers_own_session():
     assert tx.documents["sessions"]["s1"]["revoked_at"] is not None
     assert tx.documents["sessions"]["s2"]["revoked_at"] is None
     assert tx.recorded == [("logout", "s1", [])]
+
+
+def test_nameko_run_finds_one_service_in_the_module():
+    """`nameko run services.submissions.service` takes every class with entrypoints there for a service."""
+    from nameko.cli.run import import_service
+    assert import_service("services.submissions.service") == [SubmissionsService]
