@@ -1,11 +1,11 @@
 """What a service checks about its own configuration before it takes any request."""
 from nameko.extensions import DependencyProvider
 
-DEFAULT_SECRET = "development-only-secret-change-me"
+from thidua.settings import DEFAULT_SECRET, Security
 
 
 def demo_mode(config):
-    return str(config.get("DEMO_MODE")).lower() == "true"
+    return Security.of(config).demo_mode
 
 
 class StartupChecks(DependencyProvider):
@@ -13,11 +13,11 @@ class StartupChecks(DependencyProvider):
     ``TOKEN_SECRET``, or in demo mode: secrets come from the environment, never from code."""
 
     def setup(self):
-        config = self.container.config
-        if str(config.get("THIDUA_ENV")) == "production":
-            secret = str(config.get("TOKEN_SECRET") or "")
+        security = Security.of(self.container.config)
+        if security.env == "production":
+            secret = security.token_secret
             if secret == DEFAULT_SECRET or len(secret) < 32:
                 raise RuntimeError("THIDUA_ENV=production needs TOKEN_SECRET: at least 32 characters, not the "
                                    "default")
-            if demo_mode(config):
+            if security.demo_mode:
                 raise RuntimeError("THIDUA_ENV=production cannot run with DEMO_MODE=true")

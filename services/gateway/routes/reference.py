@@ -1,0 +1,51 @@
+"""Reference data: units, clusters, people, criteria templates and periods."""
+from services.gateway.api import API, call, idempotency_key
+from services.gateway.entrypoint import Int, route
+
+
+class Reference:
+
+    @route("GET", f"{API}/units")
+    def list_units(self, request):
+        return {"items": call(self.submissions.list_units)}
+
+    @route("POST", f"{API}/units", body="Unit")
+    def upsert_unit(self, request, body):
+        return call(self.submissions.upsert_unit, body, self.actor(request))
+
+    @route("POST", f"{API}/clusters", body="Cluster")
+    def upsert_cluster(self, request, body):
+        return call(self.submissions.upsert_cluster, body, self.actor(request))
+
+    @route("GET", f"{API}/clusters")
+    def list_clusters(self, request):
+        return {"items": call(self.submissions.list_clusters)}
+
+    @route("GET", f"{API}/clusters/<string:cluster>")
+    def get_cluster(self, request, cluster):
+        return call(self.submissions.get_cluster, cluster)
+
+    @route("POST", f"{API}/people", body="Person")
+    def upsert_person(self, request, body):
+        return call(self.submissions.upsert_person, body, self.actor(request))
+
+    @route("POST", f"{API}/templates", body="Template", status=201)
+    def publish_template(self, request, body):
+        return call(self.submissions.publish_template, body, self.actor(request), idempotency_key(request))
+
+    @route("GET", f"{API}/templates/<string:template_id>", query={"version": Int(1, 10_000)})
+    def get_template(self, request, template_id, query):
+        return call(self.submissions.get_template, template_id, query["version"])
+
+    @route("GET", f"{API}/periods")
+    def list_periods(self, request):
+        return {"items": call(self.submissions.list_periods)}
+
+    @route("POST", f"{API}/periods", body="Period")
+    def plan_period(self, request, body):
+        return call(self.submissions.plan_period, body, self.actor(request))
+
+    @route("POST", f"{API}/periods/<string:period>/transitions", body="PeriodTransition")
+    def transition_period(self, request, period, body):
+        return call(self.submissions.transition_period, period, body["action"], body.get("version"),
+                    self.actor(request))
