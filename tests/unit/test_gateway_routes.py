@@ -1,0 +1,203 @@
+"""The gateway through its HTTP entrypoint, with every service replaced by a fake (nameko's
+``replace_dependencies``): routes, body and query checks, the error table, the caller's
+credential. No broker, no database: a few milliseconds each."""
+import time
+
+import pytest
+import requests
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.testing.services import replace_dependencies
+
+from services.gateway import openapi
+from services.gateway.service import GatewayService
+from thidua import tokens
+from thidua.errors import UnknownReport
+from thidua.settings import DEFAULT_SECRET
+
+PROXIES = ("submissions", "ranking", "notifications")
+
+
+class Reply:
+    def __init__(self, answer):
+        self.answer = answer
+
+    def result(self):
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+class Fake:
+    """A service as the gateway's RPC proxy sees it: each method answers from ``answers``
+    (a value, a function of the call's arguments, or an exception to raise); calls are kept."""
+
+    def __init__(self, **answers):
+        self.answers, self.calls = answers, []
+
+    def __getattr__(self, method):
+        fake = self
+
+        class Method:
+            @staticmethod
+            def call_async(*args, **kwargs):
+                fake.calls.append((method, args, kwargs))
+                answer = fake.answers.get(method, {})
+                return Reply(answer(*args, **kwargs) if callable(answer) else answer)
+        return Method
+
+    def called(self, method):
+        return [(args, kwargs) for name, args, kwargs in self.calls if name == method]
+
+
+@pytest.fixture
+def gateway(container_factory, web_config):
+    """Starts the gateway with fakes: ``gateway(submissions=Fake(...), DEMO_MODE="true")``."""
+    def start(**given):
+        fakes = {name: given.pop(name, None) or Fake() for name in PROXIES}
+        config = {**web_config, "AMQP_URI": "memory://", "MONGO_URI": "mongodb://127.0.0.1:1/", **given}
+        container = container_factory(GatewayService, config)
+        replace_dependencies(container, **fakes)
+        container.start()
+        return fakes
+    return start
+
+
+class Session(requests.Session):
+    """HTTP to the gateway under test (nameko's ``web_session`` predates werkzeug 3)."""
+
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+
+    def request(self, method, path, *args, **kwargs):
+        return super().request(method, self.base + path, *args, timeout=5, **kwargs)
+
+
+@pytest.fixture
+def web_session(web_config_port):
+    with Session(f"http://127.0.0.1:{web_config_port}") as session:
+        yield session
+
+
+def error_of(response):
+    return response.status_code, response.json()["error"]["code"]
+
+
+def test_a_route_answers_json_with_the_correlation_id(gateway, web_session):
+    fakes = gateway(submissions=Fake(list_units=[{"code": "U01"}]))
+    response = web_session.get("/api/v1/units", headers={"X-Correlation-Id": "req-42"})
+    assert response.status_code == 200
+    assert response.json() == {"items": [{"code": "U01"}]}
+    assert response.headers["X-Correlation-Id"] == "req-42"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert fakes["submissions"].called("list_units") == [((), {})]
+
+
+def test_a_route_answers_its_own_status_with_the_checked_body(gateway, web_session):
+    fakes = gateway(submissions=Fake(submit_report={"id": "R1"}), DEMO_MODE="true")
+    response = web_session.post("/api/v1/reports", json={"unit": "U01", "period": "2021-Q2"},
+                                headers={"Idempotency-Key": "k-1", "X-Actor": "canbo.u01"})
+    assert (response.status_code, response.json()) == (201, {"id": "R1"})
+    [(args, _)] = fakes["submissions"].called("submit_report")
+    assert args[0] == {"unit": "U01", "period": "2021-Q2"} and args[-1] == "k-1"
+
+
+@pytest.mark.parametrize("data, content_type, status, code", [
+    (b'{"unit": ', "application/json", 400, "MALFORMED_JSON"),
+    (b'{"unit": "U01"}', "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    (b'{"unit": "U01", "period": "2021-Q2", "$where": 1}', "application/json", 400, "INVALID_KEY"),
+    (b'{"unit": "U01"}', "application/json", 422, "VALIDATION_FAILED"),
+    (b'{"unit": "U01", "period": "2021-Q2", "colour": "red"}', "application/json", 422, "VALIDATION_FAILED"),
+])
+def test_a_bad_body_is_refused_before_any_service_is_asked(gateway, web_session, data, content_type, status,
+                                                            code):
+    fakes = gateway()
+    response = web_session.post("/api/v1/reports", data=data, headers={"Content-Type": content_type})
+    assert error_of(response) == (status, code)
+    assert response.json()["error"]["message"]
+    assert fakes["submissions"].calls == []
+
+
+def test_a_body_of_the_wrong_shape_names_each_field(gateway, web_session):
+    gateway()
+    response = web_session.post("/api/v1/reports", json={"unit": 7, "period": "2021-Q2"})
+    assert set(response.json()["error"]["details"]["fields"]) == {"unit"}
+
+
+@pytest.mark.parametrize("path, code, message", [
+    ("/api/v1/reports?limit=0", "INVALID_QUERY", "limit must be a whole number from 1 to 1000."),
+    ("/api/v1/clusters/C/periods/P/ranking/diff?from=1", "INVALID_QUERY", "Give both versions: ?from=1&to=2."),
+    ("/api/v1/units/U01/trend", "INVALID_QUERY", "Give the year: ?year=2021."),
+    ("/api/v1/audit?service=gateway", "INVALID_QUERY", "service is one of submissions, ranking, notifications."),
+])
+def test_a_bad_query_is_refused_with_what_to_send(gateway, web_session, path, code, message):
+    fakes = gateway()
+    response = web_session.get(path)
+    assert error_of(response) == (400, code)
+    assert response.json()["error"]["message"] == message
+    assert all(fake.calls == [] for fake in fakes.values())
+
+
+def test_query_parameters_reach_the_service_parsed_with_their_defaults(gateway, web_session):
+    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail=[]))
+    assert web_session.get("/api/v1/clusters/C/periods/P/ranking/diff?from=1&to=3").status_code == 200
+    assert fakes["ranking"].called("compare") == [(("C", "P", 1, 3), {})]
+    assert web_session.get("/api/v1/audit?service=notifications&unit=U01").json() == {"items": []}
+    assert fakes["notifications"].called("audit_trail") == [(("U01", None, None, None, None, 100), {})]
+
+
+@pytest.mark.parametrize("failure, status, code", [
+    (UnknownReport("No report R9."), 404, "UNKNOWN_REPORT"),
+    (RemoteError("KeyError", "boom"), 502, "UPSTREAM_ERROR"),
+    (UnknownService("submissions"), 503, "SERVICE_UNAVAILABLE"),
+])
+def test_a_failure_of_a_service_is_answered_from_the_error_table(gateway, web_session, failure, status, code):
+    gateway(submissions=Fake(get_cluster=failure))
+    response = web_session.get("/api/v1/clusters/C1", headers={"X-Correlation-Id": "req-7"})
+    assert error_of(response) == (status, code)
+    assert response.json()["error"]["correlation_id"] == "req-7"
+    if status == 404:
+        assert response.json()["error"]["message"] == "No report R9."
+
+
+def test_an_unforeseen_failure_of_the_gateway_is_a_500_with_a_code_not_a_page(gateway, web_session):
+    gateway(submissions=Fake(get_cluster={"when": object()}))   # cannot be written as JSON
+    assert error_of(web_session.get("/api/v1/clusters/C1")) == (500, "INTERNAL_ERROR")
+
+
+def test_an_unknown_path_keeps_the_plain_404(gateway, web_session):
+    gateway()
+    assert web_session.get("/nothing/here").status_code == 404
+    assert web_session.get("/api/v1/nothing-here").status_code == 405   # only the CORS preflight matches
+    assert error_of(web_session.get("/static/nothing.js")) == (404, "NOT_FOUND")
+
+
+def test_only_the_configured_origins_get_cors_headers(gateway, web_session):
+    gateway(CORS_ORIGINS="https://thidua.example")
+    asked = web_session.options("/api/v1/reports", headers={"Origin": "https://thidua.example"})
+    assert asked.status_code == 204 and asked.headers["Access-Control-Allow-Origin"] == "https://thidua.example"
+    answer = web_session.get("/api/v1/units", headers={"Origin": "https://thidua.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://thidua.example"
+    assert "Access-Control-Allow-Origin" not in web_session.get("/api/v1/units").headers
+
+
+def test_too_many_sign_ins_from_one_address_are_refused(gateway, web_session):
+    fakes = gateway(submissions=Fake(login={"session": "s1", "person": {"id": "a"}}), LOGIN_ATTEMPTS_PER_MINUTE=2)
+    answers = [web_session.post("/api/v1/auth/login", json={"person": "a", "password": "p"}) for _ in range(3)]
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    assert error_of(answers[2]) == (429, "RATE_LIMITED")
+    assert len(fakes["submissions"].called("login")) == 2
+
+
+def test_the_openapi_document_is_read_from_the_routes():
+    doc = openapi.of(GatewayService)
+    create = doc["paths"]["/api/v1/reports"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ReportCreate")
+    assert "201" in create["responses"]
+    limit = next(p for p in doc["paths"]["/api/v1/reports"]["get"]["parameters"] if p["name"] == "limit")
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000}
+    assert "/health" not in doc["paths"] and "/api/v1/openapi.json" not in doc["paths"]
+
+
+def access_token(person="canbo.u01", session="s1", secret=DEFAULT_SECRET, seconds=900):
+    return tokens.issue(secret, person, session, "access", time.time(), seconds)
