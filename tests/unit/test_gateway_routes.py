@@ -6,6 +6,9 @@ import time
 import pytest
 import requests
 from nameko.exceptions import RemoteError, UnknownService
+from nameko.messaging import QueueConsumer
+from nameko.rpc import ReplyListener
+from nameko.utils.concurrency import SpawningSet
 from nameko.testing.services import replace_dependencies
 
 from services.gateway import openapi
@@ -52,14 +55,22 @@ class Fake:
 @pytest.fixture
 def gateway(container_factory, web_config):
     """Starts the gateway with fakes: ``gateway(submissions=Fake(...), DEMO_MODE="true")``."""
+    started = []
+
     def start(**given):
         fakes = {name: given.pop(name, None) or Fake() for name in PROXIES}
         config = {**web_config, "AMQP_URI": "memory://", "MONGO_URI": "mongodb://127.0.0.1:1/", **given}
         container = container_factory(GatewayService, config)
         replace_dependencies(container, **fakes)
+        # the fakes need no reply queue: without it the container stops at once, not after two polls
+        container.subextensions = SpawningSet(ext for ext in container.subextensions
+                                              if not isinstance(ext, (ReplyListener, QueueConsumer)))
         container.start()
+        started.append(container)
         return fakes
-    return start
+    yield start
+    for container in started:
+        container.stop()
 
 
 class Session(requests.Session):
@@ -68,6 +79,7 @@ class Session(requests.Session):
     def __init__(self, base):
         super().__init__()
         self.base = base
+        self.headers["Connection"] = "close"   # no idle connection for the server to wait on at stop
 
     def request(self, method, path, *args, **kwargs):
         return super().request(method, self.base + path, *args, timeout=5, **kwargs)
