@@ -31,9 +31,10 @@ def _numbers(kind):
 
 
 def _flag(raw):
-    if str(raw).lower() not in ("true", "false", "1", "0"):
+    word = str(raw).strip().lower()
+    if word not in ("true", "false", "1", "0", "yes", "no"):
         raise ValueError("must be true or false")
-    return str(raw).lower() in ("true", "1")
+    return word in ("true", "1", "yes")
 
 
 def _words(raw):
@@ -41,6 +42,14 @@ def _words(raw):
 
 
 READERS = {int: int, float: float, str: str, bool: _flag, "ints": _numbers(int), "words": _words}
+
+
+def given(config, variable):
+    """The value the configuration, else the environment, gives ``variable``; ``None`` if neither."""
+    for raw in (config.get(variable), os.environ.get(variable)):
+        if raw is not None and raw != "":
+            return raw
+    return None
 
 
 class Group:
@@ -51,10 +60,8 @@ class Group:
         values = {}
         for item in fields(cls):
             variable = item.metadata["variable"]
-            raw = config.get(variable)
-            if raw is None or raw == "":
-                raw = os.environ.get(variable)
-            if raw is None or raw == "":
+            raw = given(config, variable)
+            if raw is None:
                 continue
             reader = READERS[item.metadata.get("reader", item.type)]
             try:
@@ -76,7 +83,8 @@ def listed(variable, default, reader):
 class Security(Group):
     env: str = setting("THIDUA_ENV", "development")
     demo_mode: bool = setting("DEMO_MODE", False)
-    token_secret: str = setting("TOKEN_SECRET", DEFAULT_SECRET)
+    demo_allow_remote: bool = setting("DEMO_ALLOW_REMOTE", False)
+    token_secret: str = setting("TOKEN_SECRET", DEFAULT_SECRET)   # demo mode only: see thidua.security
     access_token_seconds: int = setting("ACCESS_TOKEN_SECONDS", 900)
     refresh_token_seconds: int = setting("REFRESH_TOKEN_SECONDS", 43200)
 

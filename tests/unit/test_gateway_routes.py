@@ -1,6 +1,7 @@
 """The gateway through its HTTP entrypoint, with every service replaced by a fake (nameko's
 ``replace_dependencies``): routes, body and query checks, the error table, the caller's
 credential. No broker, no database: a few milliseconds each."""
+import secrets
 import time
 
 import pytest
@@ -15,9 +16,9 @@ from services.gateway import openapi
 from services.gateway.service import GatewayService
 from thidua import tokens
 from thidua.errors import UnknownReport
-from thidua.settings import DEFAULT_SECRET
 
 PROXIES = ("submissions", "ranking", "notifications")
+SECRET = secrets.token_urlsafe(48)
 
 
 class Reply:
@@ -59,7 +60,8 @@ def gateway(container_factory, web_config):
 
     def start(**given):
         fakes = {name: given.pop(name, None) or Fake() for name in PROXIES}
-        config = {**web_config, "AMQP_URI": "memory://", "MONGO_URI": "mongodb://127.0.0.1:1/", **given}
+        config = {**web_config, "AMQP_URI": "memory://", "MONGO_URI": "mongodb://127.0.0.1:1/", "TOKEN_SECRET": SECRET,
+                  **given}
         container = container_factory(GatewayService, config)
         replace_dependencies(container, **fakes)
         # the fakes need no reply queue: without it the container stops at once, not after two polls
@@ -211,5 +213,5 @@ def test_the_openapi_document_is_read_from_the_routes():
     assert "/health" not in doc["paths"] and "/api/v1/openapi.json" not in doc["paths"]
 
 
-def access_token(person="canbo.u01", session="s1", secret=DEFAULT_SECRET, seconds=900):
+def access_token(person="canbo.u01", session="s1", secret=SECRET, seconds=900):
     return tokens.issue(secret, person, session, "access", time.time(), seconds)
