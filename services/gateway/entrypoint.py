@@ -3,10 +3,12 @@
 ``@route("POST", "/api/v1/reports", body="ReportCreate", status=201, caller=True)`` says it
 all: the body schema (checked before any worker starts, passed on as ``body``), the query
 parameters (parsed and passed on as ``query``), the success status, and whether the caller's
-credential travels with the worker's RPC calls. Every failure becomes the JSON error of its
+credential travels with the worker's RPC calls (``caller=True``: the service's
+``credential(request)`` is forwarded before the handler runs, a bad token refused with 401). Every failure becomes the JSON error of its
 code in ``thidua.errors``, never a bare 500 page. The OpenAPI document is read from the same
 routes, so it cannot drift from them.
 """
+import functools
 import logging
 from functools import partial
 
@@ -87,6 +89,20 @@ class GatewayEntrypoint(HttpRequestHandler):
         self.body, self.status, self.query, self.caller = body, status, dict(query or {}), caller
         self.upload, self.download, self.listed = upload, download, listed
         super().__init__(method, url, expected_exceptions=DomainError, **kwargs)
+
+    @classmethod
+    def decorator(cls, *args, **kwargs):
+        register = super().decorator(*args, **kwargs)
+        if not kwargs.get("caller"):
+            return register
+
+        def acting(handler):
+            @functools.wraps(handler)
+            def for_the_caller(service, request, *args, **kwargs):
+                service.forward_caller(service.credential(request))
+                return handler(service, request, *args, **kwargs)
+            return register(for_the_caller)
+        return acting
 
     def get_entrypoint_parameters(self, request):
         args, kwargs = super().get_entrypoint_parameters(request)

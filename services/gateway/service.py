@@ -5,13 +5,16 @@ RPC, and maps their domain errors to HTTP answers. Its routes live in ``routes/`
 module per concern; each is a ``@route`` of :mod:`services.gateway.entrypoint`.
 
 A caller proves who they are with a signed access token or an API token (``Authorization:
-Bearer …``); only in demo mode may the ``X-Actor`` header name them instead. The
-submissions service looks the person up and checks their role and unit on every call.
+Bearer …``); only in demo mode may the ``X-Actor`` header name them instead. A route that
+acts for its caller (``caller=True``) puts that credential into the worker's context, so it
+travels with every RPC call as the correlation id does; the services resolve it into a
+person with a role and a unit (``thidua.caller``) and check what that person may do.
 """
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
 from services.gateway.routes import auth, notices, ranking, reference, reports, site, votes
+from thidua.caller import Forward
 from thidua.correlation import CorrelationId
 from thidua.security import StartupChecks
 from thidua.settings import SettingsProvider
@@ -25,6 +28,7 @@ class GatewayService(auth.Auth, reference.Reference, reports.Reports, votes.Vote
     ranking = RpcProxy("ranking")
     notifications = RpcProxy("notifications")
     correlation_id = CorrelationId()
+    forward_caller = Forward()   # a route's credential travels with each RPC call (``caller=True``)
     config = Config()
     settings = SettingsProvider()
     startup_checks = StartupChecks()

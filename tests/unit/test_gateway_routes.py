@@ -15,7 +15,7 @@ from nameko.testing.services import replace_dependencies
 from services.gateway import openapi
 from services.gateway.service import GatewayService
 from thidua import tokens
-from thidua.errors import UnknownReport
+from thidua.errors import Unauthenticated, UnknownReport
 
 PROXIES = ("submissions", "ranking", "notifications")
 SECRET = secrets.token_urlsafe(48)
@@ -54,7 +54,13 @@ class Fake:
 
 
 @pytest.fixture
-def gateway(container_factory, web_config):
+def forwarded():
+    """The credentials the gateway put into its workers' context, in order."""
+    return []
+
+
+@pytest.fixture
+def gateway(container_factory, web_config, forwarded):
     """Starts the gateway with fakes: ``gateway(submissions=Fake(...), DEMO_MODE="true")``."""
     started = []
 
@@ -63,7 +69,7 @@ def gateway(container_factory, web_config):
         config = {**web_config, "AMQP_URI": "memory://", "MONGO_URI": "mongodb://127.0.0.1:1/", "TOKEN_SECRET": SECRET,
                   **given}
         container = container_factory(GatewayService, config)
-        replace_dependencies(container, **fakes)
+        replace_dependencies(container, forward_caller=forwarded.append, **fakes)
         # the fakes need no reply queue: without it the container stops at once, not after two polls
         container.subextensions = SpawningSet(ext for ext in container.subextensions
                                               if not isinstance(ext, (ReplyListener, QueueConsumer)))
@@ -112,8 +118,7 @@ def test_a_route_answers_its_own_status_with_the_checked_body(gateway, web_sessi
     response = web_session.post("/api/v1/reports", json={"unit": "U01", "period": "2021-Q2"},
                                 headers={"Idempotency-Key": "k-1", "X-Actor": "canbo.u01"})
     assert (response.status_code, response.json()) == (201, {"id": "R1"})
-    [(args, _)] = fakes["submissions"].called("submit_report")
-    assert args[0] == {"unit": "U01", "period": "2021-Q2"} and args[-1] == "k-1"
+    assert fakes["submissions"].called("submit_report") == [(({"unit": "U01", "period": "2021-Q2"}, "k-1"), {})]
 
 
 @pytest.mark.parametrize("data, content_type, status, code", [
@@ -215,3 +220,84 @@ def test_the_openapi_document_is_read_from_the_routes():
 
 def access_token(person="canbo.u01", session="s1", secret=SECRET, seconds=900):
     return tokens.issue(secret, person, session, "access", time.time(), seconds)
+
+
+# --- the caller's credential: checked here, then carried by every RPC call of the worker ---------
+
+def test_a_signed_in_caller_travels_with_the_call_not_as_an_argument(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(session_active=True, act_on_report={"status": "SUBMITTED"}))
+    token = access_token()
+    response = web_session.post("/api/v1/reports/R1/submit", json={"version": 2},
+                                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k-2"})
+    assert response.status_code == 200
+    assert forwarded == [{"id": "canbo.u01", "session": "s1", "token": token, "address": "127.0.0.1"}]
+    assert fakes["submissions"].called("session_active") == [(("s1",), {})]
+    assert fakes["submissions"].called("act_on_report") == [(("R1", "submit", {"version": 2}, "k-2"), {})]
+
+
+@pytest.mark.parametrize("token", [access_token(secret="another-secret-of-enough-length-0123456789"),
+                                   access_token(seconds=-1), "not-a-token"])
+def test_an_invalid_access_token_is_refused_by_the_gateway(gateway, web_session, forwarded, token):
+    fakes = gateway(submissions=Fake(session_active=True))
+    response = web_session.get("/api/v1/reports/R1", headers={"Authorization": f"Bearer {token}"})
+    assert error_of(response) == (401, "INVALID_TOKEN")
+    assert forwarded == [] and fakes["submissions"].called("get_report") == []
+
+
+def test_the_token_of_an_ended_session_is_refused(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(session_active=False))
+    response = web_session.get("/api/v1/me", headers={"Authorization": f"Bearer {access_token()}"})
+    assert error_of(response) == (401, "INVALID_TOKEN")
+    assert response.json()["error"]["message"] == "This session has ended; sign in again."
+    assert forwarded == [] and fakes["submissions"].called("me") == []
+
+
+def test_a_machine_client_travels_as_its_api_tokens_owner(gateway, web_session, forwarded):
+    def owner(token):
+        if token != "tdk_good":
+            raise Unauthenticated("This API token is not valid (unknown or revoked).")
+        return "robot.u01"
+    fakes = gateway(submissions=Fake(api_token_owner=owner, me={"id": "robot.u01"}))
+    assert web_session.get("/api/v1/me", headers={"Authorization": "Bearer tdk_good"}).json() == {"id": "robot.u01"}
+    assert forwarded == [{"id": "robot.u01", "api_token": "tdk_good", "address": "127.0.0.1"}]
+    assert fakes["submissions"].called("me") == [((), {})]
+    refused = web_session.get("/api/v1/me", headers={"Authorization": "Bearer tdk_revoked"})
+    assert error_of(refused) == (401, "INVALID_TOKEN") and len(forwarded) == 1
+
+
+@pytest.mark.parametrize("demo, named", [("true", "canbo.u01"), ("false", None)])
+def test_x_actor_names_the_caller_only_in_demo_mode(gateway, web_session, forwarded, demo, named):
+    fakes = gateway(DEMO_MODE=demo, notifications=Fake(inbox=[]))
+    web_session.get("/api/v1/people/canbo.u01/inbox?unread=1", headers={"X-Actor": "canbo.u01"})
+    assert forwarded == [{"id": named, "address": "127.0.0.1"}]
+    assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50})]
+
+
+def test_a_route_that_acts_for_nobody_neither_checks_nor_forwards_a_token(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(list_units=[]))
+    response = web_session.get("/api/v1/units", headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 200
+    assert forwarded == [] and fakes["submissions"].called("session_active") == []
+
+
+def test_signing_out_ends_the_session_of_the_token_it_carries(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(session_active=True, logout={"session": "s1", "revoked": True}))
+    response = web_session.post("/api/v1/auth/logout", json={}, headers={"Authorization": f"Bearer {access_token()}"})
+    assert response.json() == {"session": "s1", "revoked": True}
+    assert [c["session"] for c in forwarded] == ["s1"]
+    assert fakes["submissions"].called("logout") == [(("s1",), {})]
+    assert error_of(web_session.post("/api/v1/auth/logout", json={})) == (401, "UNAUTHENTICATED")
+
+
+def test_every_route_that_acts_for_someone_forwards_the_caller():
+    """The routes that change state or read what only some may see are the ones with ``caller=True``;
+    a route without it reaches the services as nobody."""
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    acting = {name for name in dir(GatewayService)
+              for route in getattr(getattr(GatewayService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
+              if route.caller}
+    changes = {name for name in dir(GatewayService)
+               for route in getattr(getattr(GatewayService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
+               if route.method in ("POST", "PUT") and route.url.startswith("/api/v1/")}
+    assert changes - acting == {"login", "refresh", "logout"}   # they carry their own token
+    assert {"whoami", "get_report", "list_reports", "get_inbox", "failed_notices"} <= acting

@@ -23,9 +23,11 @@ def throttle(address, per_minute):
 
 class Auth:
 
-    def actor(self, request):
-        """Who is calling: the person of a valid access token or API token; in demo mode, the
-        ``X-Actor`` header may name them instead; otherwise nobody (the services refuse changes)."""
+    def credential(self, request):
+        """Who the caller says they are, checked as far as the gateway can: the person of a valid
+        access token (of a session still open) or API token; in demo mode, the ``X-Actor`` header
+        may name them instead; otherwise nobody (the services refuse changes). A bad token is
+        refused here, 401 INVALID_TOKEN; the services resolve the rest (``thidua.caller``)."""
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer tdk_"):   # a machine client's API token
             token = header[7:].strip()
@@ -74,24 +76,25 @@ class Auth:
 
     @route("POST", f"{API}/auth/logout", body="Empty")
     def logout(self, request, body):
-        me = self.actor(request)
+        me = self.credential(request)
         if not me.get("session"):
             raise Unauthenticated("Sign out with the access token of the session to end.")
-        return call(self.submissions.logout, me["session"], me)
+        self.forward_caller(me)
+        return call(self.submissions.logout, me["session"])
 
-    @route("POST", f"{API}/api-tokens", body="ApiToken", status=201)
+    @route("POST", f"{API}/api-tokens", body="ApiToken", status=201, caller=True)
     def create_api_token(self, request, body):
-        return call(self.submissions.create_api_token, body["person"], body["name"], self.actor(request))
+        return call(self.submissions.create_api_token, body["person"], body["name"])
 
-    @route("POST", f"{API}/api-tokens/<string:token_id>/revoke", body="Empty")
+    @route("POST", f"{API}/api-tokens/<string:token_id>/revoke", body="Empty", caller=True)
     def revoke_api_token(self, request, token_id, body):
-        return call(self.submissions.revoke_api_token, token_id, self.actor(request))
+        return call(self.submissions.revoke_api_token, token_id)
 
-    @route("PUT", f"{API}/people/<string:person>/password", body="Password")
+    @route("PUT", f"{API}/people/<string:person>/password", body="Password", caller=True)
     def set_password(self, request, person, body):
-        return call(self.submissions.set_password, person, body["password"], self.actor(request))
+        return call(self.submissions.set_password, person, body["password"])
 
-    @route("GET", f"{API}/me")
+    @route("GET", f"{API}/me", caller=True)
     def whoami(self, request):
         """The signed-in person and the clusters their unit takes part in."""
-        return call(self.submissions.me, self.actor(request))
+        return call(self.submissions.me)

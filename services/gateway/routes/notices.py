@@ -9,38 +9,37 @@ AUDIT = {"service": Choice(SERVICES, "submissions"), "unit": Query(), "period": 
 
 class Notices:
 
-    @route("GET", INBOX, query={"unread": Flag(), "limit": Int(1, 200, default=50)})
+    @route("GET", INBOX, query={"unread": Flag(), "limit": Int(1, 200, default=50)}, caller=True)
     def get_inbox(self, request, person, query):
-        return call(self.notifications.inbox, person, unread_only=query["unread"], limit=query["limit"],
-                    actor=self.actor(request))
+        return call(self.notifications.inbox, person, unread_only=query["unread"], limit=query["limit"])
 
-    @route("POST", f"{INBOX}/<string:notice>/read", body="Empty")
+    @route("POST", f"{INBOX}/<string:notice>/read", body="Empty", caller=True)
     def mark_read(self, request, person, notice, body):
-        return call(self.notifications.mark_read, person, notice, self.actor(request))
+        return call(self.notifications.mark_read, person, notice)
 
-    @route("GET", f"{API}/people/<string:person>/preferences")
+    @route("GET", f"{API}/people/<string:person>/preferences", caller=True)
     def get_preferences(self, request, person):
-        return call(self.notifications.get_preferences, person, self.actor(request))
+        return call(self.notifications.get_preferences, person)
 
-    @route("PUT", f"{API}/people/<string:person>/preferences", body="Preferences")
+    @route("PUT", f"{API}/people/<string:person>/preferences", body="Preferences", caller=True)
     def set_preferences(self, request, person, body):
-        return call(self.notifications.set_preferences, person, body, self.actor(request))
+        return call(self.notifications.set_preferences, person, body)
 
-    @route("POST", f"{API}/webhooks", body="Webhook", status=201)
+    @route("POST", f"{API}/webhooks", body="Webhook", status=201, caller=True)
     def add_webhook(self, request, body):
-        return call(self.notifications.add_webhook, body, self.actor(request))
+        return call(self.notifications.add_webhook, body)
 
-    @route("GET", f"{API}/notices/failed")
+    @route("GET", f"{API}/notices/failed", caller=True)
     def failed_notices(self, request):
-        return {"items": call(self.notifications.failed_notices, self.actor(request))}
+        return {"items": call(self.notifications.failed_notices)}
 
-    @route("GET", f"{API}/notices/<string:notice>/deliveries")
+    @route("GET", f"{API}/notices/<string:notice>/deliveries", caller=True)
     def notice_deliveries(self, request, notice):
-        return {"items": call(self.notifications.notice_deliveries, notice, self.actor(request))}
+        return {"items": call(self.notifications.notice_deliveries, notice)}
 
-    @route("POST", f"{API}/notices/<string:notice>/retry")
+    @route("POST", f"{API}/notices/<string:notice>/retry", caller=True)
     def retry_notice(self, request, notice):
-        return call(self.notifications.retry_notice, notice, self.actor(request))
+        return call(self.notifications.retry_notice, notice)
 
     @route("GET", f"{API}/audit", query=AUDIT)
     def get_audit(self, request, query):

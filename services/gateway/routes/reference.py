@@ -9,13 +9,13 @@ class Reference:
     def list_units(self, request):
         return {"items": call(self.submissions.list_units)}
 
-    @route("POST", f"{API}/units", body="Unit")
+    @route("POST", f"{API}/units", body="Unit", caller=True)
     def upsert_unit(self, request, body):
-        return call(self.submissions.upsert_unit, body, self.actor(request))
+        return call(self.submissions.upsert_unit, body)
 
-    @route("POST", f"{API}/clusters", body="Cluster")
+    @route("POST", f"{API}/clusters", body="Cluster", caller=True)
     def upsert_cluster(self, request, body):
-        return call(self.submissions.upsert_cluster, body, self.actor(request))
+        return call(self.submissions.upsert_cluster, body)
 
     @route("GET", f"{API}/clusters")
     def list_clusters(self, request):
@@ -25,13 +25,13 @@ class Reference:
     def get_cluster(self, request, cluster):
         return call(self.submissions.get_cluster, cluster)
 
-    @route("POST", f"{API}/people", body="Person")
+    @route("POST", f"{API}/people", body="Person", caller=True)
     def upsert_person(self, request, body):
-        return call(self.submissions.upsert_person, body, self.actor(request))
+        return call(self.submissions.upsert_person, body)
 
-    @route("POST", f"{API}/templates", body="Template", status=201)
+    @route("POST", f"{API}/templates", body="Template", status=201, caller=True)
     def publish_template(self, request, body):
-        return call(self.submissions.publish_template, body, self.actor(request), idempotency_key(request))
+        return call(self.submissions.publish_template, body, idempotency_key(request))
 
     @route("GET", f"{API}/templates/<string:template_id>", query={"version": Int(1, 10_000)})
     def get_template(self, request, template_id, query):
@@ -41,11 +41,10 @@ class Reference:
     def list_periods(self, request):
         return {"items": call(self.submissions.list_periods)}
 
-    @route("POST", f"{API}/periods", body="Period")
+    @route("POST", f"{API}/periods", body="Period", caller=True)
     def plan_period(self, request, body):
-        return call(self.submissions.plan_period, body, self.actor(request))
+        return call(self.submissions.plan_period, body)
 
-    @route("POST", f"{API}/periods/<string:period>/transitions", body="PeriodTransition")
+    @route("POST", f"{API}/periods/<string:period>/transitions", body="PeriodTransition", caller=True)
     def transition_period(self, request, period, body):
-        return call(self.submissions.transition_period, period, body["action"], body.get("version"),
-                    self.actor(request))
+        return call(self.submissions.transition_period, period, body["action"], body.get("version"))

@@ -10,39 +10,38 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 class Reports:
 
-    @route("POST", f"{API}/reports", body="ReportCreate", status=201)
+    @route("POST", f"{API}/reports", body="ReportCreate", status=201, caller=True)
     def submit_report(self, request, body):
-        return call(self.submissions.submit_report, body, self.actor(request), idempotency_key(request))
+        return call(self.submissions.submit_report, body, idempotency_key(request))
 
     @route("GET", f"{API}/reports", query={"cluster": Query(), "period": Query(), "unit": Query(),
-                                           "limit": Int(1, 1000, default=200)})
+                                           "limit": Int(1, 1000, default=200)}, caller=True)
     def list_reports(self, request, query):
         return {"items": call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"],
-                              query["limit"], self.actor(request))}
+                              query["limit"])}
 
-    @route("GET", f"{API}/reports/<string:report_id>")
+    @route("GET", f"{API}/reports/<string:report_id>", caller=True)
     def get_report(self, request, report_id):
-        return call(self.submissions.get_report, report_id, self.actor(request))
+        return call(self.submissions.get_report, report_id)
 
-    @route("PUT", f"{API}/reports/<string:report_id>", body="ReportUpdate")
+    @route("PUT", f"{API}/reports/<string:report_id>", body="ReportUpdate", caller=True)
     def update_report(self, request, report_id, body):
-        return call(self.submissions.update_report, report_id, body, self.actor(request))
+        return call(self.submissions.update_report, report_id, body)
 
-    @route("POST", f"{API}/reports/<string:report_id>/<string:action>", body="ReportAction")
+    @route("POST", f"{API}/reports/<string:report_id>/<string:action>", body="ReportAction", caller=True)
     def act_on_report(self, request, report_id, action, body):
-        return call(self.submissions.act_on_report, report_id, action, body, self.actor(request),
-                    idempotency_key(request))
+        return call(self.submissions.act_on_report, report_id, action, body, idempotency_key(request))
 
     @route("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/summary")
     def cluster_summary(self, request, cluster, period):
         return call(self.submissions.cluster_summary, cluster, period)
 
-    @route("POST", f"{API}/units/<string:unit>/evidence", status=201, upload=True)
+    @route("POST", f"{API}/units/<string:unit>/evidence", status=201, upload=True, caller=True)
     def store_evidence(self, request, unit):
         name = unquote(request.headers.get("X-Filename", ""))
         data = read_bytes(request, MAX_EVIDENCE_BYTES)
         return call(self.submissions.store_evidence, unit, name, request.mimetype,
-                    base64.b64encode(data).decode(), self.actor(request), timeout=30.0)
+                    base64.b64encode(data).decode(), timeout=30.0)
 
     @route("GET", f"{API}/evidence/<string:file_id>", download=True)
     def get_evidence(self, request, file_id):

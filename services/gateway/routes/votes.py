@@ -11,15 +11,14 @@ class Votes:
     def vote_status(self, request, cluster, period):
         return call(self.submissions.vote_status, cluster, period)
 
-    @route("POST", f"{VOTE}/open")
+    @route("POST", f"{VOTE}/open", caller=True)
     def open_vote(self, request, cluster, period):
-        return call(self.submissions.open_vote, cluster, period, self.actor(request))
+        return call(self.submissions.open_vote, cluster, period)
 
-    @route("POST", f"{VOTE}/close")
+    @route("POST", f"{VOTE}/close", caller=True)
     def close_vote(self, request, cluster, period):
-        return call(self.submissions.close_vote, cluster, period, self.actor(request))
+        return call(self.submissions.close_vote, cluster, period)
 
-    @route("POST", f"{VOTE}/ballots", body="Ballot", status=201)
+    @route("POST", f"{VOTE}/ballots", body="Ballot", status=201, caller=True)
     def cast_ballot(self, request, cluster, period, body):
-        return call(self.submissions.cast_ballot, cluster, period, body, self.actor(request),
-                    idempotency_key(request))
+        return call(self.submissions.cast_ballot, cluster, period, body, idempotency_key(request))
