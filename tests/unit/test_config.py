@@ -82,3 +82,18 @@ def test_pyproject_lists_every_third_party_package_the_code_imports():
                     if not {d.lower() for d in distributions.get(top, [top])} & declared:
                         missing.add(f"{top} ({path.relative_to(config.ROOT)})")
     assert sorted(missing) == []
+
+
+def test_no_code_reads_a_setting_around_the_settings_object():
+    """A setting read as ``config.get("X", default)`` would repeat its default, and since a
+    config.yml no longer lists it, would miss the environment: read it through thidua.settings."""
+    import re
+    from thidua.settings import variables
+    read = re.compile(r"""config(?:\.get\(|\[)\s*["']([A-Z_]+)["']""")
+    bypassing = []
+    for folder in ("services", "thidua", "scripts"):
+        for path in (config.ROOT / folder).rglob("*.py"):
+            if path.name != "settings.py":
+                bypassing += [f"{path.relative_to(config.ROOT)}: {name}" for name in read.findall(path.read_text())
+                              if name in variables()]
+    assert bypassing == []
