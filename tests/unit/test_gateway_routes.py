@@ -301,3 +301,21 @@ def test_every_route_that_acts_for_someone_forwards_the_caller():
                if route.method in ("POST", "PUT") and route.url.startswith("/api/v1/")}
     assert changes - acting == {"login", "refresh", "logout"}   # they carry their own token
     assert {"whoami", "get_report", "list_reports", "get_inbox", "failed_notices"} <= acting
+
+
+def test_every_handler_takes_exactly_what_its_route_gives():
+    """The path values, then ``body`` and ``query`` when the route declares them: a mismatch
+    would be a 500 at the first request, so it is caught here for every route at once."""
+    import inspect
+    import re
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    checked = 0
+    for name in dir(GatewayService):
+        handler = getattr(GatewayService, name)
+        for route in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            given = re.findall(r"<(?:[^<>]*:)?(\w+)>", route.url)
+            given += ["body"] * (route.body is not None) + ["query"] * bool(route.query)
+            taken = list(inspect.signature(inspect.unwrap(handler)).parameters)
+            assert taken == ["self", "request", *given], name
+            checked += 1
+    assert checked >= 45

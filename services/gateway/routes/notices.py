@@ -3,6 +3,7 @@ from services.gateway.api import API, SERVICES, call
 from services.gateway.entrypoint import Choice, Flag, Int, Query, route
 
 INBOX = f"{API}/people/<string:person>/inbox"
+PREFERENCES = f"{API}/people/<string:person>/preferences"
 AUDIT = {"service": Choice(SERVICES, "submissions"), "unit": Query(), "period": Query(), "actor": Query(),
          "entity": Query(), "entity_id": Query(), "limit": Int(1, 500, default=100)}
 
@@ -17,11 +18,11 @@ class Notices:
     def mark_read(self, request, person, notice, body):
         return call(self.notifications.mark_read, person, notice)
 
-    @route("GET", f"{API}/people/<string:person>/preferences", caller=True)
+    @route("GET", PREFERENCES, caller=True)
     def get_preferences(self, request, person):
         return call(self.notifications.get_preferences, person)
 
-    @route("PUT", f"{API}/people/<string:person>/preferences", body="Preferences", caller=True)
+    @route("PUT", PREFERENCES, body="Preferences", caller=True)
     def set_preferences(self, request, person, body):
         return call(self.notifications.set_preferences, person, body)
 

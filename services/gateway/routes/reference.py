@@ -2,26 +2,28 @@
 from services.gateway.api import API, call, idempotency_key
 from services.gateway.entrypoint import Int, route
 
+UNITS, CLUSTERS, PERIODS = f"{API}/units", f"{API}/clusters", f"{API}/periods"
+
 
 class Reference:
 
-    @route("GET", f"{API}/units")
+    @route("GET", UNITS)
     def list_units(self, request):
         return {"items": call(self.submissions.list_units)}
 
-    @route("POST", f"{API}/units", body="Unit", caller=True)
+    @route("POST", UNITS, body="Unit", caller=True)
     def upsert_unit(self, request, body):
         return call(self.submissions.upsert_unit, body)
 
-    @route("POST", f"{API}/clusters", body="Cluster", caller=True)
+    @route("POST", CLUSTERS, body="Cluster", caller=True)
     def upsert_cluster(self, request, body):
         return call(self.submissions.upsert_cluster, body)
 
-    @route("GET", f"{API}/clusters")
+    @route("GET", CLUSTERS)
     def list_clusters(self, request):
         return {"items": call(self.submissions.list_clusters)}
 
-    @route("GET", f"{API}/clusters/<string:cluster>")
+    @route("GET", f"{CLUSTERS}/<string:cluster>")
     def get_cluster(self, request, cluster):
         return call(self.submissions.get_cluster, cluster)
 
@@ -37,14 +39,14 @@ class Reference:
     def get_template(self, request, template_id, query):
         return call(self.submissions.get_template, template_id, query["version"])
 
-    @route("GET", f"{API}/periods")
+    @route("GET", PERIODS)
     def list_periods(self, request):
         return {"items": call(self.submissions.list_periods)}
 
-    @route("POST", f"{API}/periods", body="Period", caller=True)
+    @route("POST", PERIODS, body="Period", caller=True)
     def plan_period(self, request, body):
         return call(self.submissions.plan_period, body)
 
-    @route("POST", f"{API}/periods/<string:period>/transitions", body="PeriodTransition", caller=True)
+    @route("POST", f"{PERIODS}/<string:period>/transitions", body="PeriodTransition", caller=True)
     def transition_period(self, request, period, body):
         return call(self.submissions.transition_period, period, body["action"], body.get("version"))

@@ -6,29 +6,31 @@ from services.gateway.api import API, attachment, call, idempotency_key, read_by
 from services.gateway.entrypoint import Int, Query, route
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+REPORTS = f"{API}/reports"
+REPORT = f"{REPORTS}/<string:report_id>"
 
 
 class Reports:
 
-    @route("POST", f"{API}/reports", body="ReportCreate", status=201, caller=True)
+    @route("POST", REPORTS, body="ReportCreate", status=201, caller=True)
     def submit_report(self, request, body):
         return call(self.submissions.submit_report, body, idempotency_key(request))
 
-    @route("GET", f"{API}/reports", query={"cluster": Query(), "period": Query(), "unit": Query(),
+    @route("GET", REPORTS, query={"cluster": Query(), "period": Query(), "unit": Query(),
                                            "limit": Int(1, 1000, default=200)}, caller=True)
     def list_reports(self, request, query):
         return {"items": call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"],
                               query["limit"])}
 
-    @route("GET", f"{API}/reports/<string:report_id>", caller=True)
+    @route("GET", REPORT, caller=True)
     def get_report(self, request, report_id):
         return call(self.submissions.get_report, report_id)
 
-    @route("PUT", f"{API}/reports/<string:report_id>", body="ReportUpdate", caller=True)
+    @route("PUT", REPORT, body="ReportUpdate", caller=True)
     def update_report(self, request, report_id, body):
         return call(self.submissions.update_report, report_id, body)
 
-    @route("POST", f"{API}/reports/<string:report_id>/<string:action>", body="ReportAction", caller=True)
+    @route("POST", f"{REPORT}/<string:action>", body="ReportAction", caller=True)
     def act_on_report(self, request, report_id, action, body):
         return call(self.submissions.act_on_report, report_id, action, body, idempotency_key(request))
 
