@@ -21,6 +21,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING
 
 from thidua.events import exchange_name, utcnow, validate
+from thidua.settings import Messaging
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class Relay(DependencyProvider):
         config = self.container.config
         self.db = client_for(config["MONGO_URI"])[config["MONGO_DB"]]
         self.relay = OutboxRelay(self.db, config["AMQP_URI"])
-        self.sweep = float(config.get("OUTBOX_SWEEP_SECONDS", 1.0))
+        self.sweep = Messaging.of(config).outbox_sweep_seconds
         ensure_indexes(self.db)
 
     def start(self):

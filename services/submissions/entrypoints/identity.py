@@ -16,6 +16,7 @@ from thidua.events import isoformat, utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
 from thidua.security import demo_mode
+from thidua.settings import Security
 
 PASSWORDS = PasswordHasher()          # argon2id, memory-hard
 SYSTEM_PREFIX = "system:"
@@ -40,7 +41,7 @@ def resolve(service, credential):
             raise Unauthenticated("This API token is not valid (unknown or revoked).")
     elif not demo_mode(service.config):
         try:
-            claims = tokens.verify(str(service.config.get("TOKEN_SECRET")), credential.get("token"), "access",
+            claims = tokens.verify(Security.of(service.config).token_secret, credential.get("token"), "access",
                                    time.time())
         except tokens.TokenInvalid:
             raise Unauthenticated("A signed access token is required; sign in again.")
@@ -109,7 +110,7 @@ class Identity:
         after = people.after_login(before, ok, now)
         sid = uuid.uuid4().hex if ok else None
         if ok:
-            seconds = int(self.config.get("REFRESH_TOKEN_SECONDS", 43200))
+            seconds = Security.of(self.config).refresh_token_seconds
             tx.insert("sessions", {"_id": sid, "person": person_id, "created_at": now, "revoked_at": None,
                                    "expires_at": now + timedelta(seconds=seconds), "address": address})
             tx.record("login", "session", sid, None, {"person": person_id}, {"address": address})
