@@ -1,0 +1,53 @@
+"""Signed webhooks: an administrator's subscriptions (a URL, a shared secret, the kinds), each
+notice an HTTP POST of JSON signed with HMAC-SHA256 of the exact body."""
+import hashlib
+import hmac
+import json
+
+import requests
+
+from services.notifications import messages
+from services.notifications.channels.base import DeliveryFailed, Outgoing
+
+SIGNATURE_HEADER = "X-Thidua-Signature"
+
+
+def sign(secret, body):
+    """``sha256=<hex>``: HMAC-SHA256 of the exact body bytes with the subscription's secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret, body, signature):
+    return hmac.compare_digest(sign(secret, body), signature or "")
+
+
+def post(url, secret, payload, timeout):
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    try:
+        response = requests.post(url, data=body, timeout=timeout, allow_redirects=False, headers={
+            "Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)})
+    except requests.RequestException as exc:
+        raise DeliveryFailed(f"POST {url}: {type(exc).__name__}")
+    if not 200 <= response.status_code < 300:
+        raise DeliveryFailed(f"POST {url}: HTTP {response.status_code}")
+
+
+class Webhook(Outgoing):
+    name = "webhook"
+    personal = False   # subscriptions choose their kinds, not people
+
+    def load(self, db):
+        return list(db.webhooks.find())
+
+    def notices(self, happening, people, hooks, config):
+        for hook in hooks:
+            if "*" in hook["kinds"] or happening.kind in hook["kinds"]:
+                yield f"webhook:{hook['_id']}", {"webhook": hook["_id"], "to": hook["url"],
+                                                 "payload": messages.webhook(happening.kind, happening.data,
+                                                                             happening.key)}
+
+    def deliver(self, notice, config, db):
+        hook = db.webhooks.find_one({"_id": notice["webhook"]})
+        if hook is None:
+            raise DeliveryFailed("the webhook subscription no longer exists")
+        post(hook["url"], hook["secret"], notice["payload"], float(config.get("WEBHOOK_TIMEOUT", 10)))
