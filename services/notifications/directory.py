@@ -49,6 +49,7 @@ def audience(who, people, cluster=None, unit=None):
     unit) or ``everyone`` (all people of a unit, and the leaders). ``people`` are the stored
     copies; ``cluster`` the stored cluster (for the cluster audiences); ``unit`` a unit code.
     Returns public people (``id``), sorted by id."""
+    people = list(people)
     if who == "everyone":
         chosen = [p for p in people if p.get("role") in UNIT_ROLES + LEADER_ROLES]
     elif who == "unit":

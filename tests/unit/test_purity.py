@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = ["services/submissions/lifecycle.py", "services/submissions/reports.py", "services/submissions/reference.py",
         "services/submissions/voting.py", "services/submissions/evidence.py", "services/ranking/engine.py",
         "services/ranking/queries.py", "services/notifications/rules.py", "services/notifications/messages.py",
+        "services/notifications/directory.py", "services/notifications/preferences.py",
+        "services/notifications/channels/base.py",
         "thidua/criteria.py", "thidua/errors.py"]
 PURE_MODULES = {path[:-3].replace("/", ".") for path in PURE}
 
