@@ -6,7 +6,7 @@ always on (it is the record the pages show). The first shape, ``{"email": bool, 
 [kinds]}``, is still read (and accepted in a change): ``email: false`` takes e-mail off
 every kind, ``muted`` takes it off those kinds. A change is always written in the new shape.
 """
-from services.notifications import rules
+from services.notifications.rules import KINDS, default_channels
 
 ALWAYS = "inbox"
 EMAIL = "email"
@@ -17,7 +17,7 @@ def effective(stored, personal):
     """``{kind: [channels]}`` for every kind, from a stored document of either shape (or ``None``).
     ``personal`` are the names of the registered channels people can choose."""
     stored = stored or {}
-    chosen = {kind: [c for c in rules.default_channels(kind) if c in personal] for kind in rules.KINDS}
+    chosen = {kind: [c for c in default_channels(kind) if c in personal] for kind in KINDS}
     if stored.get("email") is False:
         chosen = {kind: [c for c in names if c != EMAIL] for kind, names in chosen.items()}
     for kind in stored.get("muted", []):
@@ -40,7 +40,7 @@ def legacy(chosen):
     """The first shape's ``email`` and ``muted`` (kinds that send e-mail by default but not to this
     person), for readers of the first shape."""
     email = any(EMAIL in names for names in chosen.values())
-    muted = [kind for kind, names in chosen.items() if EMAIL not in names and EMAIL in rules.default_channels(kind)]
+    muted = [kind for kind, names in chosen.items() if EMAIL not in names and EMAIL in default_channels(kind)]
     return email, sorted(muted) if email else []
 
 
@@ -57,8 +57,8 @@ def problems(payload, personal, known_kinds):
         found.append(("channels", "an object: kind -> list of channels"))
     else:
         for kind, names in sorted(channels.items()):
-            if kind not in rules.KINDS:
-                found.append((f"channels.{kind}", f"a kind among {', '.join(sorted(rules.KINDS))}"))
+            if kind not in KINDS:
+                found.append((f"channels.{kind}", f"a kind among {', '.join(sorted(KINDS))}"))
             elif not isinstance(names, list) or any(n not in personal for n in names):
                 found.append((f"channels.{kind}", f"a list of channels among {', '.join(personal)}"))
     language = payload.get("language", "vi")
@@ -74,7 +74,7 @@ def changed(stored, payload, personal):
         email, muted = legacy(chosen)
         email, muted = payload.get("email", email), payload.get("muted", muted)
         for kind, names in chosen.items():
-            keep = email and kind not in muted and (EMAIL in names or EMAIL in rules.default_channels(kind))
+            keep = email and kind not in muted and (EMAIL in names or EMAIL in default_channels(kind))
             chosen[kind] = _ordered([n for n in names if n != EMAIL] + ([EMAIL] if keep else []), personal)
     for kind, names in payload.get("channels", {}).items():
         chosen[kind] = _ordered(names, personal)
