@@ -28,9 +28,13 @@ def copy_of(event):
     """``(collection, document)`` to store for a directory event; the document keeps the time of
     the event (``_at``) so an older event delivered late never overwrites a newer one."""
     collection, field = EVENTS[event["type"]]
-    shown = event["data"][field]
+    return collection, stored(event["data"][field], event["occurred_at"])
+
+
+def stored(shown, at):
+    """The copy of a document as the API shows it (``id``), as of ``at``."""
     document = {k: v for k, v in shown.items() if k != "id" and k not in SECRET_FIELDS}
-    return collection, {"_id": shown["id"], **document, "_at": event["occurred_at"]}
+    return {"_id": shown["id"], **document, "_at": at}
 
 
 def newer(stored, document):

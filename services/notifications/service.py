@@ -26,7 +26,7 @@ from thidua import audit
 from thidua.caller import CallerProvider, ask_submissions
 from thidua.correlation import CorrelationId
 from thidua.errors import Forbidden, Problems, UnknownNotice, ValidationFailed
-from thidua.events import utcnow
+from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
 from thidua.rpc import rpc
@@ -91,6 +91,28 @@ class NotificationsService:
             if directory.newer(stored, document):
                 tx.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=tx.session)
         self.uow.as_actor(SYSTEM).run(work)
+
+    @rpc
+    def refill_directory(self):
+        """Fill the copy of the directory from submissions (an operator tool or an administrator),
+        for a database that ran before the directory events existed. Everyone notifications can
+        tell is in the ``everyone`` audience. Returns the counts."""
+        me = self.caller.require()
+        if not (me.is_system or me.role == "administrator"):
+            raise Forbidden("Only an administrator or an operator tool may refill the directory.")
+        shown = {"units": self.submissions.list_units(), "clusters": self.submissions.list_clusters(),
+                 "people": self.submissions.audience("everyone")}
+        now = isoformat(utcnow())
+
+        def work(tx):
+            for collection, documents in shown.items():
+                for document in documents:
+                    copy = directory.stored(document, now)
+                    tx.db[collection].replace_one({"_id": copy["_id"]}, copy, upsert=True, session=tx.session)
+            counts = {name: len(documents) for name, documents in shown.items()}
+            tx.record("directory.refill", "directory", "all", None, counts)
+            return counts
+        return self.uow.run(work)
 
     def _on_event(self, consumer, event):
         data, now = event["data"], utcnow()

@@ -205,3 +205,24 @@ def test_a_notice_of_a_channel_no_longer_registered_ends_in_the_failed_list(serv
     assert failed["status"] == "FAILED" and "no channel named 'pigeon'" in failed["last_error"]
     retried = make(ADMIN).retry_notice("n1")
     assert retried["status"] == "PENDING" and db.audit.find_one({"action": "notice.retry"})["actor"] == "admin"
+
+
+def test_an_existing_database_refills_its_copy_from_submissions_once(make, db):
+    reference = demo_reference()
+    shown = {event["type"].split(".")[0]: [] for event in directory_events(reference)}
+    for event in directory_events(reference):
+        kind = event["type"].split(".")[0]
+        shown[kind].append(event["data"][kind])
+    worker = make(Caller("system:refill", role="system"))
+    worker.submissions.list_units.return_value = shown["unit"]
+    worker.submissions.list_clusters.return_value = shown["cluster"]
+    worker.submissions.audience.side_effect = None
+    worker.submissions.audience.return_value = [p for p in shown["person"] if p["role"] != "administrator"]
+    assert worker.refill_directory() == {"units": 6, "clusters": 1, "people": 10}
+    worker.submissions.audience.assert_called_once_with("everyone")
+    assert db.audit.find_one({"action": "directory.refill"})["actor"] == "system:refill"
+    worker.submissions.audience.side_effect = AssertionError("the audience comes from the own copy")
+    worker.on_submissions_event(report_event(unit="U04"))
+    assert sorted(n["person"] for n in db.inbox.find()) == CLUSTER_LEAD
+    with pytest.raises(Forbidden):
+        make(Caller("hanh.ptv", role="unit_leader")).refill_directory()
