@@ -7,6 +7,7 @@ always on (it is the record the pages show). The first shape, ``{"email": bool, 
 every kind, ``muted`` takes it off those kinds. A change is always written in the new shape.
 """
 from services.notifications.rules import KINDS, default_channels
+from thidua.errors import Problems, ValidationFailed
 
 ALWAYS = "inbox"
 EMAIL = "email"
@@ -65,6 +66,16 @@ def problems(payload, personal, known_kinds):
     if not isinstance(language, str) or len(language) > 10:
         found.append(("language", "a language code such as vi"))
     return found
+
+
+def check(payload, personal, known_kinds):
+    """Raise :class:`ValidationFailed` naming every wrong field of a change, with what to fix."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed("Preferences are a JSON object: {channels: {kind: [channels]}, language}.")
+    found = Problems()
+    for field, fix in problems(payload, personal, known_kinds):
+        found.add(field, fix)
+    found.raise_if_any("The preferences")
 
 
 def changed(stored, payload, personal):

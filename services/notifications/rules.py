@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+from thidua.errors import ValidationFailed
+
 NOW, DIGEST = "now", "digest"
 AUDIENCES = ("leaders", "cluster_lead", "unit", "members", "everyone")
 
@@ -126,3 +128,21 @@ def due_reminders(status, now, offsets_hours):
 def backoff_seconds(attempt, base):
     """Delay before retry number ``attempt`` (1, 2, …): base, 2*base, 4*base, …"""
     return base * 2 ** (attempt - 1)
+
+
+def after_attempt(attempt, error, max_attempts, base, now):
+    """What a queued notice becomes after delivery attempt number ``attempt``: sent, failed for
+    good after the last attempt, or due again after the backoff."""
+    if error is None:
+        return {"status": "SENT", "sent_at": now, "last_error": None, "attempts": attempt}
+    if attempt >= max_attempts:
+        return {"status": "FAILED", "failed_at": now, "last_error": error, "attempts": attempt}
+    return {"status": "PENDING", "last_error": error, "attempts": attempt,
+            "next_attempt_at": now + timedelta(seconds=backoff_seconds(attempt, base))}
+
+
+def retried(notice, now):
+    """A failed notice sent again by an administrator: due now, its attempts counted afresh."""
+    if notice["status"] != "FAILED":
+        raise ValidationFailed(f"Notice {notice['_id']} is {notice['status']}; only a FAILED one is retried.")
+    return {**notice, "status": "PENDING", "attempts": 0, "next_attempt_at": now}

@@ -21,11 +21,11 @@ from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from services.notifications import channels, directory, messages, preferences, rules
-from services.notifications.channels import Happening
+from services.notifications.channels import Happening, webhook
 from thidua import audit
 from thidua.caller import CallerProvider, ask_submissions
 from thidua.correlation import CorrelationId
-from thidua.errors import Forbidden, Problems, UnknownNotice, ValidationFailed
+from thidua.errors import Forbidden, UnknownNotice, ValidationFailed
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
@@ -97,22 +97,21 @@ class NotificationsService:
         """Fill the copy of the directory from submissions (an operator tool or an administrator),
         for a database that ran before the directory events existed. Everyone notifications can
         tell is in the ``everyone`` audience. Returns the counts."""
-        me = self.caller.require()
-        if not (me.is_system or me.role == "administrator"):
-            raise Forbidden("Only an administrator or an operator tool may refill the directory.")
+        if not self.caller.require().is_system:
+            self._admin()
         shown = {"units": self.submissions.list_units(), "clusters": self.submissions.list_clusters(),
                  "people": self.submissions.audience("everyone")}
-        now = isoformat(utcnow())
+        return self.uow.run(lambda tx: self._refill(tx, shown, isoformat(utcnow())))
 
-        def work(tx):
-            for collection, documents in shown.items():
-                for document in documents:
-                    copy = directory.stored(document, now)
-                    tx.db[collection].replace_one({"_id": copy["_id"]}, copy, upsert=True, session=tx.session)
-            counts = {name: len(documents) for name, documents in shown.items()}
-            tx.record("directory.refill", "directory", "all", None, counts)
-            return counts
-        return self.uow.run(work)
+    @staticmethod
+    def _refill(tx, shown, at):
+        for collection, documents in shown.items():
+            for document in documents:
+                copy = directory.stored(document, at)
+                tx.db[collection].replace_one({"_id": copy["_id"]}, copy, upsert=True, session=tx.session)
+        counts = {name: len(documents) for name, documents in shown.items()}
+        tx.record("directory.refill", "directory", "all", None, counts)
+        return counts
 
     def _on_event(self, consumer, event):
         data, now = event["data"], utcnow()
@@ -176,42 +175,36 @@ class NotificationsService:
     @rpc
     def deliver_pending(self, limit=100):
         """Send what is due; returns how many notices were attempted."""
-        max_attempts = int(self.config.get("DELIVERY_MAX_ATTEMPTS", 5))
-        base = float(self.config.get("DELIVERY_BACKOFF_SECONDS", 30))
         attempted = 0
-        while attempted < limit:
-            now = utcnow()
-            notice = self.db.outgoing.find_one_and_update(
-                {"$or": [{"status": "PENDING", "next_attempt_at": {"$lte": now}},
-                         {"status": "SENDING", "claimed_until": {"$lt": now}}]},
-                {"$set": {"status": "SENDING", "claimed_until": now + LEASE}},
-                sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
-            if notice is None:
-                return attempted
+        while attempted < limit and (notice := self._claim()) is not None:
+            self._attempt(notice)
             attempted += 1
-            channel = channels.for_notice(notice)
-            error = self._send(channel, notice)
-            attempt = notice["attempts"] + 1
-            if error is None:
-                update = {"status": "SENT", "sent_at": utcnow(), "last_error": None}
-            elif attempt >= max_attempts:
-                update = {"status": "FAILED", "failed_at": utcnow(), "last_error": error}
-                channel.report_failure(notice, attempt, error)
-            else:
-                update = {"status": "PENDING", "last_error": error,
-                          "next_attempt_at": utcnow() + timedelta(seconds=rules.backoff_seconds(attempt, base))}
-            self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": {**update, "attempts": attempt},
-                                                                 "$unset": {"claimed_until": ""}})
-            self.db.deliveries.insert_one({"notice": notice["_id"], "channel": notice["channel"],
-                                           "attempt": attempt, "at": utcnow(), "ok": error is None, "error": error})
         return attempted
 
-    def _send(self, channel, notice):
+    def _claim(self):
+        now = utcnow()
+        return self.db.outgoing.find_one_and_update(
+            {"$or": [{"status": "PENDING", "next_attempt_at": {"$lte": now}},
+                     {"status": "SENDING", "claimed_until": {"$lt": now}}]},
+            {"$set": {"status": "SENDING", "claimed_until": now + LEASE}},
+            sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
+
+    def _attempt(self, notice):
+        """Hand a claimed notice to its channel and record the outcome."""
+        channel = channels.for_notice(notice)
         try:
             channel.deliver(notice, self.config, self.db)
+            error = None
         except channels.DeliveryFailed as exc:
-            return str(exc)
-        return None
+            error = str(exc)
+        attempt = notice["attempts"] + 1
+        update = rules.after_attempt(attempt, error, int(self.config.get("DELIVERY_MAX_ATTEMPTS", 5)),
+                                     float(self.config.get("DELIVERY_BACKOFF_SECONDS", 30)), utcnow())
+        if update["status"] == "FAILED":
+            channel.report_failure(notice, attempt, error)
+        self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": update, "$unset": {"claimed_until": ""}})
+        self.db.deliveries.insert_one({"notice": notice["_id"], "channel": notice["channel"],
+                                       "attempt": attempt, "at": utcnow(), "ok": error is None, "error": error})
 
     # --- reminders and digests -----------------------------------------------------------
 
@@ -226,24 +219,24 @@ class NotificationsService:
         each one once, whatever restarts happen. Returns the keys of those sent now."""
         now = datetime.fromisoformat(now.replace("Z", "+00:00")) if now else utcnow()
         offsets = [int(h) for h in str(self.config.get("REMINDER_OFFSETS_HOURS", "72,24")).split(",") if h.strip()]
-        sent = []
         # Which units handed in is the submissions service's (reports and periods with their
         # deadlines): asked once a minute, not per event. Unit names come from the own copy.
         due = list(rules.due_reminders(self.submissions.reporting_status(), now, offsets))
         names = {u["_id"]: u["name"] for u in self.db.units.find({}, {"name": 1})} if due else {}
-        for kind, key, cluster, unit, hours, entry in due:
-            data = {**entry, "unit": unit, "unit_name": names.get(unit, unit), "offset_hours": hours,
-                    "missing_names": [names.get(u, u) for u in entry["missing"]]}
-            try:
-                people = self._audience("unit" if unit else "cluster_lead", cluster, unit)
-            except directory.NotInDirectory as exc:
-                log.warning("reminder %s waits: %s", key, exc)   # tried again on the next run
-                continue
-            applied, _ = self._record([(Happening(kind, data, key, self.correlation_id, utcnow()), people,
-                                        rules.NOW)], processed=("notifications.reminders", {"id": key, "type": kind}))
-            if applied:
-                sent.append(key)
-        return sent
+        return [reminder[1] for reminder in due if self._remind(*reminder, names)]
+
+    def _remind(self, kind, key, cluster, unit, hours, entry, names):
+        """Record one reminder unless it was already sent; whether it was sent now."""
+        data = {**entry, "unit": unit, "unit_name": names.get(unit, unit), "offset_hours": hours,
+                "missing_names": [names.get(u, u) for u in entry["missing"]]}
+        try:
+            people = self._audience("unit" if unit else "cluster_lead", cluster, unit)
+        except directory.NotInDirectory as exc:
+            log.warning("reminder %s waits: %s", key, exc)   # tried again on the next run
+            return False
+        applied, _ = self._record([(Happening(kind, data, key, self.correlation_id, utcnow()), people, rules.NOW)],
+                                  processed=("notifications.reminders", {"id": key, "type": kind}))
+        return applied
 
     @rpc
     def send_digests(self, now=None, older_than_seconds=None):
@@ -251,21 +244,21 @@ class NotificationsService:
         now = utcnow() if now is None else now
         age = float(older_than_seconds if older_than_seconds is not None
                     else self.config.get("DIGEST_INTERVAL_SECONDS", 3600))
-        sent = 0
-        for person in self.db.digest_items.distinct("person", {"sent_at": None}):
-            items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))
-            if not items or (now - items[0]["created_at"]).total_seconds() < age:
-                continue
-            data = {"count": len(items), "lines": "\n".join(f"• {i['line']}" for i in items)}
-            happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id,
-                                  now)
-            known = self.db.people.find_one({"_id": person}) or {"_id": person}
-            self._record([(happening, [{"id": person, **known}], rules.NOW)],
-                         also=lambda tx, items=items: tx.db.digest_items.update_many(
-                             {"_id": {"$in": [i["_id"] for i in items]}}, {"$set": {"sent_at": now}},
-                             session=tx.session))
-            sent += 1
-        return sent
+        waiting = self.db.digest_items.distinct("person", {"sent_at": None})
+        return sum(self._digest(person, now, age) for person in waiting)
+
+    def _digest(self, person, now, age):
+        """Send ``person`` one digest of what waited at least ``age`` seconds; whether one was sent."""
+        items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))
+        if not items or (now - items[0]["created_at"]).total_seconds() < age:
+            return False
+        data = {"count": len(items), "lines": "\n".join(f"• {i['line']}" for i in items)}
+        happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id, now)
+        known = self.db.people.find_one({"_id": person}) or {"_id": person}
+        sent = {"_id": {"$in": [i["_id"] for i in items]}}
+        self._record([(happening, [{"id": person, **known}], rules.NOW)],
+                     also=lambda tx: tx.db.digest_items.update_many(sent, {"$set": {"sent_at": now}}, session=tx.session))
+        return True
 
     # --- the inbox and preferences -----------------------------------------------------------
 
@@ -292,16 +285,17 @@ class NotificationsService:
     @rpc
     def mark_read(self, person, notice):
         self._self_or_admin(person)
-
-        def work(tx):
-            before = tx.find_one("inbox", {"_id": notice, "person": person})
-            if before is None:
-                raise UnknownNotice(f"{person} has no notice {notice!r}.")
-            if before["read_at"] is None:
-                after = tx.replace("inbox", before, {**before, "read_at": utcnow()})
-                tx.record("notice.read", "notice", notice, before, after)
-        self.uow.run(work)
+        self.uow.run(lambda tx: self._read(tx, person, notice))
         return {"person": person, "unread": self._unread(person)}
+
+    @staticmethod
+    def _read(tx, person, notice):
+        before = tx.find_one("inbox", {"_id": notice, "person": person})
+        if before is None:
+            raise UnknownNotice(f"{person} has no notice {notice!r}.")
+        if before["read_at"] is None:
+            tx.record("notice.read", "notice", notice, before,
+                      tx.replace("inbox", before, {**before, "read_at": utcnow()}))
 
     @rpc
     def get_preferences(self, person):
@@ -312,13 +306,8 @@ class NotificationsService:
     @rpc
     def set_preferences(self, person, payload):
         self._self_or_admin(person)
-        if not isinstance(payload, dict):
-            raise ValidationFailed("Preferences are a JSON object: {channels: {kind: [channels]}, language}.")
         personal = channels.REGISTRY.personal()
-        problems = Problems()
-        for field, fix in preferences.problems(payload, personal, messages.TEMPLATES):
-            problems.add(field, fix)
-        problems.raise_if_any("The preferences")
+        preferences.check(payload, personal, messages.TEMPLATES)
 
         def work(tx):
             before = tx.find_one("preferences", {"_id": person})
@@ -338,26 +327,13 @@ class NotificationsService:
     @rpc
     def add_webhook(self, payload):
         self._admin()
-        if not isinstance(payload, dict):
-            raise ValidationFailed("A webhook is a JSON object: {url, secret, kinds}.")
-        problems = Problems()
-        url, secret, kinds = payload.get("url"), payload.get("secret"), payload.get("kinds", ["*"])
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000:
-            problems.add("url", "an http:// or https:// address")
-        if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
-            problems.add("secret", "16 to 200 characters, shared with the receiver to check the signature")
-        if not isinstance(kinds, list) or any(k != "*" and k not in messages.TEMPLATES for k in kinds):
-            problems.add("kinds", f"a list of kinds among {', '.join(sorted(messages.TEMPLATES))}, or [\"*\"]")
-        for key in sorted(set(payload) - {"url", "secret", "kinds"}):
-            problems.add(key, "unknown field")
-        problems.raise_if_any("The webhook")
-        hook = {"_id": hashlib.sha256(url.encode()).hexdigest()[:16], "url": url, "secret": secret, "kinds": kinds}
+        hook = webhook.subscription(payload, messages.TEMPLATES)
 
         def work(tx):
             before = tx.find_one("webhooks", {"_id": hook["_id"]})
             tx.record("webhook.set", "webhook", hook["_id"], before, put(tx, "webhooks", before, hook))
         self.uow.run(work)
-        return {"id": hook["_id"], "url": url, "kinds": kinds}
+        return {"id": hook["_id"], "url": hook["url"], "kinds": hook["kinds"]}
 
     @rpc
     def failed_notices(self):
@@ -373,18 +349,16 @@ class NotificationsService:
     def retry_notice(self, notice):
         """An administrator sends a failed notice again (after fixing the mail server, say)."""
         self._admin()
+        return self.uow.run(lambda tx: self._retry(tx, notice))
 
-        def work(tx):
-            before = tx.find_one("outgoing", {"_id": notice})
-            if before is None:
-                raise UnknownNotice(f"No notice has the id {notice!r}.")
-            if before["status"] != "FAILED":
-                raise ValidationFailed(f"Notice {notice} is {before['status']}; only a FAILED one is retried.")
-            after = tx.replace("outgoing", before, {**before, "status": "PENDING", "attempts": 0,
-                                                    "next_attempt_at": utcnow()})
-            tx.record("notice.retry", "notice", notice, before, after)
-            return public(after)
-        return self.uow.run(work)
+    @staticmethod
+    def _retry(tx, notice):
+        before = tx.find_one("outgoing", {"_id": notice})
+        if before is None:
+            raise UnknownNotice(f"No notice has the id {notice!r}.")
+        after = tx.replace("outgoing", before, rules.retried(before, utcnow()))
+        tx.record("notice.retry", "notice", notice, before, after)
+        return public(after)
 
     @rpc
     def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):

@@ -37,8 +37,10 @@ def test_each_channel_makes_its_notices():
     assert [r for r, _ in inbox.notices(HAPPENING, PEOPLE, None, CONFIG)] == ["canbo.u03", "lanhdao.u03"]
     mails = list(email.notices(HAPPENING, PEOPLE, None, CONFIG))
     assert [(r, f["to"]) for r, f in mails] == [("canbo.u03", "c@example.com")]   # only people with an address
-    assert "Lý do: Thiếu số liệu" in mails[0][1]["text"] and "https://thidua.example/api/v1/reports/r1" in mails[0][1]["text"]
-    hooks = [{"_id": "h1", "url": "http://a", "kinds": ["*"]}, {"_id": "h2", "url": "http://b", "kinds": ["vote.opened"]}]
+    text = mails[0][1]["text"]
+    assert "Lý do: Thiếu số liệu" in text and "https://thidua.example/api/v1/reports/r1" in text
+    hooks = [{"_id": "h1", "url": "http://a", "kinds": ["*"]},
+             {"_id": "h2", "url": "http://b", "kinds": ["vote.opened"]}]
     made = list(webhook.notices(HAPPENING, PEOPLE, hooks, CONFIG))
     assert [r for r, _ in made] == ["webhook:h1"] and made[0][1]["payload"]["kind"] == "report.returned"
 

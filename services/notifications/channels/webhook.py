@@ -8,6 +8,7 @@ import requests
 
 from services.notifications import messages
 from services.notifications.channels.base import DeliveryFailed, Outgoing
+from thidua.errors import Problems, ValidationFailed
 
 SIGNATURE_HEADER = "X-Thidua-Signature"
 
@@ -19,6 +20,25 @@ def sign(secret, body):
 
 def verify(secret, body, signature):
     return hmac.compare_digest(sign(secret, body), signature or "")
+
+
+def subscription(payload, known_kinds):
+    """The stored subscription for an administrator's ``{url, secret, kinds}``; its id follows from
+    the URL, so subscribing the same URL again replaces it. Raises :class:`ValidationFailed`."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed("A webhook is a JSON object: {url, secret, kinds}.")
+    problems = Problems()
+    url, secret, kinds = payload.get("url"), payload.get("secret"), payload.get("kinds", ["*"])
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000:
+        problems.add("url", "an http:// or https:// address")
+    if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
+        problems.add("secret", "16 to 200 characters, shared with the receiver to check the signature")
+    if not isinstance(kinds, list) or any(k != "*" and k not in known_kinds for k in kinds):
+        problems.add("kinds", f"a list of kinds among {', '.join(sorted(known_kinds))}, or [\"*\"]")
+    for key in sorted(set(payload) - {"url", "secret", "kinds"}):
+        problems.add(key, "unknown field")
+    problems.raise_if_any("The webhook")
+    return {"_id": hashlib.sha256(url.encode()).hexdigest()[:16], "url": url, "secret": secret, "kinds": kinds}
 
 
 def post(url, secret, payload, timeout):
