@@ -119,3 +119,33 @@ def test_a_webhook_signature_is_hmac_sha256_of_the_exact_body():
     assert signature.startswith("sha256=") and channels.verify("s3cret-s3cret-s3cret", body, signature)
     assert not channels.verify("s3cret-s3cret-s3cret", body + b" ", signature)
     assert not channels.verify("another-secret-value", body, signature)
+
+
+def test_an_attempt_ends_sent_due_again_after_the_backoff_or_failed_after_the_last():
+    now = at("2021-04-01T00:00:00")
+    assert rules.after_attempt(1, None, 3, 30, now) == {"status": "SENT", "sent_at": now, "last_error": None,
+                                                         "attempts": 1}
+    again = rules.after_attempt(2, "HTTP 503", 3, 30, now)
+    assert again["status"] == "PENDING" and (again["next_attempt_at"] - now).total_seconds() == 60
+    assert rules.after_attempt(3, "HTTP 503", 3, 30, now)["status"] == "FAILED"
+
+
+def test_only_a_failed_notice_is_retried_and_it_starts_counting_afresh():
+    from thidua.errors import ValidationFailed
+    now = at("2021-04-01T00:00:00")
+    retried = rules.retried({"_id": "n1", "status": "FAILED", "attempts": 5}, now)
+    assert (retried["status"], retried["attempts"], retried["next_attempt_at"]) == ("PENDING", 0, now)
+    with pytest.raises(ValidationFailed, match="only a FAILED one"):
+        rules.retried({"_id": "n1", "status": "SENT", "attempts": 1}, now)
+
+
+def test_a_webhook_subscription_names_every_wrong_field():
+    from services.notifications.channels import webhook
+    from thidua.errors import ValidationFailed
+    with pytest.raises(ValidationFailed) as refused:
+        webhook.subscription({"url": "ftp://x", "secret": "short", "kinds": ["gossip"], "colour": 1},
+                             messages.TEMPLATES)
+    assert set(refused.value.details["fields"]) == {"url", "secret", "kinds", "colour"}
+    hook = webhook.subscription({"url": "https://a.example/x", "secret": "s" * 16}, messages.TEMPLATES)
+    assert hook["kinds"] == ["*"] and hook == webhook.subscription({"url": "https://a.example/x", "secret": "s" * 16},
+                                                                   messages.TEMPLATES)
