@@ -87,10 +87,21 @@ class NotificationsService:
         collection, document = directory.copy_of(event)
 
         def work(tx):
-            stored = tx.find_one(collection, {"_id": document["_id"]})
-            if directory.newer(stored, document):
-                tx.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=tx.session)
+            stored = self._keep(tx, collection, document)
+            if stored is not False:
+                tx.record(f"{collection}.copy", collection, document["_id"], stored, document,
+                          {"event_id": event["id"]})
         self.uow.as_actor(SYSTEM).run(work)
+
+    @staticmethod
+    def _keep(tx, collection, document):
+        """Store ``document`` unless the copy holds a newer one; the one it replaced (``None``: new),
+        or ``False`` when nothing changed."""
+        stored = tx.find_one(collection, {"_id": document["_id"]})
+        if stored == document or not directory.newer(stored, document):
+            return False
+        tx.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=tx.session)
+        return stored
 
     @rpc
     def refill_directory(self):
@@ -107,8 +118,7 @@ class NotificationsService:
     def _refill(tx, shown, at):
         for collection, documents in shown.items():
             for document in documents:
-                copy = directory.stored(document, at)
-                tx.db[collection].replace_one({"_id": copy["_id"]}, copy, upsert=True, session=tx.session)
+                NotificationsService._keep(tx, collection, directory.stored(document, at))
         counts = {name: len(documents) for name, documents in shown.items()}
         tx.record("directory.refill", "directory", "all", None, counts)
         return counts
@@ -255,9 +265,9 @@ class NotificationsService:
         data = {"count": len(items), "lines": "\n".join(f"• {i['line']}" for i in items)}
         happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id, now)
         known = self.db.people.find_one({"_id": person}) or {"_id": person}
-        sent = {"_id": {"$in": [i["_id"] for i in items]}}
+        sent = ({"_id": {"$in": [i["_id"] for i in items]}}, {"$set": {"sent_at": now}})
         self._record([(happening, [{"id": person, **known}], rules.NOW)],
-                     also=lambda tx: tx.db.digest_items.update_many(sent, {"$set": {"sent_at": now}}, session=tx.session))
+                     also=lambda tx: tx.db.digest_items.update_many(*sent, session=tx.session))
         return True
 
     # --- the inbox and preferences -----------------------------------------------------------
