@@ -26,15 +26,16 @@ class NotInDirectory(Exception):
 
 def copy_of(event):
     """``(collection, document)`` to store for a directory event; the document keeps the time of
-    the event (``_at``) so an older event delivered late never overwrites a newer one."""
+    the event (``_at``), so an older event delivered late never overwrites a newer one, and its id
+    (``_event``), to trace the copy to the change submissions audited."""
     collection, field = EVENTS[event["type"]]
-    return collection, stored(event["data"][field], event["occurred_at"])
+    return collection, stored(event["data"][field], event["occurred_at"], event["id"])
 
 
-def stored(shown, at):
+def stored(shown, at, event_id=None):
     """The copy of a document as the API shows it (``id``), as of ``at``."""
     document = {k: v for k, v in shown.items() if k != "id" and k not in SECRET_FIELDS}
-    return {"_id": shown["id"], **document, "_at": at}
+    return {"_id": shown["id"], **document, "_at": at, "_event": event_id}
 
 
 def newer(stored, document):
@@ -69,7 +70,8 @@ def audience(who, people, cluster=None, unit=None):
         }[who]
     else:
         raise ValueError(f"unknown audience {who!r}")
-    return sorted(({"id": p["_id"], **{k: v for k, v in p.items() if k not in ("_id", "_at")}} for p in chosen),
+    return sorted(({"id": p["_id"], **{k: v for k, v in p.items() if k not in ("_id", "_at", "_event")}}
+                   for p in chosen),
                   key=lambda p: p["id"])
 
 

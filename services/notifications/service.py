@@ -86,22 +86,16 @@ class NotificationsService:
         """Keep the newest copy of a unit, cluster or person (a late, older event changes nothing)."""
         collection, document = directory.copy_of(event)
 
-        def work(tx):
-            stored = self._keep(tx, collection, document)
-            if stored is not False:
-                tx.record(f"{collection}.copy", collection, document["_id"], stored, document,
-                          {"event_id": event["id"]})
-        self.uow.as_actor(SYSTEM).run(work)
+        # Not audited here: the change is audited where it happens (submissions); the copy keeps
+        # the id of the event it came from.
+        self.uow.as_actor(SYSTEM).run(lambda tx: self._keep(tx, collection, document))
 
     @staticmethod
     def _keep(tx, collection, document):
-        """Store ``document`` unless the copy holds a newer one; the one it replaced (``None``: new),
-        or ``False`` when nothing changed."""
+        """Store ``document`` unless the copy holds a newer one."""
         stored = tx.find_one(collection, {"_id": document["_id"]})
-        if stored == document or not directory.newer(stored, document):
-            return False
-        tx.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=tx.session)
-        return stored
+        if directory.newer(stored, document):
+            tx.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=tx.session)
 
     @rpc
     def refill_directory(self):
