@@ -30,6 +30,7 @@ from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
 from thidua.rpc import rpc
+from thidua.settings import Delivery
 from thidua.uow import Work
 
 log = logging.getLogger(__name__)
@@ -202,8 +203,8 @@ class NotificationsService:
         except channels.DeliveryFailed as exc:
             error = str(exc)
         attempt = notice["attempts"] + 1
-        update = rules.after_attempt(attempt, error, int(self.config.get("DELIVERY_MAX_ATTEMPTS", 5)),
-                                     float(self.config.get("DELIVERY_BACKOFF_SECONDS", 30)), utcnow())
+        delivery = Delivery.of(self.config)
+        update = rules.after_attempt(attempt, error, delivery.max_attempts, delivery.backoff_seconds, utcnow())
         if update["status"] == "FAILED":
             channel.report_failure(notice, attempt, error)
         self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": update, "$unset": {"claimed_until": ""}})
@@ -222,7 +223,7 @@ class NotificationsService:
         """Send the deadline reminders that are due at ``now`` (ISO-8601; default: the clock),
         each one once, whatever restarts happen. Returns the keys of those sent now."""
         now = datetime.fromisoformat(now.replace("Z", "+00:00")) if now else utcnow()
-        offsets = [int(h) for h in str(self.config.get("REMINDER_OFFSETS_HOURS", "72,24")).split(",") if h.strip()]
+        offsets = list(Delivery.of(self.config).reminder_offsets_hours)
         # Which units handed in is the submissions service's (reports and periods with their
         # deadlines): asked once a minute, not per event. Unit names come from the own copy.
         due = list(rules.due_reminders(self.submissions.reporting_status(), now, offsets))
@@ -247,7 +248,7 @@ class NotificationsService:
         """One digest notice per person for the ranking updates that waited long enough."""
         now = utcnow() if now is None else now
         age = float(older_than_seconds if older_than_seconds is not None
-                    else self.config.get("DIGEST_INTERVAL_SECONDS", 3600))
+                    else Delivery.of(self.config).digest_interval_seconds)
         waiting = self.db.digest_items.distinct("person", {"sent_at": None})
         return sum(self._digest(person, now, age) for person in waiting)
 

@@ -9,6 +9,7 @@ import requests
 from services.notifications import messages
 from services.notifications.channels.base import DeliveryFailed, Outgoing
 from thidua.errors import Problems, ValidationFailed
+from thidua.settings import Delivery
 
 SIGNATURE_HEADER = "X-Thidua-Signature"
 
@@ -70,4 +71,4 @@ class Webhook(Outgoing):
         hook = db.webhooks.find_one({"_id": notice["webhook"]})
         if hook is None:
             raise DeliveryFailed("the webhook subscription no longer exists")
-        post(hook["url"], hook["secret"], notice["payload"], float(config.get("WEBHOOK_TIMEOUT", 10)))
+        post(hook["url"], hook["secret"], notice["payload"], Delivery.of(config).webhook_timeout)
