@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from nameko.extensions import DependencyProvider
 
+from thidua.signing import PRODUCERS, key_name
 from thidua.settings import DEFAULT_SECRET, Security, given
 
 MIN_SECRET_LENGTH = 32
@@ -60,10 +61,16 @@ def is_loopback(host):
         return False
 
 
-def problems(config):
-    """Everything wrong with ``config`` for a service about to start (empty when it may)."""
+def problems(config, events=False):
+    """Everything wrong with ``config`` for a service about to start (empty when it may);
+    ``events``: the service publishes or consumes events, so it needs the producers' keys."""
     found = []
     demo = demo_mode(config)
+    for name in (key_name(source) for source in PRODUCERS) if events else ():
+        value = given(config, name)
+        problem = secret_problem(name, value) if not demo or not value else None   # a demo needs keys too
+        if problem:
+            found.append(problem)
     if production(config) and demo:
         found.append("THIDUA_ENV=production cannot run with DEMO_MODE=true")
     if not demo:
@@ -95,7 +102,10 @@ def _credential_problems(config):
 class StartupChecks(DependencyProvider):
     """Refuses to start a service whose configuration fails :func:`problems`."""
 
+    def __init__(self, events=False):
+        self.events = events
+
     def setup(self):
-        found = problems(self.container.config)
+        found = problems(self.container.config, self.events)
         if found:
             raise RuntimeError("refusing to start: " + "; ".join(found))

@@ -90,6 +90,18 @@ class Security(Group):
 
 
 @dataclass(frozen=True)
+class Signing(Group):
+    """The producers' event keys (thidua.signing): a producer signs with its own, consumers check
+    with the producers'. No default: without them events can be neither sent nor believed."""
+    submissions_event_key: str = setting("SUBMISSIONS_EVENT_KEY", "")
+    ranking_event_key: str = setting("RANKING_EVENT_KEY", "")
+
+    def keys(self):
+        return {source: key for source, key in (("submissions", self.submissions_event_key),
+                                                 ("ranking", self.ranking_event_key)) if key}
+
+
+@dataclass(frozen=True)
 class Gateway(Group):
     login_attempts_per_minute: int = setting("LOGIN_ATTEMPTS_PER_MINUTE", 10)
     cors_origins: tuple = listed("CORS_ORIGINS", (), "words")
@@ -140,13 +152,14 @@ def log_handler(service):
 @dataclass(frozen=True)
 class Settings:
     security: Security
+    signing: Signing
     gateway: Gateway
     messaging: Messaging
     delivery: Delivery
 
     logging: Logging
 
-    GROUPS = (Security, Gateway, Messaging, Delivery, Logging)
+    GROUPS = (Security, Signing, Gateway, Messaging, Delivery, Logging)
 
     @classmethod
     def of(cls, config):

@@ -13,6 +13,8 @@ PURE = ["services/submissions/lifecycle.py", "services/submissions/reports.py", 
         "services/submissions/domain/people.py", "services/submissions/domain/period.py",
         "services/submissions/domain/report.py", "services/submissions/domain/vote.py", "services/ranking/engine.py",
         "services/ranking/queries.py", "services/notifications/rules.py", "services/notifications/messages.py",
+        "services/notifications/directory.py", "services/notifications/preferences.py",
+        "services/notifications/channels/base.py",
         "thidua/criteria.py", "thidua/errors.py"]
 PURE_MODULES = {path[:-3].replace("/", ".").removesuffix(".__init__") for path in PURE}  # a package by its name
 
