@@ -24,6 +24,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+from thidua.caller import as_system  # noqa: E402
 
 PERIOD, LEADER = "2021-Q2", "thien.nh"   # the demo's open period and a provincial leader
 
@@ -43,7 +44,7 @@ def load_clusters(platform, units, clusters):
             "people": [{"id": f"bench.{u}", "name": f"Cán bộ {u}", "role": "unit_officer", "unit": u}
                        for u in units]}
     with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri}, timeout=120,
-                         context_data={"caller": {"id": "system:bench"}}) as cluster:
+                         context_data={"caller": as_system("bench", platform.env)}) as cluster:
         cluster.submissions.load_reference_data(data)
 
 

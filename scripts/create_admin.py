@@ -3,8 +3,9 @@
     .venv/bin/python -m scripts.create_admin --id admin --name "Quản trị hệ thống"
     (asks for the password twice; or set THIDUA_ADMIN_PASSWORD for unattended set-up)
 
-Runs against the submissions service over RPC (``AMQP_URI``), as the system: every
-change is in the audit trail like any other.
+Runs against the submissions service over RPC (``AMQP_URI``), as the system, with a service
+token signed with ``SERVICE_SECRET`` (an operator holds it, as the services do): every change is
+in the audit trail like any other.
 """
 import argparse
 import getpass
@@ -13,7 +14,9 @@ import sys
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-ACTOR = {"id": "system:create-admin"}
+from thidua.caller import as_system
+
+ACTOR = "create-admin"
 
 
 def main(argv=None):
@@ -29,7 +32,7 @@ def main(argv=None):
             print("The two passwords differ; nothing was changed.", file=sys.stderr)
             return 1
     config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
-    with ClusterRpcProxy(config, timeout=30, context_data={"caller": ACTOR}) as cluster:
+    with ClusterRpcProxy(config, timeout=30, context_data={"caller": as_system(ACTOR)}) as cluster:
         person = {"id": args.id, "name": args.name, "role": "administrator", "email": args.email}
         cluster.submissions.load_reference_data({"people": [person]})
         cluster.submissions.set_password(args.id, password)

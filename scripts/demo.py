@@ -2,11 +2,12 @@
 played through as the meeting of 19 May 2021 did (reports handed in, reviewed, voted,
 concluded); Q2/2021 open for new reports.
 
-    python -m scripts.demo       # uses AMQP_URI; idempotent (a second run changes nothing)
+    python -m scripts.demo       # uses AMQP_URI and SERVICE_SECRET; idempotent (a second run changes nothing)
 
 Everything goes through the submissions service's RPC API as the person who would do
-it in real life (their id in the call's context data), so the demo also fills the audit
-trail and emits every event.
+it in real life (their id in the call's context data, which demo mode honours), so the demo
+also fills the audit trail and emits every event. The reference data and the passwords are
+loaded as ``system:demo-loader``, with a service token signed with ``SERVICE_SECRET``.
 """
 import json
 import os
@@ -16,8 +17,10 @@ from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from thidua.caller import as_system
+
 DATA = Path(__file__).resolve().parent / "demo_data.json"
-LOADER = {"id": "system:demo-loader"}
+LOADER = "demo-loader"
 OFFICE, LEAD = {"id": "trung.th"}, {"id": "hanh.ptv"}
 CLUSTER, Q1, Q2 = "CUM-01", "2021-Q1", "2021-Q2"
 DEMO_PASSWORD = "thidua-demo"   # every demo account's; such accounts sign in only in demo mode
@@ -107,14 +110,16 @@ def open_q2(submissions):
     return False
 
 
-def load(amqp_uri=None):
+def load(amqp_uri=None, service_secret=None):
+    """``service_secret``: the platform's ``SERVICE_SECRET`` (default: the environment's)."""
     config = {"AMQP_URI": amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
     content = data()
     with ExitStack() as stack:
         submissions = Submissions(config, stack)
-        counts = submissions.as_(LOADER).load_reference_data(reference(content))
+        loader = submissions.as_(as_system(LOADER, {"SERVICE_SECRET": service_secret} if service_secret else None))
+        counts = loader.load_reference_data(reference(content))
         for person in content["people"]:
-            submissions.as_(LOADER).set_password(person["id"], DEMO_PASSWORD)
+            loader.set_password(person["id"], DEMO_PASSWORD)
         counts["q1_played"] = play_q1(submissions, content)
         counts["q2_opened"] = open_q2(submissions)
         return counts

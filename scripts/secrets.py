@@ -22,6 +22,7 @@ def generate():
     """Every secret of a deployment, fresh."""
     return {
         "TOKEN_SECRET": secrets.token_urlsafe(48),       # signs sign-in tokens
+        "SERVICE_SECRET": secrets.token_urlsafe(48),     # signs what the bus carries: assertions, service tokens
         "SUBMISSIONS_EVENT_KEY": secrets.token_urlsafe(48),   # signs the events submissions publishes
         "RANKING_EVENT_KEY": secrets.token_urlsafe(48),       # signs the events ranking publishes
         "RABBIT_USER": "thidua-" + secrets.token_hex(4),

@@ -1,26 +1,48 @@
 """The caller of a request, as a nameko dependency.
 
-The gateway turns an HTTP credential (a bearer access token, a machine client's API token, or in
-demo mode the ``X-Actor`` header) into a *credential* and puts it in the worker's context data under
-``caller``. nameko copies context data into the headers of every RPC call, as it does for the
-correlation id, so each service sees the credential of the person behind the request without it
-being an argument of every method. Operator tools and tests pass it the same way
-(``ServiceRpcProxy(..., context_data={"caller": {...}})``).
+The gateway checks an HTTP credential (a bearer access token, a machine client's API token, or in
+demo mode the ``X-Actor`` header) and turns it into a *credential* for the bus, which it puts in
+the worker's context data under ``caller``. nameko copies context data into the headers of every
+RPC call, as it does for the correlation id, so each service sees who is behind the request
+without it being an argument of every method.
+
+What travels is never a person's own token or password: it is an *assertion* the gateway signs
+with ``SERVICE_SECRET`` for a minute at most (:func:`vouch`), or an operator tool's or a
+service's own *service token* (:func:`as_system`; ``ServiceRpcProxy(..., context_data=
+{"caller": as_system("demo-loader")})``). Only in demo mode may a bare ``{"id": ...}`` name a
+person, and never a ``system:`` one.
 
 A credential is a claim, never an identity: each service resolves it once per worker, on first
 use, into a :class:`Caller` through a resolver. The submissions service, which owns people and
-sessions, checks the token itself; the other services ask it (:func:`ask_submissions`).
+sessions, checks it itself; the other services ask it (:func:`ask_submissions`).
 """
+import time
 from dataclasses import dataclass
 from typing import ClassVar
 
 from nameko.extensions import DependencyProvider
 
+from thidua import tokens
 from thidua.errors import Unauthenticated
+from thidua.settings import Security
 
 CONTEXT_KEY = "caller"
-CREDENTIAL_FIELDS = ("id", "token", "api_token", "session", "address")
+CREDENTIAL_FIELDS = ("id", "assertion", "address")
 SYSTEM_ROLE = "system"
+
+
+def as_system(name, config=None, ttl_seconds=300):
+    """The credential of an operator tool or a service acting as ``system:<name>``: a service
+    token signed with ``SERVICE_SECRET`` (from ``config``, else the environment)."""
+    secret = Security.of(config or {}).service_secret
+    return {"assertion": tokens.service_token(secret, name, time.time(), ttl_seconds)}
+
+
+def vouch(secret, person, session=None, api_token=None, address=None):
+    """The gateway's credential for a person it checked: an assertion signed with ``secret``
+    (``SERVICE_SECRET``) naming their session or the id of their API token, never the token itself."""
+    signed = tokens.assertion(secret, person, time.time(), session, api_token)
+    return credential(assertion=signed, address=address)
 
 
 @dataclass(frozen=True)

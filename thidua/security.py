@@ -1,24 +1,43 @@
 """What a service checks about its own configuration before it takes any request.
 
 Secrets are required, never defaulted: outside demo mode no service starts with a missing,
-default, short or guessable ``TOKEN_SECRET``, whatever ``THIDUA_ENV`` says. Demo mode is explicit
+default, short or guessable ``TOKEN_SECRET`` or ``SERVICE_SECRET`` (nor with one secret for both), whatever ``THIDUA_ENV`` says. Demo mode is explicit
 (``DEMO_MODE=true``), never allowed in production, and binds the gateway to loopback only unless
 the operator says otherwise (``DEMO_ALLOW_REMOTE=true``). In production the broker and the
 database must be reached with credentials of their own, not the defaults anyone knows.
 """
 import math
+import secrets
 from collections import Counter
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from nameko.extensions import DependencyProvider
 
 from thidua.signing import PRODUCERS, key_name
-from thidua.settings import DEFAULT_SECRET, Security, given
+from thidua.settings import DEFAULT_SECRET, DEFAULT_SERVICE_SECRET, Security, given
 
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_BITS = 128            # estimated from the characters' spread: 'a' * 32 has none
 KNOWN_BROKER_LOGINS = {("guest", "guest"), ("thidua", "thidua")}
+
+
+PASSWORDS = PasswordHasher()          # argon2id, memory-hard
+# Checked when there is no hash to check (an unknown id, a demo account outside demo mode), so
+# every failed sign-in costs the same work and takes the same time.
+_NOBODY = PASSWORDS.hash(secrets.token_urlsafe(32))
+
+
+def password_matches(password_hash, password):
+    """Whether ``password`` is the one ``password_hash`` was made from; with no hash, the same work
+    and no."""
+    try:
+        return PASSWORDS.verify(password_hash or _NOBODY, password if isinstance(password, str) else "") \
+            and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def demo_mode(config):
@@ -42,7 +61,7 @@ def secret_problem(name, secret):
     secret = str(secret or "")
     if not secret:
         return f"{name} is not set; generate one with `python -m scripts.secrets` (or `make secrets`)"
-    if secret == DEFAULT_SECRET:
+    if secret in (DEFAULT_SECRET, DEFAULT_SERVICE_SECRET):
         return f"{name} is the development default; generate one with `python -m scripts.secrets`"
     if len(secret) < MIN_SECRET_LENGTH:
         return f"{name} has {len(secret)} characters; it needs at least {MIN_SECRET_LENGTH}"
@@ -74,9 +93,13 @@ def problems(config, events=False):
     if production(config) and demo:
         found.append("THIDUA_ENV=production cannot run with DEMO_MODE=true")
     if not demo:
-        problem = secret_problem("TOKEN_SECRET", given(config, "TOKEN_SECRET"))   # the default is for demos
-        if problem:
-            found.append(problem)
+        for name in ("TOKEN_SECRET", "SERVICE_SECRET"):   # the defaults are for demos
+            problem = secret_problem(name, given(config, name))
+            if problem:
+                found.append(problem)
+        if given(config, "TOKEN_SECRET") and given(config, "TOKEN_SECRET") == given(config, "SERVICE_SECRET"):
+            # a person's token must never pass for a credential of the bus, whatever the audience says
+            found.append("SERVICE_SECRET must differ from TOKEN_SECRET; generate each with `python -m scripts.secrets`")
     address = config.get("WEB_SERVER_ADDRESS")
     if demo and address and not Security.of(config).demo_allow_remote:
         host = str(address).rsplit(":", 1)[0]

@@ -15,6 +15,7 @@ from nameko.extensions import DependencyProvider
 from thidua.correlation import CorrelationFilter
 
 DEFAULT_SECRET = "development-only-secret-change-me"
+DEFAULT_SERVICE_SECRET = "development-only-service-secret-change-me"
 
 
 def setting(variable, default):
@@ -85,6 +86,8 @@ class Security(Group):
     demo_mode: bool = setting("DEMO_MODE", False)
     demo_allow_remote: bool = setting("DEMO_ALLOW_REMOTE", False)
     token_secret: str = setting("TOKEN_SECRET", DEFAULT_SECRET)   # demo mode only: see thidua.security
+    # Signs what travels on the bus (thidua.tokens: assertions, service tokens); services and operators only.
+    service_secret: str = setting("SERVICE_SECRET", DEFAULT_SERVICE_SECRET)   # demo mode only, as above
     access_token_seconds: int = setting("ACCESS_TOKEN_SECONDS", 900)
     refresh_token_seconds: int = setting("REFRESH_TOKEN_SECONDS", 43200)
 

@@ -1,8 +1,18 @@
-"""Signed tokens (JWT, HS256) for people using the API. Pure: the standard library only.
+"""Signed tokens (JWT, HS256). Pure: the standard library only.
 
-An access token lives minutes, a refresh token hours; both name the person (``sub``),
-their session (``sid``, which logout revokes), the audience (``aud``) and their type
-(``typ``). The secret comes from ``TOKEN_SECRET`` and never from code.
+For people using the API (audience ``thidua-api``, secret ``TOKEN_SECRET``): an access token
+lives minutes, a refresh token hours; both name the person (``sub``), their session (``sid``,
+which logout revokes), the audience (``aud``) and their type (``typ``).
+
+On the bus (audience ``thidua-bus``, secret ``SERVICE_SECRET``, which only the services and
+operators hold), a call carries one of two credentials, never a person's own token:
+
+- an **assertion** (``typ: assertion``): the gateway vouches for a person it checked, for a
+  minute at most, naming their session (``sid``) or the API token they used (``api``);
+- a **service token** (``typ: service``): an operator tool or a service acting as itself, with
+  a ``system:`` subject, for a few minutes at most.
+
+Neither secret ever comes from code.
 """
 import base64
 import hashlib
@@ -25,8 +35,14 @@ def _unb64(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue(secret, subject, session, kind, now, ttl_seconds, audience=AUDIENCE):
-    claims = {"sub": subject, "sid": session, "typ": kind, "aud": audience, "iat": int(now),
+BUS_AUDIENCE = "thidua-bus"
+ASSERTION, SERVICE = "assertion", "service"
+SYSTEM_PREFIX = "system:"
+LONGEST = {ASSERTION: 60, SERVICE: 600}   # seconds: a stolen bus credential is soon worthless
+
+
+def issue(secret, subject, session, kind, now, ttl_seconds, audience=AUDIENCE, **extra):
+    claims = {**extra, "sub": subject, "sid": session, "typ": kind, "aud": audience, "iat": int(now),
               "exp": int(now) + int(ttl_seconds), "jti": uuid.uuid4().hex}
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
     payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
@@ -55,3 +71,39 @@ def verify(secret, token, kind, now, audience=AUDIENCE):
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
         raise TokenInvalid("expired")
     return claims
+
+
+def assertion(secret, person, now, session=None, api_token=None, ttl_seconds=LONGEST[ASSERTION]):
+    """The gateway's word that ``person`` is calling, from ``session`` or with the API token ``api_token``
+    (its public id, never the token)."""
+    return issue(secret, person, session, ASSERTION, now, min(ttl_seconds, LONGEST[ASSERTION]), BUS_AUDIENCE,
+                 api=api_token)
+
+
+def service_token(secret, name, now, ttl_seconds=300):
+    """An operator tool's or a service's own credential, as ``system:<name>``."""
+    return issue(secret, SYSTEM_PREFIX + name, None, SERVICE, now, min(ttl_seconds, LONGEST[SERVICE]), BUS_AUDIENCE)
+
+
+def verify_on_bus(secret, token, now):
+    """The claims of a genuine, current assertion or service token. Each kind must say what it
+    stands for (a ``system:`` subject; a person with a session or an API token) and live no longer
+    than its kind may, so a token signed for hours is refused even with the right secret."""
+    for kind in (ASSERTION, SERVICE):
+        try:
+            claims = verify(secret, token, kind, now, BUS_AUDIENCE)
+        except TokenInvalid as exc:
+            if str(exc).startswith("not an"):
+                continue
+            raise
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not isinstance(claims.get("iat"), int):
+            raise TokenInvalid("no subject")
+        if claims["exp"] - claims["iat"] > LONGEST[kind]:
+            raise TokenInvalid("lives too long")
+        if (kind == SERVICE) != subject.startswith(SYSTEM_PREFIX):
+            raise TokenInvalid("system subjects only in service tokens")
+        if kind == ASSERTION and not (claims.get("sid") or claims.get("api")):
+            raise TokenInvalid("an assertion names a session or an API token")
+        return claims
+    raise TokenInvalid("not a bus credential")

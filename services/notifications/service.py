@@ -13,7 +13,7 @@ reminders run on a timer and are keyed per unit and offset, so a restart never r
 """
 import hashlib
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
@@ -23,7 +23,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from services.notifications import channels, directory, messages, preferences, rules
 from services.notifications.channels import Happening, webhook
 from thidua import audit
-from thidua.caller import CallerProvider, ask_submissions
+from thidua.caller import CallerProvider, Forward, as_system, ask_submissions
 from thidua.correlation import CorrelationId
 from thidua.errors import Forbidden, UnknownNotice, ValidationFailed
 from thidua.events import isoformat, utcnow
@@ -66,6 +66,7 @@ class NotificationsService:
     correlation_id = CorrelationId()
     config = Config()
     caller = CallerProvider(ask_submissions)
+    forward_caller = Forward()   # the timers call as the service itself (a service token)
     uow = Work()
 
     # --- events ---------------------------------------------------------------------
@@ -103,8 +104,7 @@ class NotificationsService:
         """Fill the copy of the directory from submissions (an operator tool or an administrator),
         for a database that ran before the directory events existed. Everyone notifications can
         tell is in the ``everyone`` audience. Returns the counts."""
-        if not self.caller.require().is_system:
-            self._admin()
+        self._operator()
         shown = {"units": self.submissions.list_units(), "clusters": self.submissions.list_clusters(),
                  "people": self.submissions.audience("everyone")}
         return self.uow.run(lambda tx: self._refill(tx, shown, isoformat(utcnow())))
@@ -175,11 +175,15 @@ class NotificationsService:
 
     @timer(interval=1)
     def deliver_on_timer(self):
-        self.deliver_pending()
+        self._deliver(100)
 
     @rpc
     def deliver_pending(self, limit=100):
-        """Send what is due; returns how many notices were attempted."""
+        """Send what is due (an operator tool or an administrator); returns how many notices were attempted."""
+        self._operator()
+        return self._deliver(limit)
+
+    def _deliver(self, limit):
         attempted = 0
         while attempted < limit and (notice := self._claim()) is not None:
             self._attempt(notice)
@@ -215,14 +219,20 @@ class NotificationsService:
 
     @timer(interval=60)
     def reminders_on_timer(self):
-        self.run_reminders()
-        self.send_digests()
+        self.forward_caller(as_system("notifications", self.config, ttl_seconds=60))
+        self._run_reminders()
+        self._send_digests(utcnow(), None)
 
     @rpc
-    def run_reminders(self, now=None):
-        """Send the deadline reminders that are due at ``now`` (ISO-8601; default: the clock),
+    def run_reminders(self):
+        """Send the deadline reminders due now (an operator tool or an administrator; the clock is
+        the service's, never the caller's, so nobody can send them early and mark them sent),
         each one once, whatever restarts happen. Returns the keys of those sent now."""
-        now = datetime.fromisoformat(now.replace("Z", "+00:00")) if now else utcnow()
+        self._operator()
+        return self._run_reminders()
+
+    def _run_reminders(self):
+        now = utcnow()
         offsets = list(Delivery.of(self.config).reminder_offsets_hours)
         # Which units handed in is the submissions service's (reports and periods with their
         # deadlines): asked once a minute, not per event. Unit names come from the own copy.
@@ -245,8 +255,12 @@ class NotificationsService:
 
     @rpc
     def send_digests(self, now=None, older_than_seconds=None):
-        """One digest notice per person for the ranking updates that waited long enough."""
-        now = utcnow() if now is None else now
+        """One digest notice per person for the ranking updates that waited long enough (an
+        operator tool or an administrator)."""
+        self._operator()
+        return self._send_digests(utcnow() if now is None else now, older_than_seconds)
+
+    def _send_digests(self, now, older_than_seconds):
         age = float(older_than_seconds if older_than_seconds is not None
                     else Delivery.of(self.config).digest_interval_seconds)
         waiting = self.db.digest_items.distinct("person", {"sent_at": None})
@@ -322,6 +336,11 @@ class NotificationsService:
         return self.get_preferences(person)
 
     # --- administration: webhooks, failed notices -----------------------------------------------
+
+    def _operator(self):
+        """An operator tool (a service token) or an administrator."""
+        if not self.caller.require().is_system:
+            self._admin()
 
     def _admin(self):
         me = self.caller.require()

@@ -1,6 +1,7 @@
 """The gateway through its HTTP entrypoint, with every service replaced by a fake (nameko's
 ``replace_dependencies``): routes, body and query checks, the error table, the caller's
 credential. No broker, no database: a few milliseconds each."""
+import os
 import secrets
 import time
 
@@ -97,6 +98,21 @@ class Session(requests.Session):
 def web_session(web_config_port):
     with Session(f"http://127.0.0.1:{web_config_port}") as session:
         yield session
+
+
+def on_the_bus(forwarded):
+    """What the gateway forwarded, as the services read it: the claims of each assertion (the
+    gateway's own service tokens left out), or the bare credential (demo mode)."""
+    read = []
+    for credential in forwarded:
+        if "assertion" not in credential:
+            read.append(credential)
+            continue
+        claims = tokens.verify_on_bus(os.environ["SERVICE_SECRET"], credential["assertion"], time.time())
+        if claims["typ"] == tokens.ASSERTION:
+            read.append({"id": claims["sub"], "session": claims["sid"], "api": claims["api"],
+                         "address": credential.get("address")})
+    return read
 
 
 def error_of(response):
@@ -201,11 +217,25 @@ def test_only_the_configured_origins_get_cors_headers(gateway, web_session):
 
 
 def test_too_many_sign_ins_from_one_address_are_refused(gateway, web_session):
-    fakes = gateway(submissions=Fake(login={"session": "s1", "person": {"id": "a"}}), LOGIN_ATTEMPTS_PER_MINUTE=2)
+    fakes = gateway(submissions=Fake(sign_in_hash={"hash": None},
+                                     finish_sign_in={"session": "s1", "person": {"id": "a"}}),
+                    LOGIN_ATTEMPTS_PER_MINUTE=2)
     answers = [web_session.post("/api/v1/auth/login", json={"person": "a", "password": "p"}) for _ in range(3)]
     assert [a.status_code for a in answers[:2]] == [200, 200]
     assert error_of(answers[2]) == (429, "RATE_LIMITED")
-    assert len(fakes["submissions"].called("login")) == 2
+    assert len(fakes["submissions"].called("finish_sign_in")) == 2
+
+
+def test_the_gateway_checks_the_password_and_sends_only_the_outcome(gateway, web_session):
+    from thidua.security import PASSWORDS
+    stored = PASSWORDS.hash("mat-khau-dung-roi")
+    fakes = gateway(submissions=Fake(sign_in_hash={"hash": stored},
+                                     finish_sign_in={"session": "s1", "person": {"id": "a"}}))
+    for password in ("mat-khau-dung-roi", "sai-mat-khau"):
+        web_session.post("/api/v1/auth/login", json={"person": "a", "password": password})
+    assert fakes["submissions"].called("sign_in_hash") == [(("a",), {})] * 2
+    assert [args[:2] for args, _ in fakes["submissions"].called("finish_sign_in")] == [("a", True), ("a", False)]
+    assert "mat-khau" not in repr(fakes["submissions"].calls)
 
 
 def test_the_openapi_document_is_read_from_the_routes():
@@ -230,8 +260,9 @@ def test_a_signed_in_caller_travels_with_the_call_not_as_an_argument(gateway, we
     response = web_session.post("/api/v1/reports/R1/submit", json={"version": 2},
                                 headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k-2"})
     assert response.status_code == 200
-    assert forwarded == [{"id": "canbo.u01", "session": "s1", "token": token, "address": "127.0.0.1"}]
-    assert fakes["submissions"].called("session_active") == [(("s1",), {})]
+    assert on_the_bus(forwarded) == [{"id": "canbo.u01", "session": "s1", "api": None, "address": "127.0.0.1"}]
+    assert token not in repr(forwarded)
+    assert fakes["submissions"].called("session_active") == [(("s1", "canbo.u01"), {})]
     assert fakes["submissions"].called("act_on_report") == [(("R1", "submit", {"version": 2}, "k-2"), {})]
 
 
@@ -249,20 +280,23 @@ def test_the_token_of_an_ended_session_is_refused(gateway, web_session, forwarde
     response = web_session.get("/api/v1/me", headers={"Authorization": f"Bearer {access_token()}"})
     assert error_of(response) == (401, "INVALID_TOKEN")
     assert response.json()["error"]["message"] == "This session has ended; sign in again."
-    assert forwarded == [] and fakes["submissions"].called("me") == []
+    assert on_the_bus(forwarded) == [] and fakes["submissions"].called("me") == []
 
 
 def test_a_machine_client_travels_as_its_api_tokens_owner(gateway, web_session, forwarded):
-    def owner(token):
-        if token != "tdk_good":
+    import hashlib
+
+    def owner(digest):   # the gateway sends the token's digest, never the token
+        if digest != hashlib.sha256(b"tdk_good").hexdigest():
             raise Unauthenticated("This API token is not valid (unknown or revoked).")
-        return "robot.u01"
+        return {"person": "robot.u01", "id": "t1"}
     fakes = gateway(submissions=Fake(api_token_owner=owner, me={"id": "robot.u01"}))
     assert web_session.get("/api/v1/me", headers={"Authorization": "Bearer tdk_good"}).json() == {"id": "robot.u01"}
-    assert forwarded == [{"id": "robot.u01", "api_token": "tdk_good", "address": "127.0.0.1"}]
+    assert on_the_bus(forwarded) == [{"id": "robot.u01", "session": None, "api": "t1", "address": "127.0.0.1"}]
+    assert "tdk_good" not in repr(forwarded) + repr(fakes["submissions"].calls)
     assert fakes["submissions"].called("me") == [((), {})]
     refused = web_session.get("/api/v1/me", headers={"Authorization": "Bearer tdk_revoked"})
-    assert error_of(refused) == (401, "INVALID_TOKEN") and len(forwarded) == 1
+    assert error_of(refused) == (401, "INVALID_TOKEN") and len(on_the_bus(forwarded)) == 1
 
 
 @pytest.mark.parametrize("demo, named", [("true", "canbo.u01"), ("false", None)])
@@ -284,7 +318,7 @@ def test_signing_out_ends_the_session_of_the_token_it_carries(gateway, web_sessi
     fakes = gateway(submissions=Fake(session_active=True, logout={"session": "s1", "revoked": True}))
     response = web_session.post("/api/v1/auth/logout", json={}, headers={"Authorization": f"Bearer {access_token()}"})
     assert response.json() == {"session": "s1", "revoked": True}
-    assert [c["session"] for c in forwarded] == ["s1"]
+    assert [c["session"] for c in on_the_bus(forwarded)] == ["s1"]
     assert fakes["submissions"].called("logout") == [(("s1",), {})]
     assert error_of(web_session.post("/api/v1/auth/logout", json={})) == (401, "UNAUTHENTICATED")
 

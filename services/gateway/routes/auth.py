@@ -1,10 +1,13 @@
 """Signing in and out, tokens, passwords, and who the caller is."""
+import hashlib
 import time
 from collections import defaultdict, deque
 
 from services.gateway.api import API, call
 from services.gateway.entrypoint import route
 from thidua import tokens
+from thidua.caller import as_system, vouch
+from thidua.security import password_matches
 from thidua.errors import DomainError, InvalidToken, RateLimited, Unauthenticated
 
 _login_attempts = defaultdict(deque)   # address -> times of recent login attempts (this process)
@@ -24,33 +27,41 @@ def throttle(address, per_minute):
 class Auth:
 
     def credential(self, request):
-        """Who the caller says they are, checked as far as the gateway can: the person of a valid
-        access token (of a session still open) or API token; in demo mode, the ``X-Actor`` header
-        may name them instead; otherwise nobody (the services refuse changes). A bad token is
-        refused here, 401 INVALID_TOKEN; the services resolve the rest (``thidua.caller``)."""
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer tdk_"):   # a machine client's API token
-            token = header[7:].strip()
+        """Who the caller is, checked here, as it travels on the bus: for the person of a valid
+        access token (of a session still open and theirs) or API token, an assertion signed with
+        ``SERVICE_SECRET`` for a minute (``thidua.caller.vouch``), never the token itself; in demo
+        mode, the person the ``X-Actor`` header names; otherwise nobody (the services refuse changes).
+        A bad token is refused here, 401 INVALID_TOKEN."""
+        header, address = request.headers.get("Authorization", ""), request.remote_addr
+        secret = self.settings.security.service_secret
+        if header.startswith("Bearer tdk_"):   # a machine client's API token: only its digest is sent
+            digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+            self.forward_caller(self._as_gateway())
             try:
-                return {"id": call(self.submissions.api_token_owner, token), "api_token": token,
-                        "address": request.remote_addr}
+                owner = call(self.submissions.api_token_owner, digest)
             except DomainError:
                 raise InvalidToken("This API token is not valid (unknown or revoked).")
+            return vouch(secret, owner["person"], api_token=owner["id"], address=address)
         if header.startswith("Bearer "):
             claims = self._claims(header[7:].strip(), "access", "The access token is not valid (altered, "
                                   "expired or not for this API); sign in again.")
-            return {"id": claims["sub"], "session": claims["sid"], "token": header[7:].strip(),
-                    "address": request.remote_addr}
+            return vouch(secret, claims["sub"], session=claims["sid"], address=address)
         named = request.headers.get("X-Actor") if self.settings.security.demo_mode else None
-        return {"id": named, "address": request.remote_addr}
+        return {"id": named, "address": address}
+
+    def _as_gateway(self):
+        """The gateway's own credential, for what it asks as a service (sessions, sign-in)."""
+        return as_system("gateway", self.config, ttl_seconds=60)
 
     def _claims(self, token, kind, refusal):
-        """The claims of a valid token of a session still open, else 401 INVALID_TOKEN."""
+        """The claims of a valid token of a session still open and the token's person's, else 401
+        INVALID_TOKEN."""
         try:
             claims = tokens.verify(self.settings.security.token_secret, token, kind, time.time())
         except tokens.TokenInvalid:
             raise InvalidToken(refusal)
-        if not call(self.submissions.session_active, claims["sid"]):
+        self.forward_caller(self._as_gateway())
+        if not call(self.submissions.session_active, claims["sid"], claims["sub"]):
             raise InvalidToken("This session has ended; sign in again.")
         return claims
 
@@ -64,9 +75,15 @@ class Auth:
 
     @route("POST", f"{API}/auth/login", body="Login")
     def login(self, request, body):
+        """The password is checked here, against the hash submissions keeps (or a dummy, with the
+        same work, when the id cannot sign in), so it never crosses the bus; submissions then opens
+        the session or counts the failure."""
         address = request.remote_addr or "?"
         throttle(address, self.settings.gateway.login_attempts_per_minute)
-        signed_in = call(self.submissions.login, body["person"], body["password"], address)
+        self.forward_caller(self._as_gateway())
+        stored = call(self.submissions.sign_in_hash, body["person"])
+        ok = password_matches(stored["hash"], body["password"])
+        signed_in = call(self.submissions.finish_sign_in, body["person"], ok, address)
         return {**self._tokens(body["person"], signed_in["session"]), "person": signed_in["person"]}
 
     @route("POST", f"{API}/auth/refresh", body="Refresh")
@@ -76,11 +93,13 @@ class Auth:
 
     @route("POST", f"{API}/auth/logout", body="Empty")
     def logout(self, request, body):
-        me = self.credential(request)
-        if not me.get("session"):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or header.startswith("Bearer tdk_"):
             raise Unauthenticated("Sign out with the access token of the session to end.")
-        self.forward_caller(me)
-        return call(self.submissions.logout, me["session"])
+        claims = self._claims(header[7:].strip(), "access", "The access token is not valid; sign in again.")
+        self.forward_caller(vouch(self.settings.security.service_secret, claims["sub"], session=claims["sid"],
+                                  address=request.remote_addr))
+        return call(self.submissions.logout, claims["sid"])
 
     @route("POST", f"{API}/api-tokens", body="ApiToken", status=201, caller=True)
     def create_api_token(self, request, body):

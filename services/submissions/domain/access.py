@@ -76,6 +76,18 @@ def require_voter(caller, cluster):
         raise Forbidden(f"Only a member unit of {cluster['_id']} may vote.")
 
 
+def require_system(caller, what):
+    """Only the platform's own services and operator tools, with a signed service token."""
+    if caller.role != "system":
+        raise Forbidden(f"Only the platform's services may {what}.")
+
+
+def require_directory_reader(caller):
+    """The e-mail addresses of whole audiences: the services that notify them, and administrators."""
+    if caller.role not in LOADER_ROLES:
+        raise Forbidden("Only an administrator may list an audience.")
+
+
 def require_password_setter(caller, person_id):
     if caller.id != person_id and caller.role not in LOADER_ROLES:
         raise Forbidden("Only the person themself or an administrator may set a password.")

@@ -7,7 +7,9 @@ service: not in an answer, an event or an audit fingerprint.
 from datetime import timedelta
 
 ACCOUNT_FIELDS = ("password_hash", "failed_logins", "locked_until")
-MAX_FAILED_LOGINS, LOCKOUT = 5, timedelta(minutes=15)  # five wrong passwords lock the account for 15 minutes
+# Five wrong passwords from one address lock sign-in to that account *from that address* for
+# 15 minutes: a stranger guessing cannot lock the owner out from anywhere else.
+MAX_FAILED_LOGINS, LOCKOUT = 5, timedelta(minutes=15)
 
 
 def without_account(person):
@@ -25,12 +27,20 @@ def with_account_of(clean, before):
     return {**clean, **{k: before[k] for k in ACCOUNT_FIELDS if before and k in before}}
 
 
+def attempts(person_id, address):
+    """The count of wrong passwords for one account from one address, before any attempt.
+    Kept for unknown ids too, so a refusal looks the same whether the person exists or not."""
+    return {"_id": f"{person_id}|{address}", "person": person_id, "address": address,
+            "failed_logins": 0, "locked_until": None}
+
+
 def locked(person, now):
     return bool(person.get("locked_until") and person["locked_until"] > now)
 
 
 def after_login(person, ok, now):
-    """The account after a sign-in attempt: a success clears the count, the fifth failure locks."""
+    """The count (of an account from an address) after a sign-in attempt: a success clears it,
+    the fifth failure locks."""
     if ok:
         return {**person, "failed_logins": 0, "locked_until": None}
     failures = person.get("failed_logins", 0) + 1

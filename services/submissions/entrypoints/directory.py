@@ -62,6 +62,7 @@ class Directory:
         leaders), ``cluster_lead`` (the lead and deputy units' leaders), ``unit`` (the
         unit's own people), ``members`` (the people of every member unit) or ``everyone``
         (all people with a unit, and the leaders)."""
+        access.require_directory_reader(self.caller.require())   # every e-mail address of an audience
         if who not in AUDIENCES:
             raise ValidationFailed(f"Unknown audience {who!r}; use one of {', '.join(AUDIENCES)}.")
         return [public(p) for p in self.db.people.find(self._audience(who, cluster_code, unit), NO_ACCOUNT)

@@ -1,12 +1,13 @@
 """Identity: who a caller is (:func:`resolve`), accounts and their passwords, sessions, and the
-API tokens of machine clients."""
+API tokens of machine clients.
+
+A password never reaches this service: the gateway asks for the hash to check
+(:meth:`Identity.sign_in_hash`), checks it itself and reports the outcome
+(:meth:`Identity.finish_sign_in`), which opens the session or counts the failure."""
 import hashlib
 import time
 import uuid
 from datetime import timedelta
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.submissions.domain import access, people
 from thidua import tokens
@@ -15,50 +16,43 @@ from thidua.errors import TooManyAttempts, Unauthenticated, ValidationFailed
 from thidua.events import isoformat, utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
-from thidua.security import demo_mode
+from thidua.security import PASSWORDS, demo_mode, password_matches
 from thidua.settings import Security
 
-PASSWORDS = PasswordHasher()          # argon2id, memory-hard
-SYSTEM_PREFIX = "system:"
-WRONG_PASSWORD = "Wrong person id or password."
+SYSTEM_PREFIX = tokens.SYSTEM_PREFIX
+WRONG_PASSWORD = "Wrong person id or password."   # the one answer to every failed sign-in
+SIGN_IN_FIRST = "Sign in first (POST /api/v1/auth/login) and send the access token."
 
 
 def resolve(service, credential):
     """The person behind a credential, as this service knows them, never as the caller claims.
 
-    Outside demo mode a person comes with their signed access token (the gateway passes it
-    along) or a machine client's API token, so a call that bypasses the gateway cannot act for
-    anyone else. ``system:`` callers are the operators' own tools, which hold the broker's
-    credentials."""
-    person_id = credential.get("id")
-    if not person_id:
-        raise Unauthenticated("Sign in first (POST /api/v1/auth/login) and send the access token.")
-    if person_id.startswith(SYSTEM_PREFIX):
-        return Caller(person_id, SYSTEM_ROLE)
-    session = None
-    if credential.get("api_token"):
-        if service._api_token_owner(credential["api_token"]) != person_id:
-            raise Unauthenticated("This API token is not valid (unknown or revoked).")
-    elif not demo_mode(service.config):
+    A credential is an assertion signed with ``SERVICE_SECRET`` (the gateway's, for a person it
+    checked, naming their session or API token, which must still be theirs and active) or a
+    service token (an operator tool or a service: role ``system``). Only in demo mode may a bare
+    id name a person, and never a ``system:`` one."""
+    if credential.get("assertion"):
         try:
-            claims = tokens.verify(Security.of(service.config).token_secret, credential.get("token"), "access",
-                                   time.time())
+            claims = tokens.verify_on_bus(Security.of(service.config).service_secret, credential["assertion"],
+                                          time.time())
         except tokens.TokenInvalid:
-            raise Unauthenticated("A signed access token is required; sign in again.")
-        if claims["sub"] != person_id or not service.session_active(claims["sid"]):
-            raise Unauthenticated("The access token does not belong to this caller or its session has ended.")
-        session = claims["sid"]
-    person = service.db.people.find_one({"_id": person_id})
+            raise Unauthenticated("The credential of this call is not valid (altered, expired or not the "
+                                  "platform's); sign in again.")
+        if claims["typ"] == tokens.SERVICE:
+            return Caller(claims["sub"], SYSTEM_ROLE)
+        person_id, session = claims["sub"], claims.get("sid")
+        if session and not service._session_of(session, person_id):
+            raise Unauthenticated("This session has ended or is not this person's; sign in again.")
+        if not session and service._api_token_owner(api_id=claims.get("api")) != person_id:
+            raise Unauthenticated("This API token is not valid (unknown or revoked).")
+    elif demo_mode(service.config) and not credential.get("id", "").startswith(SYSTEM_PREFIX):
+        person_id, session = credential.get("id"), None   # demo mode: the X-Actor header names the person
+    else:
+        raise Unauthenticated(SIGN_IN_FIRST)
+    person = service.db.people.find_one({"_id": person_id}) if person_id else None
     if person is None:
-        raise Unauthenticated(f"No person has the id {person_id!r}.")
+        raise Unauthenticated(f"No person has the id {person_id!r}." if person_id else SIGN_IN_FIRST)
     return Caller(person["_id"], person["role"], person.get("unit"), session)
-
-
-def _password_matches(person, password):
-    try:
-        return PASSWORDS.verify(person.get("password_hash") or "", password if isinstance(password, str) else "")
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 class Identity:
@@ -69,19 +63,36 @@ class Identity:
 
     @rpc
     def set_password(self, person_id, password):
-        """A person's password (argon2id); set by the person, an administrator or the demo loader."""
-        access.require_password_setter(self.caller.require(), person_id)
+        """A person's password (argon2id); set by the person, an administrator or the demo loader.
+        Every other session of the person ends (their own, if they changed it themself, stays), so
+        whoever knew the old password is signed out."""
+        caller = self.caller.require()
+        access.require_password_setter(caller, person_id)
         if not isinstance(password, str) or not 10 <= len(password) <= 200:
             raise ValidationFailed("A password has 10 to 200 characters.", {"fields": {"password": "10-200"}})
-        if _password_matches(self._person(person_id), password):
+        if password_matches(self._person(person_id).get("password_hash"), password):
             return {"person": person_id, "password": "unchanged"}   # the same password again changes nothing
+        kept = caller.session if caller.id == person_id else None
 
         def work(tx):
             before = tx.find_one("people", {"_id": person_id})
             after = tx.replace("people", before, people.with_password(before, PASSWORDS.hash(password)))
             tx.record("person.password", "people", person_id, people.for_audit(before), people.for_audit(after))
-            return {"person": person_id, "password": "set"}
+            ended = self._end_sessions(tx, person_id, kept, "password changed")
+            tx.db.sign_in_attempts.delete_many({"person": person_id}, session=tx.session)
+            return {"person": person_id, "password": "set", "sessions_ended": ended}
         return self.uow.run(work)
+
+    @staticmethod
+    def _end_sessions(tx, person_id, kept, why):
+        """Revoke every open session of ``person_id`` but ``kept``, each with its audit entry."""
+        now, ended = utcnow(), 0
+        for before in list(tx.db.sessions.find({"person": person_id, "revoked_at": None, "_id": {"$ne": kept}},
+                                               session=tx.session)):
+            tx.record("logout", "session", before["_id"], before,
+                      tx.replace("sessions", before, {**before, "revoked_at": now}), {"reason": why})
+            ended += 1
+        return ended
 
     def _person(self, person_id):
         person = self.db.people.find_one({"_id": person_id}) if isinstance(person_id, str) else None
@@ -89,41 +100,67 @@ class Identity:
             raise Unauthenticated(WRONG_PASSWORD)
         return person
 
+    def _may_sign_in(self, person):
+        """Demo accounts sign in only when the platform runs in demo mode."""
+        return person is not None and (not person.get("demo") or demo_mode(self.config))
+
     @rpc
-    def login(self, person_id, password, address=None):
-        """Check a person's password; on success open a session and return it. Five wrong
-        passwords lock the account for 15 minutes; demo accounts work only in demo mode."""
-        person, now = self._person(person_id), utcnow()
-        if people.locked(person, now):
-            raise TooManyAttempts("Too many wrong passwords: the account is locked until "
-                                  f"{isoformat(person['locked_until'])}.")
-        if person.get("demo") and not demo_mode(self.config):
-            raise Unauthenticated("Demo accounts can sign in only when the platform runs in demo mode.")
-        ok = _password_matches(person, password)
-        sid = self.uow.as_actor(person["_id"]).run(lambda tx: self._sign_in(tx, person["_id"], ok, now, address))
+    def sign_in_hash(self, person_id):
+        """The gateway's first step of a sign-in: the hash to check the password against, or
+        ``None`` when nobody may sign in with this id (unknown, or a demo account outside demo mode),
+        and the gateway checks a dummy instead, so both look and take the same."""
+        access.require_system(self.caller.require(), "check passwords")
+        person = self.db.people.find_one({"_id": person_id}) if isinstance(person_id, str) else None
+        return {"hash": person.get("password_hash") if self._may_sign_in(person) else None}
+
+    @rpc
+    def finish_sign_in(self, person_id, ok, address=None):
+        """The gateway's second step: it checked the password (``ok``). Opens a session, or counts
+        the failure for this account from this ``address``; five from one address lock that
+        address out for 15 minutes, and only it."""
+        access.require_system(self.caller.require(), "sign people in")
+        if not isinstance(person_id, str) or not 1 <= len(person_id) <= 200:
+            raise Unauthenticated(WRONG_PASSWORD)
+        address, now = str(address or "?")[:64], utcnow()
+        person = self.db.people.find_one({"_id": person_id})
+        ok = ok is True and self._may_sign_in(person)
+        fresh = people.attempts(person_id, address)
+        counted = self.db.sign_in_attempts.find_one({"_id": fresh["_id"]}) or fresh
+        if people.locked(counted, now):
+            raise TooManyAttempts("Too many wrong passwords from this address: try again after "
+                                  f"{isoformat(counted['locked_until'])}.")
+        sid = self.uow.as_actor(person_id).run(lambda tx: self._sign_in(tx, person_id, ok, now, address))
         if sid is None:
             raise Unauthenticated(WRONG_PASSWORD)
         return {"session": sid, "person": people.without_account(public(person))}
 
     def _sign_in(self, tx, person_id, ok, now, address):
-        before = tx.find_one("people", {"_id": person_id})
-        after = people.after_login(before, ok, now)
-        sid = uuid.uuid4().hex if ok else None
-        if ok:
-            seconds = Security.of(self.config).refresh_token_seconds
-            tx.insert("sessions", {"_id": sid, "person": person_id, "created_at": now, "revoked_at": None,
-                                   "expires_at": now + timedelta(seconds=seconds), "address": address})
-            tx.record("login", "session", sid, None, {"person": person_id}, {"address": address})
-        else:
+        fresh = people.attempts(person_id, address)
+        before = tx.find_one("sign_in_attempts", {"_id": fresh["_id"]})
+        after = people.after_login(before or fresh, ok, now)
+        tx.db.sign_in_attempts.replace_one({"_id": fresh["_id"]}, after, upsert=True, session=tx.session)
+        if not ok:
             tx.record("login.failed", "people", person_id, None, None,
                       {"address": address, "locked": after["locked_until"] is not None})
-        tx.replace("people", before, after)
+            return None
+        sid = uuid.uuid4().hex
+        seconds = Security.of(self.config).refresh_token_seconds
+        tx.insert("sessions", {"_id": sid, "person": person_id, "created_at": now, "revoked_at": None,
+                               "expires_at": now + timedelta(seconds=seconds), "address": address})
+        tx.record("login", "session", sid, None, {"person": person_id}, {"address": address})
         return sid
 
-    @rpc
-    def session_active(self, sid):
+    def _session_of(self, sid, person_id):
+        """Whether ``sid`` is an open session of ``person_id`` (a session id alone proves nothing)."""
         found = self.db.sessions.find_one({"_id": sid}) if isinstance(sid, str) else None
-        return bool(found and found["revoked_at"] is None and found["expires_at"] > utcnow())
+        return bool(found and found["person"] == person_id and found["revoked_at"] is None
+                    and found["expires_at"] > utcnow())
+
+    @rpc
+    def session_active(self, sid, person_id):
+        """For the gateway: whether a token's session is open and belongs to its subject."""
+        access.require_system(self.caller.require(), "check sessions")
+        return self._session_of(sid, person_id)
 
     @rpc
     def logout(self, sid):
@@ -139,17 +176,24 @@ class Identity:
 
     # --- API tokens for machine clients (another system posting reports, say) ---------------
 
-    def _api_token_owner(self, token):
-        digest = hashlib.sha256(token.encode()).hexdigest() if isinstance(token, str) else None
-        found = self.db.api_tokens.find_one({"_id": digest}) if digest else None
-        return found["person"] if found and found["revoked_at"] is None else None
+    def _api_token(self, digest=None, api_id=None):
+        query = {"_id": digest} if isinstance(digest, str) else {"id": api_id} if isinstance(api_id, str) else None
+        found = self.db.api_tokens.find_one(query) if query else None
+        return found if found and found["revoked_at"] is None else None
+
+    def _api_token_owner(self, digest=None, api_id=None):
+        found = self._api_token(digest, api_id)
+        return found["person"] if found else None
 
     @rpc
-    def api_token_owner(self, token):
-        owner = self._api_token_owner(token)
-        if owner is None:
+    def api_token_owner(self, digest):
+        """For the gateway: whose the API token with this SHA-256 ``digest`` is, and its id (the
+        token itself never crosses the bus)."""
+        access.require_system(self.caller.require(), "resolve API tokens")
+        found = self._api_token(digest=digest)
+        if found is None:
             raise Unauthenticated("This API token is not valid (unknown or revoked).")
-        return owner
+        return {"person": found["person"], "id": found["id"]}
 
     @rpc
     def create_api_token(self, person_id, name):
