@@ -9,6 +9,13 @@ DEMO = Path(__file__).resolve().parent.parent / "scripts" / "demo_data.json"
 TEMPLATE_REF = {"id": "TCTD-CAT-2021", "version": 1}
 
 
+def system(name="test"):
+    """An operator tool's credential, made fresh at each call (a service token lives minutes):
+    ``Client.as_(system())``."""
+    from thidua.caller import as_system
+    return lambda: as_system(name)
+
+
 def demo_content():
     return json.loads(DEMO.read_text(encoding="utf-8"))
 

@@ -179,8 +179,8 @@ class NotificationsService:
 
     @rpc
     def deliver_pending(self, limit=100):
-        """Send what is due (an operator tool or an administrator); returns how many notices were attempted."""
-        self._operator()
+        """Send what is due by the service's own clock (anyone may hurry it: nothing is sent early,
+        nothing is shown); returns how many notices were attempted."""
         return self._deliver(limit)
 
     def _deliver(self, limit):

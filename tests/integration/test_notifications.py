@@ -2,6 +2,10 @@
 real webhook receiver, both on loopback. Who is who comes from notifications' own copy of the
 directory, filled by the directory events; the service that owns people only answers who the
 caller is (a stand-in here, except for the reminders, which need submissions' reporting status)."""
+import os
+import time
+from datetime import datetime
+
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
@@ -9,10 +13,10 @@ from scripts.launcher import free_port
 from services.notifications.service import NotificationsService
 from services.submissions.service import SubmissionsService
 from tests import receivers
-from tests.helpers import demo_reference, eventually, report_event
+from tests.helpers import demo_reference, eventually, report_event, system
 from tests.integration.test_notifications_interface import directory_events
 from tests.integration.test_submissions import Client
-from thidua import dlq
+from thidua import dlq, tokens
 from thidua.caller import Caller, CallerProvider
 from thidua.errors import Forbidden, Unauthenticated
 from thidua.events import new_event
@@ -26,9 +30,11 @@ DEMO_PEOPLE = {p["id"]: p for p in demo_reference()["people"]}
 
 
 def demo_caller(service, credential):
-    """As submissions resolves a credential in demo mode: the id names the person."""
-    if credential.get("id", "").startswith("system:"):
-        return Caller(credential["id"], role="system")
+    """As submissions resolves a credential in demo mode: the id names the person; a system caller
+    needs its service token."""
+    if credential.get("assertion"):
+        claims = tokens.verify_on_bus(os.environ["SERVICE_SECRET"], credential["assertion"], time.time())
+        return Caller(claims["sub"], role="system")
     person = DEMO_PEOPLE.get(credential.get("id"))
     if person is None:
         raise Unauthenticated("unknown person")
@@ -60,7 +66,8 @@ class As:
             raise AttributeError(method)
 
         def call(*args, **kwargs):
-            context = {"caller": self.credential} if self.credential else None
+            credential = self.credential() if callable(self.credential) else self.credential
+            context = {"caller": credential} if credential else None
             with entrypoint_hook(self.container, method, context_data=context) as hook:
                 return hook(*args, **kwargs)
         return call
@@ -86,7 +93,7 @@ def start_platform(container_factory, service_config, rabbit_config, db_of, mail
     class Platform:
         container = notifications
         owner = owner_container
-        service = As(notifications, {"id": "system:test"})
+        service = As(notifications, system())
         db = db_of("notifications")
         relay = OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"])
         amqp = rabbit_config["AMQP_URI"]
@@ -201,7 +208,7 @@ def with_submissions(container_factory, service_config, mail, rabbit_config, db_
     """The real submissions service: reminders need its reporting status (periods, deadlines, reports)."""
     platform = start_platform(container_factory, service_config, rabbit_config, db_of, mail, SubmissionsService)
     platform.submissions_client = Client(platform.owner)
-    platform.submissions_client.as_({"id": "system:test"}).load_reference_data(demo_reference())
+    platform.submissions_client.as_(system()).load_reference_data(demo_reference())
     return platform
 
 
@@ -210,7 +217,7 @@ def titles(db, person):
 
 
 def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed_notice_names_the_missing(
-        with_submissions, container_factory, service_config, mail):
+        with_submissions, container_factory, service_config, mail, monkeypatch):
     platform = with_submissions
     subs = platform.submissions_client
     subs.as_({"id": "trung.th"}).plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"))
@@ -218,17 +225,27 @@ def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed
     for unit in ("U01", "U02", "U04", "U06"):
         subs.as_({"id": f"canbo.{unit.lower()}"}).submit_report({"unit": unit, "period": "2021-Q3"})
     svc = platform.service
-    assert svc.run_reminders("2021-10-06T10:00:00Z") == []                    # more than 3 days before
-    three_days = svc.run_reminders("2021-10-07T11:00:00Z")
+
+    def at(moment):   # the service's own clock: run_reminders takes none from its caller
+        monkeypatch.setattr("services.notifications.service.utcnow",
+                            lambda: datetime.fromisoformat(moment.replace("Z", "+00:00")))
+    at("2021-10-06T10:00:00Z")
+    assert svc.run_reminders() == []                                          # more than 3 days before
+    at("2021-10-07T11:00:00Z")
+    three_days = svc.run_reminders()
     assert three_days == ["due|2021-Q3|U03|72h", "due|2021-Q3|U05|72h"]
-    assert svc.run_reminders("2021-10-07T12:00:00Z") == []                    # not twice
+    at("2021-10-07T12:00:00Z")
+    assert svc.run_reminders() == []                                          # not twice
     platform.container.stop()                                                 # a restart
     restarted = container_factory(NotificationsService, service_config("notifications"))
     restarted.start()
-    with entrypoint_hook(restarted, "run_reminders") as run:
-        assert run("2021-10-07T13:00:00Z") == []
-        assert run("2021-10-09T12:00:00Z") == ["due|2021-Q3|U03|24h", "due|2021-Q3|U05|24h"]
-        missed = run("2021-10-10T10:01:00Z")
+    again = As(restarted, system())
+    at("2021-10-07T13:00:00Z")
+    assert again.run_reminders() == []
+    at("2021-10-09T12:00:00Z")
+    assert again.run_reminders() == ["due|2021-Q3|U03|24h", "due|2021-Q3|U05|24h"]
+    at("2021-10-10T10:01:00Z")
+    missed = again.run_reminders()
     assert missed == ["missed|2021-Q3|U03", "missed|2021-Q3|U05", "missed|2021-Q3|CUM-01"]
     assert titles(platform.db, "canbo.u04") == []                              # it had handed in
     assert titles(platform.db, "canbo.u03") == ["Quá hạn nộp báo cáo Quý III/2021",

@@ -10,10 +10,10 @@ from thidua.caller import CONTEXT_KEY
 from thidua.errors import (AlreadyVoted, Forbidden, IdempotencyKeyReused, InvalidTransition, NotAMember,
                            PeriodNotOpen, ReportExists, StaleVersion, Unauthenticated, UnknownPeriod, UnknownUnit,
                            ValidationFailed, VotingClosed)
-from tests.helpers import demo_content, demo_reference
+from tests.helpers import demo_content, demo_reference, system
 
 pytestmark = pytest.mark.integration
-LOADER = {"id": "system:demo-loader"}
+LOADER = system("demo-loader")
 OFFICE, LEAD, ADMIN = {"id": "trung.th"}, {"id": "hanh.ptv"}, {"id": "admin"}
 GOOD = {"unit": "U02", "period": "2021-Q1", "values": {"C1.1": {"actual": 100}}, "self_scores": {"C1.1": 10}}
 
@@ -24,7 +24,8 @@ def officer(unit):
 
 class Client:
     """Calls the service's RPC methods through its real entrypoints, as ``caller`` (a
-    credential in the context data, as the gateway and the other services send it)."""
+    credential in the context data, as the gateway and the other services send it; or a function
+    that makes one, for a service token made fresh at each call)."""
 
     def __init__(self, container, caller=None):
         self.container, self.caller = container, caller
@@ -37,7 +38,8 @@ class Client:
             raise AttributeError(method)
 
         def call(*args, **kwargs):
-            context = {CONTEXT_KEY: self.caller} if self.caller is not None else None
+            caller = self.caller() if callable(self.caller) else self.caller
+            context = {CONTEXT_KEY: caller} if caller is not None else None
             with entrypoint_hook(self.container, method, context_data=context) as hook:
                 return hook(*args, **kwargs)
         return call
