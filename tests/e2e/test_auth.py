@@ -1,7 +1,9 @@
 """Signing in, tokens and the checks around them, through the live gateway."""
+import base64
 import json
 import subprocess
 import time
+import uuid
 
 import pytest
 import requests
@@ -163,3 +165,89 @@ def test_a_machine_client_acts_with_an_api_token_until_it_is_revoked(platform):
     assert (after.status_code, after.json()["error"]["code"]) == (401, "INVALID_TOKEN")
     stored = platform.db("submissions").api_tokens.find_one({"id": issued.json()["id"]})
     assert token not in str(stored)      # only its hash is kept
+
+
+@pytest.fixture
+def gateway(platform):
+    """A gateway of its own, so these sign-ins count against nobody else's per-minute limit."""
+    port = free_port()
+    platform.start("gateway-accounts", "gateway", GATEWAY_ADDRESS=f"127.0.0.1:{port}",
+                   LOGIN_ATTEMPTS_PER_MINUTE="100")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        eventually(lambda: _answers(url), what="the gateway of this test")
+        yield url
+    finally:
+        platform.stop("gateway-accounts")
+
+
+def claims_of(token):
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+
+
+def test_a_token_signed_for_another_person_with_someones_session_is_refused(platform, gateway):
+    """Finding 1: a session id (public in the audit trail) and the token secret made an
+    administrator's token for a session that was not theirs."""
+    session = claims_of(login(platform, "canbo.u05", url=gateway).json()["access_token"])["sid"]
+    forged = tokens.issue(platform.env["TOKEN_SECRET"], "admin", session, "access", time.time(), 900)
+    me = requests.get(f"{platform.url}/api/v1/me", headers=bearer(forged), timeout=15)
+    assert (me.status_code, me.json()["error"]["code"]) == (401, "INVALID_TOKEN")
+    created = requests.post(f"{platform.url}/api/v1/people", headers=bearer(forged), timeout=15, data=json.dumps(
+        {"id": "mallory", "name": "Kẻ gian", "role": "administrator"}))
+    assert created.status_code == 401
+    assert platform.db("submissions").people.find_one({"_id": "mallory"}) is None
+
+
+def new_person(platform, password):
+    admin = {**JSON, "X-Actor": "admin"}
+    person = f"canbo.{uuid.uuid4().hex[:6]}"
+    assert requests.post(f"{platform.url}/api/v1/people", headers=admin, timeout=15, data=json.dumps(
+        {"id": person, "name": "Cán bộ thử", "role": "unit_officer", "unit": "U04"})).status_code == 200
+    assert requests.put(f"{platform.url}/api/v1/people/{person}/password", headers=admin, timeout=15,
+                        data=json.dumps({"password": password})).status_code == 200
+    return person
+
+
+def test_a_password_change_signs_out_every_other_session(platform, gateway):
+    """Finding 7: whoever knew the old password stayed signed in after the owner changed it."""
+    person = new_person(platform, "mat-khau-cu-roi")
+    here, thief = (login(platform, person, "mat-khau-cu-roi", gateway).json()["access_token"] for _ in range(2))
+    changed = requests.put(f"{platform.url}/api/v1/people/{person}/password", headers=bearer(here), timeout=15,
+                           data=json.dumps({"password": "mat-khau-moi-day"}))
+    assert changed.status_code == 200, changed.text
+    assert requests.get(f"{platform.url}/api/v1/me", headers=bearer(here), timeout=15).status_code == 200
+    stolen = requests.get(f"{platform.url}/api/v1/me", headers=bearer(thief), timeout=15)
+    assert (stolen.status_code, stolen.json()["error"]["code"]) == (401, "INVALID_TOKEN")
+
+
+def test_neither_the_password_nor_a_token_crosses_the_bus(platform, gateway):
+    """Finding 5: ``login`` carried the password over RPC, and every call the access token.
+    A queue of our own, bound to nameko's RPC exchange for every routing key, sees every request
+    and every reply while a person signs in and acts."""
+    from kombu import Connection, Exchange, Queue
+    password = "mat-khau-khong-qua-bus"
+    person = new_person(platform, password)
+    rpc = Exchange("nameko-rpc", type="topic", durable=True)
+    with Connection(platform.amqp_uri) as connection:
+        spy = Queue(f"spy-{uuid.uuid4().hex[:8]}", exchange=rpc, routing_key="#", auto_delete=True)
+        spy(connection).declare()
+        signed_in = login(platform, person, password, gateway)
+        assert signed_in.status_code == 200, signed_in.text
+        access, refresh = signed_in.json()["access_token"], signed_in.json()["refresh_token"]
+        assert requests.get(f"{platform.url}/api/v1/me", headers=bearer(access), timeout=15).status_code == 200
+        assert requests.post(f"{platform.url}/api/v1/reports", data=report("U04"), headers=bearer(access),
+                             timeout=15).status_code in (201, 409)
+        seen = []
+        with connection.SimpleQueue(spy) as queue:
+            while True:
+                try:
+                    message = queue.get(timeout=2)
+                except queue.Empty:
+                    break
+                seen.append((message.body, json.dumps(message.headers, default=str)))
+                message.ack()
+    carried = [headers for _, headers in seen if "nameko.caller" in headers]
+    assert len(seen) >= 8 and any("assertion" in headers for headers in carried)   # we did listen
+    for body, headers in seen:
+        for secret in (password, access, refresh, access.split(".")[2]):
+            assert secret not in str(body) and secret not in headers

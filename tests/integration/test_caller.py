@@ -13,7 +13,7 @@ RESOLVED = []
 
 def resolve(service, credential):
     RESOLVED.append(credential)
-    if credential.get("token") != "good":
+    if credential.get("assertion") != "good":
         raise Unauthenticated("bad token")
     return Caller(credential["id"], role="unit_officer", unit="U02")
 
@@ -56,17 +56,17 @@ def running(container_factory, rabbit_config):
 
 
 def test_the_credential_in_context_is_resolved_once_by_the_owner(running):
-    with ServiceRpcProxy("submissions", running, context_data={"caller": {"id": "canbo.u02", "token": "good"}}) \
+    with ServiceRpcProxy("submissions", running, context_data={"caller": {"id": "canbo.u02", "assertion": "good"}}) \
             as submissions:
         assert submissions.whois() == {"id": "canbo.u02", "role": "unit_officer", "unit": "U02",
                                        "checked": "unit_officer"}
-    assert RESOLVED == [{"id": "canbo.u02", "token": "good"}]
+    assert RESOLVED == [{"id": "canbo.u02", "assertion": "good"}]
 
 
 def test_another_service_asks_the_owner_and_the_credential_travels_along(running):
-    with ServiceRpcProxy("asker", running, context_data={"caller": {"id": "canbo.u02", "token": "good"}}) as asker:
+    with ServiceRpcProxy("asker", running, context_data={"caller": {"id": "canbo.u02", "assertion": "good"}}) as asker:
         assert asker.who() == {"id": "canbo.u02", "role": "unit_officer", "unit": "U02"}
-    with ServiceRpcProxy("asker", running, context_data={"caller": {"id": "canbo.u02", "token": "forged"}}) \
+    with ServiceRpcProxy("asker", running, context_data={"caller": {"id": "canbo.u02", "assertion": "forged"}}) \
             as asker:
         with pytest.raises(Unauthenticated):
             asker.who()
@@ -74,10 +74,10 @@ def test_another_service_asks_the_owner_and_the_credential_travels_along(running
 
 def test_a_forwarded_credential_replaces_the_one_the_worker_was_called_with(running):
     with ServiceRpcProxy("asker", running) as asker:
-        assert asker.relay({"id": "canbo.u02", "token": "good", "junk": "dropped"})["id"] == "canbo.u02"
+        assert asker.relay({"id": "canbo.u02", "assertion": "good", "junk": "dropped"})["id"] == "canbo.u02"
         with pytest.raises(Unauthenticated):
             asker.relay(None)
-    assert RESOLVED == [{"id": "canbo.u02", "token": "good"}]
+    assert RESOLVED == [{"id": "canbo.u02", "assertion": "good"}]
 
 
 def test_no_credential_is_nobody_and_a_change_needs_someone(running):

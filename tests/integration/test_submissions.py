@@ -278,14 +278,14 @@ def test_if_the_event_cannot_be_recorded_the_report_is_not_stored_either(opened,
 
 def test_each_audience_of_a_cluster_is_the_right_people(svc):
     def who(*args):
-        return {p["id"] for p in svc.audience(*args)}
+        return {p["id"] for p in svc.as_(LOADER).audience(*args)}   # the notifying services' question
     assert who("leaders", "CUM-01") == {"thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02"}
     assert who("cluster_lead", "CUM-01") == {"hanh.ptv", "lanhdao.u02"}
     assert who("unit", "CUM-01", "U04") == {"canbo.u04"}
     assert who("members", "CUM-01") == {"hanh.ptv", "lanhdao.u02", *(f"canbo.u0{n}" for n in range(1, 7))}
     assert who("everyone") == who("members", "CUM-01") | {"thien.nh", "trung.th"}
     with pytest.raises(ValidationFailed):
-        svc.audience("friends", "CUM-01")
+        svc.as_(LOADER).audience("friends", "CUM-01")
 
 
 def test_an_evidence_file_is_kept_in_gridfs_and_a_report_may_refer_only_to_its_own_units(opened, db_of):
