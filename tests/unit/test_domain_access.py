@@ -105,3 +105,16 @@ def test_the_fifth_wrong_password_locks_the_account_and_a_right_one_clears_the_c
     assert people.locked(locked, NOW) and not people.locked(locked, NOW + timedelta(minutes=16))
     assert people.after_login(person, True, NOW)["failed_logins"] == 0
     assert people.with_password(locked, "h") == {**locked, "password_hash": "h", "locked_until": None}
+
+
+def test_wrong_passwords_are_counted_per_account_and_address():
+    here, there = people.attempts("o3", "10.0.0.1"), people.attempts("o3", "10.0.0.2")
+    assert here["_id"] != there["_id"] and here["failed_logins"] == 0
+    for _ in range(people.MAX_FAILED_LOGINS):
+        here = people.after_login(here, False, NOW)
+    assert people.locked(here, NOW) and not people.locked(there, NOW)
+
+
+def test_only_system_callers_check_passwords_and_sessions_and_audiences_are_for_operators():
+    assert allowed(access.require_system, "check sessions") == {SYSTEM}
+    assert allowed(access.require_directory_reader) == {SYSTEM, ADMIN}

@@ -3,9 +3,10 @@ production refuses the broker's and the database's default logins."""
 import pytest
 
 from thidua.security import DEFAULT_SECRET, problems, secret_bits
+from thidua.settings import DEFAULT_SERVICE_SECRET
 
 STRONG = "kq3N-vT9xZ_2bLm8Rw4Yc6Hs1Pd7Fg5Ja0Ue-Wi3Oo9Qn2Xr"
-PRODUCTION = {"THIDUA_ENV": "production", "DEMO_MODE": "false", "TOKEN_SECRET": STRONG,
+PRODUCTION = {"THIDUA_ENV": "production", "DEMO_MODE": "false", "TOKEN_SECRET": STRONG, "SERVICE_SECRET": STRONG[::-1],
               "AMQP_URI": "amqp://thidua-bus:Zx8-long-generated@rabbitmq:5672/",
               "MONGO_URI": "mongodb://thidua:Qw7-long-generated@mongo:27017/?replicaSet=rs0&authSource=admin"}
 
@@ -52,7 +53,8 @@ def test_demo_mode_listens_on_loopback_unless_told(address, allowed):
 
 def test_demo_mode_needs_no_secret_and_a_development_platform_with_one_starts():
     assert problems({"DEMO_MODE": "true", "TOKEN_SECRET": DEFAULT_SECRET}) == []
-    assert problems({"THIDUA_ENV": "development", "DEMO_MODE": "false", "TOKEN_SECRET": STRONG}) == []
+    assert problems({"THIDUA_ENV": "development", "DEMO_MODE": "false", "TOKEN_SECRET": STRONG,
+                     "SERVICE_SECRET": STRONG[::-1]}) == []
 
 
 def test_a_service_with_events_needs_the_producers_keys_strong_outside_demo_mode(monkeypatch):
@@ -67,3 +69,21 @@ def test_a_service_with_events_needs_the_producers_keys_strong_outside_demo_mode
     assert problems({"DEMO_MODE": "true", "SUBMISSIONS_EVENT_KEY": "demo", "RANKING_EVENT_KEY": "demo"},
                     events=True) == []
     assert len(problems({"DEMO_MODE": "true"}, events=True)) == 2     # a demo needs keys too
+
+
+@pytest.mark.parametrize("secret, why", [
+    (None, "not set"), ("", "not set"), (DEFAULT_SERVICE_SECRET, "development default"), ("a" * 40, "predictable"),
+    (STRONG, "differ from TOKEN_SECRET"),
+])
+def test_outside_demo_mode_the_service_secret_is_required_strong_and_its_own(secret, why, monkeypatch):
+    monkeypatch.delenv("SERVICE_SECRET", raising=False)
+    found = problems({**PRODUCTION, "SERVICE_SECRET": secret})
+    assert any(why in p and "SERVICE_SECRET" in p for p in found), found
+    assert problems({"DEMO_MODE": "true", "SERVICE_SECRET": DEFAULT_SERVICE_SECRET}) == []
+
+
+def test_a_failed_password_check_does_the_same_work_whether_or_not_there_is_a_hash():
+    from thidua.security import PASSWORDS, password_matches
+    assert password_matches(PASSWORDS.hash("mot-mat-khau-dai"), "mot-mat-khau-dai") is True
+    assert password_matches(None, "mot-mat-khau-dai") is False
+    assert password_matches("not-a-hash", "x") is False and password_matches(None, None) is False
