@@ -152,6 +152,21 @@ def test_reading_the_inbox_needs_the_person_an_administrator_or_an_operator_tool
     assert make(Caller("hanh.ptv", role="unit_leader")).mark_read("hanh.ptv", notice)["unread"] == 0
 
 
+def test_reminders_are_sent_for_an_operator_or_an_administrator_by_the_services_own_clock(make):
+    """Finding 7: ``run_reminders(now='2099-…')`` from any broker client sent every reminder early
+    and marked it sent for good."""
+    from thidua.errors import Unauthenticated
+    with pytest.raises(Unauthenticated):
+        make().run_reminders()
+    with pytest.raises(Forbidden):
+        make(Caller("canbo.u04", role="unit_officer", unit="U04")).run_reminders()
+    operator = make(Caller("system:test", role="system"))
+    operator.submissions.reporting_status.return_value = []
+    with pytest.raises(TypeError):
+        operator.run_reminders("2099-01-01T00:00:00Z")   # no clock from the caller
+    assert operator.run_reminders() == [] and operator.submissions.reporting_status.called
+
+
 class Sms(Outgoing):
     """A channel as a new module would add it: people with a phone number who chose it."""
     name = "sms"
