@@ -129,16 +129,19 @@ class Identity:
         if people.locked(counted, now):
             raise TooManyAttempts("Too many wrong passwords from this address: try again after "
                                   f"{isoformat(counted['locked_until'])}.")
-        sid = self.uow.as_actor(person_id).run(lambda tx: self._sign_in(tx, person_id, ok, now, address))
+        known = person is not None
+        sid = self.uow.as_actor(person_id).run(lambda tx: self._sign_in(tx, person_id, ok, now, address, known))
         if sid is None:
             raise Unauthenticated(WRONG_PASSWORD)
         return {"session": sid, "person": people.without_account(public(person))}
 
-    def _sign_in(self, tx, person_id, ok, now, address):
+    def _sign_in(self, tx, person_id, ok, now, address, known):
         fresh = people.attempts(person_id, address)
         before = tx.find_one("sign_in_attempts", {"_id": fresh["_id"]})
         after = people.after_login(before or fresh, ok, now)
         tx.db.sign_in_attempts.replace_one({"_id": fresh["_id"]}, after, upsert=True, session=tx.session)
+        if not ok and not known:
+            return None   # counted (the same lock for any id), but the trail is of people's accounts
         if not ok:
             tx.record("login.failed", "people", person_id, None, None,
                       {"address": address, "locked": after["locked_until"] is not None})
