@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import uuid
 
 AUDIENCE = "thidua-api"
@@ -71,6 +72,19 @@ def verify(secret, token, kind, now, audience=AUDIENCE):
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
         raise TokenInvalid("expired")
     return claims
+
+
+API_TOKEN_PREFIX = "tdk_"
+
+
+def api_token_digest(token):
+    """What the platform keeps of a machine client's API token, and all that crosses the bus."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_token():
+    """A fresh API token, made where it is shown (the gateway): only its digest is sent on."""
+    return API_TOKEN_PREFIX + secrets.token_hex(32)
 
 
 def assertion(secret, person, now, session=None, api_token=None, ttl_seconds=LONGEST[ASSERTION]):

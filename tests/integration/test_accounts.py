@@ -246,11 +246,13 @@ def test_whois_answers_the_checked_caller_for_the_other_services(strict):
 
 def test_a_machine_client_acts_with_its_api_token_until_it_is_revoked(strict, db_of):
     admin, _ = acting(strict, "admin", "mat-khau-quan-tri")
-    issued = admin.create_api_token("canbo.u02", "Hệ thống báo cáo của U02")
-    assert issued["token"].startswith("tdk_") and issued["person"] == "canbo.u02"
-    assert db_of("submissions").api_tokens.count_documents({"_id": issued["token"]}) == 0   # kept as a hash only
-    import hashlib
-    owner = strict.as_(system("gateway")).api_token_owner(hashlib.sha256(issued["token"].encode()).hexdigest())
+    token = tokens.new_api_token()   # the gateway makes it; submissions sees its digest only
+    issued = admin.create_api_token("canbo.u02", "Hệ thống báo cáo của U02", tokens.api_token_digest(token))
+    assert token.startswith("tdk_") and issued["person"] == "canbo.u02" and "token" not in issued
+    assert db_of("submissions").api_tokens.count_documents({"_id": token}) == 0   # kept as a hash only
+    with pytest.raises(ValidationFailed):
+        admin.create_api_token("canbo.u02", "x", token)   # never the token itself
+    owner = strict.as_(system("gateway")).api_token_owner(tokens.api_token_digest(token))
     assert owner == {"person": "canbo.u02", "id": issued["id"]}
     machine = strict.as_(vouch(service_secret(), "canbo.u02", api_token=issued["id"]))
     assert machine.submit_report(GOOD)["created_by"] == "canbo.u02"

@@ -299,6 +299,18 @@ def test_a_machine_client_travels_as_its_api_tokens_owner(gateway, web_session, 
     assert error_of(refused) == (401, "INVALID_TOKEN") and len(on_the_bus(forwarded)) == 1
 
 
+def test_a_new_api_token_is_shown_to_the_administrator_and_only_its_digest_crosses_the_bus(gateway, web_session):
+    fakes = gateway(submissions=Fake(session_active=True, create_api_token={"id": "t1", "person": "robot.u01",
+                                                                              "name": "n"}))
+    issued = web_session.post("/api/v1/api-tokens", json={"person": "robot.u01", "name": "n"},
+                              headers={"Authorization": f"Bearer {access_token('admin')}"})
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["token"]
+    assert token.startswith("tdk_") and token not in repr(fakes["submissions"].calls)
+    assert fakes["submissions"].called("create_api_token") == [
+        (("robot.u01", "n", tokens.api_token_digest(token)), {})]
+
+
 @pytest.mark.parametrize("demo, named", [("true", "canbo.u01"), ("false", None)])
 def test_x_actor_names_the_caller_only_in_demo_mode(gateway, web_session, forwarded, demo, named):
     fakes = gateway(DEMO_MODE=demo, notifications=Fake(inbox=[]))

@@ -4,7 +4,6 @@ API tokens of machine clients.
 A password never reaches this service: the gateway asks for the hash to check
 (:meth:`Identity.sign_in_hash`), checks it itself and reports the outcome
 (:meth:`Identity.finish_sign_in`), which opens the session or counts the failure."""
-import hashlib
 import time
 import uuid
 from datetime import timedelta
@@ -199,20 +198,21 @@ class Identity:
         return {"person": found["person"], "id": found["id"]}
 
     @rpc
-    def create_api_token(self, person_id, name):
-        """A long-lived token for a machine acting as ``person_id``; shown once, stored as a hash."""
+    def create_api_token(self, person_id, name, digest):
+        """A long-lived token for a machine acting as ``person_id``. The gateway makes it and shows it
+        once; only its SHA-256 ``digest`` comes here and is kept."""
         access.require_admin(self.caller.require(), "issue API tokens")
         self._person(person_id)
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
             raise ValidationFailed("Name the token (1 to 100 characters), e.g. the system that uses it.")
-        token = "tdk_" + uuid.uuid4().hex + uuid.uuid4().hex
-        return {**self.uow.run(lambda tx: self._issue(tx, person_id, name, token)), "token": token}
+        if not isinstance(digest, str) or len(digest) != 64 or set(digest) - set("0123456789abcdef"):
+            raise ValidationFailed("An API token is registered by its SHA-256 digest (64 hexadecimal digits).")
+        return self.uow.run(lambda tx: self._issue(tx, person_id, name, digest))
 
     @staticmethod
-    def _issue(tx, person_id, name, token):
-        record = tx.insert("api_tokens", {"_id": hashlib.sha256(token.encode()).hexdigest(),
-                                          "id": uuid.uuid4().hex[:12], "person": person_id, "name": name,
-                                          "created_at": utcnow(), "revoked_at": None})
+    def _issue(tx, person_id, name, digest):
+        record = tx.insert("api_tokens", {"_id": digest, "id": uuid.uuid4().hex[:12], "person": person_id,
+                                          "name": name, "created_at": utcnow(), "revoked_at": None})
         tx.record("api_token.create", "api_token", record["id"], None, {"person": person_id, "name": name})
         return {"id": record["id"], "person": person_id, "name": name}
 
