@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from services.gateway import exports, openapi, web
 from services.gateway.api import (HttpError, call, endpoint, error_response, json_response, preflight, read_bytes,
                                   secure)
+import thidua.criterion_types as criterion_types
 from thidua import tokens
 from thidua.security import StartupChecks, demo_mode
 from thidua.correlation import CorrelationId
@@ -192,6 +193,12 @@ class GatewayService:
     def publish_template(self, request, body):
         return call(self.submissions.publish_template, body, self.actor(request),
                          idempotency_key(request))
+
+    @http("GET", f"{API}/criterion-types")
+    @endpoint()
+    def list_criterion_types(self, request):
+        """The criterion types (settings, value shape, score range, texts): the pages build their inputs from it."""
+        return criterion_types.document()
 
     @http("GET", f"{API}/templates/<string:template_id>")
     @endpoint(query=("version",))

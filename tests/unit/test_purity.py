@@ -9,8 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = ["services/submissions/lifecycle.py", "services/submissions/reports.py", "services/submissions/reference.py",
         "services/submissions/voting.py", "services/submissions/evidence.py", "services/ranking/engine.py",
         "services/ranking/queries.py", "services/notifications/rules.py", "services/notifications/messages.py",
-        "thidua/criteria.py", "thidua/errors.py"]
-PURE_MODULES = {path[:-3].replace("/", ".") for path in PURE}
+        "thidua/criteria.py", "thidua/errors.py",
+        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "thidua/criterion_types").glob("*.py"))]
+PURE_MODULES = {path[:-3].replace("/", ".").removesuffix(".__init__") for path in PURE}
 
 
 @pytest.mark.parametrize("path", PURE)
