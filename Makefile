@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test unit infra setup bench dlq clean
+.PHONY: run stop test unit infra setup bench dlq clean secrets
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
@@ -37,3 +37,6 @@ dlq: setup
 
 clean: stop
 	rm -rf .run $(VENV)
+
+secrets:
+	$(PYTHON) -m scripts.secrets

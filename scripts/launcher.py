@@ -20,6 +20,7 @@ MongoDB-compatible server (SecantusDB) runs as its own process on
 """
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -212,7 +213,7 @@ class IsolatedPlatform:
         self.logs = Path(logs)
         self.processes = {}
         self.env = service_env(self.amqp_uri, self.mongo_uri, {
-            "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}", "DEMO_MODE": "true",
+            "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}", "DEMO_MODE": "true", "TOKEN_SECRET": new_secret(),
             **{f"{name.upper()}_DB": self.database_name(name) for name in SERVICES}, **env})
 
     def database_name(self, service):
@@ -281,8 +282,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def new_secret():
+    return secrets.token_urlsafe(48)
+
+
+def local_secret():
+    """This machine's own token secret for ``make run``, made once and kept in ``.run/`` (0600), so
+    sign-ins survive a restart and no two machines share one."""
+    path = RUN / "token-secret"
+    if not path.exists():
+        RUN.mkdir(exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(new_secret())
+    return path.read_text().strip()
+
+
 def gateway_url():
-    address = os.environ.get("GATEWAY_ADDRESS", "0.0.0.0:8080")
+    address = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8080")
     host, port = address.rsplit(":", 1)
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
 
@@ -291,7 +307,9 @@ def run():
     amqp_uri = ensure_rabbitmq()
     mongo_uri, _ = ensure_mongo()
     (RUN / "logs").mkdir(parents=True, exist_ok=True)
-    env = service_env(amqp_uri, mongo_uri, {"DEMO_MODE": os.environ.get("DEMO_MODE", "true")})
+    env = service_env(amqp_uri, mongo_uri, {"DEMO_MODE": os.environ.get("DEMO_MODE", "true"),
+                                            "GATEWAY_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8080"),
+                                            "TOKEN_SECRET": os.environ.get("TOKEN_SECRET") or local_secret()})
     for name in SERVICES:
         pid_file = RUN / f"{name}.pid"
         if pid_file.exists():

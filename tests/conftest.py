@@ -1,4 +1,5 @@
 import os
+import secrets
 import uuid
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from thidua import config as thidua_config
 from thidua.mongo import client_for
 
+TEST_SECRET = secrets.token_urlsafe(48)   # a strong secret, as every service outside demo mode needs
 EMBEDDED_URI = f"mongodb://127.0.0.1:{os.environ.get('EMBEDDED_MONGO_PORT', '27027')}/?retryWrites=false"
 
 
@@ -32,7 +34,8 @@ def service_config(rabbit_config, mongo_uri, db_prefix):
         config = thidua_config.load(
             service, AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=mongo_uri,
             MONGO_DB=f"{db_prefix}_{service}", RETRY_DELAYS_MS="50,100", OUTBOX_SWEEP_SECONDS=0.2,
-            DEMO_MODE="true")   # callers named by id; tests/integration/test_accounts.py covers tokens
+            DEMO_MODE="true",   # callers named by id; tests/integration/test_accounts.py covers tokens
+            TOKEN_SECRET=TEST_SECRET)
         config.pop("LOGGING", None)
         config.update(overrides)
         return config

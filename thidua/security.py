@@ -1,23 +1,104 @@
-"""What a service checks about its own configuration before it takes any request."""
+"""What a service checks about its own configuration before it takes any request.
+
+Secrets are required, never defaulted: outside demo mode no service starts with a missing,
+default, short or guessable ``TOKEN_SECRET``, whatever ``THIDUA_ENV`` says. Demo mode is explicit
+(``DEMO_MODE=true``), never allowed in production, and binds the gateway to loopback only unless
+the operator says otherwise (``DEMO_ALLOW_REMOTE=true``). In production the broker and the
+database must be reached with credentials of their own, not the defaults anyone knows.
+"""
+import math
+from collections import Counter
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
 from nameko.extensions import DependencyProvider
 
 DEFAULT_SECRET = "development-only-secret-change-me"
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128            # estimated from the characters' spread: 'a' * 32 has none
+KNOWN_BROKER_LOGINS = {("guest", "guest"), ("thidua", "thidua")}
 
 
 def demo_mode(config):
-    return str(config.get("DEMO_MODE")).lower() == "true"
+    return _flag(config.get("DEMO_MODE"))
+
+
+def production(config):
+    return str(config.get("THIDUA_ENV") or "").strip().lower() == "production"
+
+
+def _flag(value):
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def secret_bits(secret):
+    """A rough estimate of a secret's entropy: its length times the Shannon entropy of its
+    characters. A generated secret (``python -m scripts.secrets``) has several hundred bits."""
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values()) if secret else 0.0
+    return per_char * len(secret)
+
+
+def secret_problem(name, secret):
+    """Why ``secret`` may not sign anything outside demo mode, or ``None``."""
+    secret = str(secret or "")
+    if not secret:
+        return f"{name} is not set; generate one with `python -m scripts.secrets` (or `make secrets`)"
+    if secret == DEFAULT_SECRET:
+        return f"{name} is the development default; generate one with `python -m scripts.secrets`"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"{name} has {len(secret)} characters; it needs at least {MIN_SECRET_LENGTH}"
+    if secret_bits(secret) < MIN_SECRET_BITS:
+        return f"{name} is too predictable (about {secret_bits(secret):.0f} bits); generate a random one"
+    return None
+
+
+def is_loopback(host):
+    host = (host or "").strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def problems(config):
+    """Everything wrong with ``config`` for a service about to start (empty when it may)."""
+    found = []
+    demo = demo_mode(config)
+    if production(config) and demo:
+        found.append("THIDUA_ENV=production cannot run with DEMO_MODE=true")
+    if not demo:
+        problem = secret_problem("TOKEN_SECRET", config.get("TOKEN_SECRET"))
+        if problem:
+            found.append(problem)
+    address = config.get("WEB_SERVER_ADDRESS")
+    if demo and address and not _flag(config.get("DEMO_ALLOW_REMOTE")):
+        host = str(address).rsplit(":", 1)[0]
+        if not is_loopback(host):
+            found.append(f"demo mode listens on loopback only, not {address!r}: set GATEWAY_ADDRESS=127.0.0.1:8080, "
+                         "or DEMO_ALLOW_REMOTE=true if a demo really must be reachable from other machines")
+    if production(config):
+        found.extend(_credential_problems(config))
+    return found
+
+
+def _credential_problems(config):
+    found = []
+    broker = urlsplit(str(config.get("AMQP_URI") or ""))
+    if (broker.username or "guest", broker.password or "guest") in KNOWN_BROKER_LOGINS:
+        found.append("AMQP_URI uses a default RabbitMQ login; give the platform a user and password of its own")
+    database = urlsplit(str(config.get("MONGO_URI") or ""))
+    if "MONGO_URI" in config and not database.username:
+        found.append("MONGO_URI has no user: run MongoDB with authentication and put its credentials in the URI")
+    return found
 
 
 class StartupChecks(DependencyProvider):
-    """Refuses to start in production (``THIDUA_ENV=production``) with a default or short
-    ``TOKEN_SECRET``, or in demo mode: secrets come from the environment, never from code."""
+    """Refuses to start a service whose configuration fails :func:`problems`."""
 
     def setup(self):
-        config = self.container.config
-        if str(config.get("THIDUA_ENV")) == "production":
-            secret = str(config.get("TOKEN_SECRET") or "")
-            if secret == DEFAULT_SECRET or len(secret) < 32:
-                raise RuntimeError("THIDUA_ENV=production needs TOKEN_SECRET: at least 32 characters, not the "
-                                   "default")
-            if demo_mode(config):
-                raise RuntimeError("THIDUA_ENV=production cannot run with DEMO_MODE=true")
+        found = problems(self.container.config)
+        if found:
+            raise RuntimeError("refusing to start: " + "; ".join(found))

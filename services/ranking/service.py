@@ -5,7 +5,6 @@ events (it never reads the submissions database), recomputes the whole cluster f
 the period with the pure :mod:`engine`, and stores an immutable, versioned snapshot
 with its ``ranking.updated.v1`` event in one transaction.
 """
-import logging
 from collections import defaultdict
 
 from eventlet.semaphore import Semaphore
@@ -18,12 +17,11 @@ from thidua import audit, outbox
 from thidua.correlation import CorrelationId
 from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
-from thidua.idempotency import once
 from thidua.messaging import event_handler
-from thidua.mongo import Mongo, in_transaction, public
+from thidua.mongo import Mongo, public
+from thidua.uow import Work
 from thidua.rpc import rpc
 
-log = logging.getLogger(__name__)
 ACTOR = "system:ranking"
 CONFLICT_RETRIES = 5
 RANKED_STATUSES = ("SUBMITTED", "RESUBMITTED", "REVIEWED", "FINALIZED")  # a returned report waits for its fix
@@ -71,15 +69,16 @@ class RankingService:
     relay = outbox.Relay()
     correlation_id = CorrelationId()
     table_locks = TableLocks()
+    uow = Work()
 
     @event_handler("submissions", "template.published.v1")
     def on_template_published(self, event):
         template = event["data"]["template"]
-
-        def store(session):
-            key = f"{template['id']}@{template['version']}"
-            self.db.templates.replace_one({"_id": key}, {"_id": key, **template}, upsert=True, session=session)
-        once(self.db, "ranking.on_template_published", event, store)
+        key = f"{template['id']}@{template['version']}"
+        self.uow.as_actor("ranking.on_template_published").run(
+            lambda tx: self.db.templates.replace_one({"_id": key}, {"_id": key, **template}, upsert=True,
+                                                     session=tx.session),
+            processed=("ranking.on_template_published", event))
 
     @event_handler("submissions", "report.submitted.v1")
     @event_handler("submissions", "report.resubmitted.v1")
@@ -103,16 +102,11 @@ class RankingService:
         retries the second.
         """
         data = event["data"]
-        once(self.db, consumer, event, lambda session: apply(session, event))
-        for attempt in range(1, CONFLICT_RETRIES + 1):
-            try:
-                with self.table_locks[table_key(data["cluster"], data["period"])]:
-                    in_transaction(self.db, lambda session: self._recompute(
-                        session, data["cluster"], data["cluster_name"], data["period"], event))
-                return
-            except (ConcurrentRecompute, DuplicateKeyError):
-                log.info("recompute of %s lost a race (attempt %s); retrying", data["cluster"], attempt)
-        raise ConcurrentRecompute(f"gave up after {CONFLICT_RETRIES} conflicting recomputes")
+        self.uow.as_actor(consumer).run(lambda tx: apply(tx.session, event), processed=(consumer, event))
+        with self.table_locks[table_key(data["cluster"], data["period"])]:
+            self.uow.as_actor(ACTOR).run(
+                lambda tx: self._recompute(tx, data["cluster"], data["cluster_name"], data["period"], event),
+                retry_on=(ConcurrentRecompute, DuplicateKeyError), retries=CONFLICT_RETRIES)
 
     def _apply_report(self, session, event):
         data = event["data"]
@@ -143,7 +137,8 @@ class RankingService:
         vote = self.db.votes.find_one({"_id": table_key(cluster, period)}, session=session)
         return template, reports, vote["tally"] if vote else None
 
-    def _recompute(self, session, cluster, cluster_name, period, trigger):
+    def _recompute(self, tx, cluster, cluster_name, period, trigger):
+        session = tx.session
         template, reports, votes = self._inputs(session, cluster, period)
         key = table_key(cluster, period)
         current = self.db.rankings.find_one({"_id": key}, session=session)
@@ -167,15 +162,14 @@ class RankingService:
         if written.matched_count == 0 and written.upserted_id is None:
             raise ConcurrentRecompute(key)
         changes = engine.diff(previous, result)
-        outbox.record(self.db, session, new_event("ranking.updated.v1", {
+        event = new_event("ranking.updated.v1", {
             "cluster": cluster, "cluster_name": cluster_name, "period": period, "version": snapshot["version"],
             "table": [{k: row[k] for k in ROW_FIELDS} for row in result["table"]],
             "leader_status": result["leader_status"], **changes, "trigger_event_id": trigger["id"],
-        }, trigger["correlation_id"]))
-        audit.record(self.db, session, actor=ACTOR, action="ranking.recompute", entity="ranking",
-                     entity_id=key, before=previous, after=snapshot, correlation_id=trigger["correlation_id"],
-                     context={"trigger_event_id": trigger["id"], "version": snapshot["version"],
-                              "period": period, "cluster": cluster})
+        }, trigger["correlation_id"])
+        tx.record("ranking.recompute", "ranking", key, previous, snapshot,
+                  {"trigger_event_id": trigger["id"], "version": snapshot["version"], "period": period,
+                   "cluster": cluster}, [event])
         return snapshot["version"]
 
     # --- queries ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Accounts and the services' own check of the caller, outside demo mode: a call that
 bypasses the gateway cannot act for anyone whose signed token it does not hold."""
+import secrets
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from tests.helpers import demo_reference
 from tests.integration.test_submissions import Client
 
 pytestmark = pytest.mark.integration
-SECRET = "a-secret-for-this-test-of-32-chars!"
+SECRET = secrets.token_urlsafe(48)   # strong, as every service outside demo mode needs
 GOOD = {"unit": "U02", "period": "2021-Q1", "draft": True}
 
 

@@ -1,0 +1,103 @@
+"""The unit of work against the real database: a change, its audit entry and its events are
+committed together or not at all; versions are compared and set; retries are safe."""
+import pytest
+
+from thidua.errors import IdempotencyKeyReused, StaleVersion
+from thidua.events import new_event
+from thidua.uow import UnitOfWork
+from tests.helpers import report_event
+
+pytestmark = pytest.mark.integration
+
+
+def period_event(code="2021-Q1"):
+    return new_event("period.opened.v1", {"period": code, "label": "Quý I/2021", "state": "OPEN", "year": 2021},
+                     "cid-1")
+
+
+@pytest.fixture
+def db(db_of):
+    return db_of("uow")
+
+
+def test_a_change_its_audit_entry_and_its_events_commit_together(db):
+    event = period_event()
+
+    def work(tx):
+        tx.insert("periods", {"_id": "2021-Q1", "state": "OPEN", "version": 1})
+        tx.record("period.open", "period", "2021-Q1", None, {"state": "OPEN"}, {"period": "2021-Q1"}, [event])
+        return "done"
+
+    assert UnitOfWork(db, "trung.th", "cid-1").run(work) == "done"
+    entry = db.audit.find_one()
+    assert (entry["actor"], entry["action"], entry["correlation_id"]) == ("trung.th", "period.open", "cid-1")
+    assert entry["context"] == {"period": "2021-Q1", "event_ids": [event["id"]]}
+    assert db.outbox.find_one()["_id"] == event["id"]
+
+
+def test_a_failure_anywhere_leaves_nothing_behind(db):
+    def work(tx):
+        tx.insert("periods", {"_id": "2021-Q1", "state": "OPEN", "version": 1})
+        tx.record("period.open", "period", "2021-Q1", None, {}, events=[period_event()])
+        raise RuntimeError("after the writes")
+
+    with pytest.raises(RuntimeError):
+        UnitOfWork(db, "trung.th", "cid").run(work)
+    assert [db[c].count_documents({}) for c in ("periods", "audit", "outbox")] == [0, 0, 0]
+
+
+def test_replace_is_a_compare_and_set_on_the_version(db):
+    db.reports.insert_one({"_id": "r1", "status": "DRAFT", "version": 1})
+    read = db.reports.find_one({"_id": "r1"})
+    UnitOfWork(db, "a", "c").run(lambda tx: tx.replace("reports", read, {**read, "status": "SUBMITTED",
+                                                                            "version": 2}))
+    with pytest.raises(StaleVersion):   # the same stale read, written again
+        UnitOfWork(db, "b", "c").run(lambda tx: tx.replace("reports", read, {**read, "status": "RETURNED",
+                                                                                "version": 2}))
+    assert db.reports.find_one({"_id": "r1"})["status"] == "SUBMITTED"
+
+
+def test_a_lost_race_listed_in_retry_on_reruns_the_whole_transaction(db):
+    attempts = []
+
+    class LostRace(Exception):
+        pass
+
+    def work(tx):
+        attempts.append(1)
+        tx.insert("effects", {"attempt": len(attempts)})
+        if len(attempts) < 3:
+            raise LostRace()
+        return len(attempts)
+
+    assert UnitOfWork(db, "a", "c").run(work, retry_on=(LostRace,)) == 3
+    assert [e["attempt"] for e in db.effects.find()] == [3]   # the lost attempts left nothing
+    attempts.clear()
+    with pytest.raises(LostRace):
+        UnitOfWork(db, "a", "c").run(work, retry_on=(LostRace,), retries=2)
+
+
+def test_an_idempotency_key_returns_the_first_answer_and_refuses_another_request(db):
+    calls = []
+
+    def work(tx):
+        calls.append(1)
+        tx.insert("reports", {"n": len(calls)})
+        return {"report": len(calls)}
+
+    uow = UnitOfWork(db, "canbo.u02", "c")
+    assert uow.run(work, idempotency_key="k1", request={"a": 1}) == {"report": 1}
+    assert uow.run(work, idempotency_key="k1", request={"a": 1}) == {"report": 1}
+    assert db.reports.count_documents({}) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        uow.run(work, idempotency_key="k1", request={"a": 2})
+    assert UnitOfWork(db, "canbo.u03", "c").run(work, idempotency_key="k1", request={"a": 1}) == {"report": 2}
+
+
+def test_a_consumer_applies_an_event_once(db):
+    event = report_event()
+    uow = UnitOfWork(db, "ranking.on_report", "c")
+    effect = lambda tx: tx.insert("copies", {"event": event["id"]}) and "applied"  # noqa: E731
+    assert uow.run(effect, processed=("ranking.on_report", event)) == (True, "applied")
+    assert uow.run(effect, processed=("ranking.on_report", event)) == (False, None)
+    assert db.copies.count_documents({}) == 1

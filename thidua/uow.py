@@ -1,0 +1,141 @@
+"""One unit of work: a state change, its audit entry and its events, whole or not at all.
+
+Every service changes state the same way: ``work(tx)`` runs inside one MongoDB multi-document
+transaction, and what it writes through ``tx`` — the documents, the audit entry (who, when, what,
+from which request) and the outgoing events (transactional outbox) — is committed together or not
+at all. On top of that, in one place:
+
+- **optimistic concurrency**: :meth:`Transaction.replace` is a compare-and-set on the document's
+  ``version`` and raises :class:`~thidua.errors.StaleVersion` when someone changed it meanwhile;
+- **conflict retry**: exceptions listed in ``retry_on`` (a lost race) rerun the whole transaction;
+  pymongo's ``with_transaction`` already reruns it on transient errors;
+- **idempotent requests**: with an ``idempotency_key`` the first answer is stored in the same
+  transaction and returned to a retried request (a different request with the same key is refused);
+- **exactly-once consumers**: with ``processed=(consumer, event)`` the event id is recorded as
+  processed by that consumer in the same transaction as the effect, so a redelivered event is
+  recognised and skipped, and a handler that failed half-way leaves no trace.
+
+``work`` may run more than once, so it must touch the database only through ``tx``.
+"""
+import hashlib
+import json
+
+from nameko.extensions import DependencyProvider
+
+from thidua import audit, outbox
+from thidua.correlation import CorrelationId
+from thidua.errors import IdempotencyKeyReused, StaleVersion
+from thidua.events import utcnow
+
+PROCESSED = "processed_events"
+IDEMPOTENCY = "idempotency"
+
+
+class Transaction:
+    """What ``work`` writes with: every write joins the one transaction."""
+
+    def __init__(self, db, session, actor_id, correlation_id):
+        self.db, self.session = db, session
+        self.actor_id, self.correlation_id = actor_id, correlation_id
+
+    def find_one(self, collection, query, *args, **kwargs):
+        return self.db[collection].find_one(query, *args, session=self.session, **kwargs)
+
+    def insert(self, collection, document):
+        self.db[collection].insert_one(document, session=self.session)
+        return document
+
+    def replace(self, collection, before, after):
+        """Write ``after`` over ``before`` only if the stored document is still ``before``'s
+        version (or, for an unversioned document, still there); else :class:`StaleVersion`."""
+        query = {"_id": before["_id"]}
+        if "version" in before:
+            query["version"] = before["version"]
+        if self.db[collection].replace_one(query, after, session=self.session).matched_count != 1:
+            raise StaleVersion(f"It changed meanwhile ({collection} {before['_id']}); reload it and try again.")
+        return after
+
+    def emit(self, event):
+        outbox.record(self.db, self.session, event)
+        return event
+
+    def record(self, action, entity, entity_id, before, after, context=None, events=()):
+        """The audit entry of one state change, and the events it raises."""
+        audit.record(self.db, self.session, actor=self.actor_id, action=action, entity=entity,
+                     entity_id=entity_id, before=before, after=after, correlation_id=self.correlation_id,
+                     context=dict(context or {}, event_ids=[e["id"] for e in events]))
+        for event in events:
+            self.emit(event)
+
+
+class UnitOfWork:
+    def __init__(self, db, actor_id, correlation_id):
+        self.db, self.actor_id, self.correlation_id = db, actor_id, correlation_id
+
+    def as_actor(self, actor_id):
+        return UnitOfWork(self.db, actor_id, self.correlation_id)
+
+    def run(self, work, idempotency_key=None, request=None, retry_on=(), retries=5, processed=None):
+        """``work(tx)``'s result, committed with everything it wrote (see the module's doc)."""
+        for attempt in range(1, retries + 1):
+            try:
+                with self.db.client.start_session() as session:
+                    return session.with_transaction(
+                        lambda s: self._transaction(s, work, idempotency_key, request, processed))
+            except tuple(retry_on):
+                if attempt == retries:
+                    raise
+
+    def _transaction(self, session, work, idempotency_key, request, processed):
+        tx = Transaction(self.db, session, self.actor_id, self.correlation_id)
+        if processed is not None:
+            consumer, event = processed
+            key = f"{consumer}:{event['id']}"
+            # Look before inserting: a failed write would abort the whole transaction. Two
+            # deliveries racing past this check collide on the unique _id; the loser is retried
+            # and then recognised here as a duplicate.
+            if tx.find_one(PROCESSED, {"_id": key}) is not None:
+                return False, None
+            tx.insert(PROCESSED, {"_id": key, "consumer": consumer, "event_id": event["id"],
+                                  "type": event["type"], "processed_at": utcnow()})
+            return True, work(tx)
+        if idempotency_key is None:
+            return work(tx)
+        key = f"{self.actor_id}:{idempotency_key}"
+        fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+        earlier = tx.find_one(IDEMPOTENCY, {"_id": key})
+        if earlier is not None:
+            if earlier["request"] != fingerprint:
+                raise IdempotencyKeyReused("This Idempotency-Key was used for a different request; use a new key.")
+            return earlier["response"]
+        response = work(tx)
+        tx.insert(IDEMPOTENCY, {"_id": key, "request": fingerprint, "response": response, "at": utcnow()})
+        return response
+
+
+class Work(DependencyProvider):
+    """``uow = Work()``: ``self.uow`` is a :class:`UnitOfWork` on the service's ``db`` dependency,
+    acting as ``self.caller`` (when the service has one) with the worker's correlation id."""
+
+    def get_dependency(self, worker_ctx):
+        return _Bound(worker_ctx)
+
+
+class _Bound:
+    """Resolved when used, so the service's other dependencies (``db``, ``caller``) are in place."""
+
+    def __init__(self, worker_ctx):
+        self._worker_ctx = worker_ctx
+
+    def _unit(self, actor_id=None):
+        service = self._worker_ctx.service
+        if actor_id is None:
+            caller = getattr(service, "caller", None)
+            actor_id = caller.id if caller is not None else None
+        return UnitOfWork(service.db, actor_id, CorrelationId.of(self._worker_ctx))
+
+    def as_actor(self, actor_id):
+        return self._unit(actor_id)
+
+    def run(self, work, **kwargs):
+        return self._unit().run(work, **kwargs)
