@@ -1,4 +1,5 @@
 import copy
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -152,3 +153,8 @@ def test_versions_are_added_never_redefined_and_upcast_one_step_at_a_time(v2):
         contracts.register("report.submitted", "submissions", {})
     with pytest.raises(ValueError, match="the next one of the same type"):
         contracts.upcaster("report.returned.v1", "report.submitted.v2")
+
+
+def test_the_events_document_lists_every_contract():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text(encoding="utf-8")
+    assert [t for t in contracts.CONTRACTS if f"`{t}`" not in text] == []
