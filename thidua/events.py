@@ -1,8 +1,10 @@
-"""The event envelope and the contract of every event type.
+"""The event envelope, checked against the contract of its type and version.
 
 Envelope: ``{id, type, source, occurred_at, correlation_id, data}``. ``type`` carries
 its version (``report.submitted.v1``); a new meaning is a new version, never a
-silent change of an existing one. Consumers deduplicate on ``id``.
+silent change of an existing one. Consumers deduplicate on ``id``. The contracts (a JSON
+Schema of ``data`` per type and version) and the upcasters between versions are in
+``thidua/contracts.py``; ``docs/events.md`` is the version policy.
 
 Each service publishes to its own topic exchange ``<source>.events`` with the event
 type as routing key, which is what nameko's ``event_handler`` binds to.
