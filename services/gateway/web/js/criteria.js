@@ -39,9 +39,12 @@ export function criteria(template) {
 
 export function describe(criterion) {
   // The type's hint with the criterion's own numbers: {target}, {points_per}, {low}, {high}, {top}, ...
+  const type = typeOf(criterion);
   const [low, high] = scoreRange(criterion);
-  const values = { ...criterion, low, high, top: Math.max(-low, high) };
-  return typeOf(criterion).hint.replace(/\{(\w+)\}/g, (_, key) =>
+  const defaults = Object.fromEntries(Object.entries(type.settings)
+    .filter(([, setting]) => setting.default !== undefined).map(([key, setting]) => [key, setting.default]));
+  const values = { ...defaults, ...criterion, low, high, top: Math.max(-low, high) };
+  return type.hint.replace(/\{(\w+)\}/g, (_, key) =>
     (typeof values[key] === "number" ? num(values[key]) : String(values[key] ?? "")));
 }
 
