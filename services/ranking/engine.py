@@ -82,14 +82,17 @@ class _Criterion:
     group: str
     spec: dict
     kind: CriterionType
+    low: float      # the score's range, asked for every line: found once per template
+    high: float
 
 
 def validate_template(template):
     """Check a criteria template (``thidua.criteria``: a ``ValueError`` says what to change)
     and return its rules in the engine's shape."""
     contract = check_template(template)
-    return replace(contract, criteria=[_Criterion(code, group, spec, criterion_types.of(spec))
-                                       for code, group, spec in contract.criteria])
+    return replace(contract, criteria=[_Criterion(code, group, spec, kind, *kind.score_range(spec))
+                                       for code, group, spec in contract.criteria
+                                       for kind in [criterion_types.of(spec)]])
 
 
 # --------------------------------------------------------------------------- votes
@@ -243,8 +246,7 @@ def _score_in_range(criterion, score):
     """A self or reviewed score, clamped to the criterion's range; None if absent or not a number."""
     if not is_number(score):
         return None
-    low, high = criterion.kind.score_range(criterion.spec)
-    return _clamp(float(score), low, high)
+    return _clamp(float(score), criterion.low, criterion.high)
 
 
 def _mapping(report, key):

@@ -91,23 +91,22 @@ _KINDS = {
 }
 
 
-@dataclass(frozen=True)
 class Value:
     """The shape of a unit's value for a criterion: an object with one field of one kind."""
 
-    key: str
-    kind: str       # "number", "count" or "boolean"
+    __slots__ = ("key", "kind", "shape", "_accepts")
 
-    @property
-    def shape(self):
-        return f'{{"{self.key}": {_KINDS[self.kind][1]}}}'
+    def __init__(self, key, kind):
+        self.key, self.kind = key, kind      # kind: "number", "count" or "boolean"
+        self._accepts = _KINDS[kind][0]      # looked up once: the engine reads n*c values
+        self.shape = f'{{"{key}": {_KINDS[kind][1]}}}'
 
     def read(self, raw):
         """The value the engine scores, or :class:`InvalidValue` saying why it cannot (lenient:
         a stored report is scored as it is, only its type matters)."""
         if isinstance(raw, dict) and raw.get(self.key, 0) is None:
             raise InvalidValue(NO_VALUE)      # an explicit null is a value not yet given
-        if not isinstance(raw, dict) or self.key not in raw or not _KINDS[self.kind][0](raw[self.key]):
+        if not isinstance(raw, dict) or self.key not in raw or not self._accepts(raw[self.key]):
             raise InvalidValue(f"wrong type: expected {self.shape}")
         return raw[self.key]
 
@@ -115,14 +114,14 @@ class Value:
         """What is wrong with a value a unit sends (strict: exactly the one field, within limits), or None."""
         if not isinstance(raw, dict) or set(raw) != {self.key}:
             return f"must be {{\"{self.key}\": ...}} for a {type_name} criterion"
-        accepts, _, limit, message = _KINDS[self.kind]
+        _, _, limit, message = _KINDS[self.kind]
         value = raw[self.key]
-        if not accepts(value) or (limit is not None and not 0 <= value <= limit):
+        if not self._accepts(value) or (limit is not None and not 0 <= value <= limit):
             return message
         return None
 
     def document(self):
-        accepts, _, limit, _ = _KINDS[self.kind]
+        limit = _KINDS[self.kind][2]
         doc = {"key": self.key, "kind": self.kind, "shape": self.shape}
         if limit is not None:
             doc.update(minimum=0, maximum=limit)
@@ -154,8 +153,11 @@ class CriterionType:
 
     def score_range(self, criterion):
         """The points a criterion can give; reviewed and self scores are kept within it."""
-        top = float(next(criterion[key] for key in self.top if key in criterion))
-        return (-top, 0.0) if self.negative else (0.0, top)
+        for key in self.top:       # a loop, not next(generator): the engine asks for every line
+            if key in criterion:
+                top = float(criterion[key])
+                return (-top, 0.0) if self.negative else (0.0, top)
+        raise KeyError(self.top[-1])
 
     def best(self, criterion, values):
         """The cluster's best of the units' valid values, for a cluster-relative type."""
