@@ -148,11 +148,14 @@ def service_env(amqp_uri, mongo_uri, extra=None):
     return env
 
 
+def service_command(name):
+    return [str(VENV_BIN / "nameko"), "run", "--config", f"services/{name}/config.yml", f"services.{name}.service"]
+
+
 def start_service(name, env, log_path):
     log = open(log_path, "ab")
-    return subprocess.Popen(
-        [str(VENV_BIN / "nameko"), "run", "--config", f"services/{name}/config.yml", f"services.{name}.service"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(service_command(name), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
 
 def health(base_url, timeout=3.0):
@@ -310,13 +313,15 @@ def run():
     env = service_env(amqp_uri, mongo_uri, {"DEMO_MODE": os.environ.get("DEMO_MODE", "true"),
                                             "GATEWAY_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8080"),
                                             "TOKEN_SECRET": os.environ.get("TOKEN_SECRET") or local_secret()})
-    for name in SERVICES:
-        pid_file = RUN / f"{name}.pid"
-        if pid_file.exists():
-            stop_pids([int(pid_file.read_text())])
-        process = start_service(name, env, RUN / "logs" / f"{name}.log")
-        pid_file.write_text(str(process.pid))
-        say(f"started {name} (pid {process.pid}, log .run/logs/{name}.log)")
+    stop_services()
+    # The supervisor starts the services and starts again any that exits, with backoff.
+    pairs = [json.dumps([name, service_command(name)]) for name in SERVICES]
+    supervisor = subprocess.Popen([str(VENV_BIN / "python"), "-m", "scripts.supervisor", *pairs], cwd=ROOT,
+                                  env={**env, "THIDUA_RUN_DIR": str(RUN)}, start_new_session=True,
+                                  stdout=subprocess.DEVNULL, stderr=open(RUN / "logs" / "supervisor.log", "ab"))
+    (RUN / "supervisor.pid").write_text(str(supervisor.pid))
+    say(f"started {', '.join(SERVICES)} under a supervisor (pid {supervisor.pid}) that restarts any that exits; "
+        "logs in .run/logs/")
     base = gateway_url()
     wait_healthy(base)
     from scripts import demo
@@ -333,14 +338,25 @@ def run():
     say("stop everything with: make stop")
 
 
-def stop():
+def stop_services():
+    """Stop the supervisor (it stops its services first), then anything left of an older run.
+    Returns what was stopped."""
     stopped = []
-    for group in (SERVICES, ("mongo",)):  # the database last, once nothing writes to it
+    for group, grace in ((("supervisor",), 30.0), (SERVICES, 15.0)):
         pid_files = [RUN / f"{name}.pid" for name in group if (RUN / f"{name}.pid").exists()]
-        stop_pids([int(f.read_text()) for f in pid_files])
+        stop_pids([int(f.read_text()) for f in pid_files], grace)
         for pid_file in pid_files:
-            pid_file.unlink()
+            pid_file.unlink(missing_ok=True)
             stopped.append(pid_file.stem)
+    return stopped
+
+
+def stop():
+    stopped = stop_services()
+    if (RUN / "mongo.pid").exists():   # the database last, once nothing writes to it
+        stop_pids([int((RUN / "mongo.pid").read_text())])
+        (RUN / "mongo.pid").unlink()
+        stopped.append("mongo")
     say(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
 
 
