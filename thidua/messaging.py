@@ -80,13 +80,21 @@ class ReliableEventHandler(EventHandler):
         """The type and version the handler reads; None for a wildcard binding (newest of each)."""
         return None if "*" in self.event_type or "#" in self.event_type else self.event_type
 
+    def read(self, body, message):
+        """The event as the handler gets it, or the refusal (an ``InvalidEvent``) of one no retry
+        can make acceptable. Checks of the message as received come before the upcast."""
+        return accept(body, self.understands)
+
+    def refuse(self, message, problem):
+        """Park a message that cannot succeed in the dead-letter queue at once, with the reason."""
+        log.error("handler %s refused an event: %s; parked in %s", self.queue.name, problem, self.dlq.name)
+        self.park(message, self.dlq, f"{type(problem).__name__}: {problem}", attempt=0)
+
     def handle_message(self, body, message):
         try:
-            body = accept(body, self.understands)
+            body = self.read(body, message)
         except InvalidEvent as problem:
-            log.error("handler %s refused an event that breaks its contract: %s; parked in %s",
-                      self.queue.name, problem, self.dlq.name)
-            self.park(message, self.dlq, f"{type(problem).__name__}: {problem}", attempt=0)
+            self.refuse(message, problem)
             return
         context_data = self.unpack_message_headers(message)
         # The envelope carries the correlation id of the request that caused it.
