@@ -101,8 +101,8 @@ def register(event_type, source, data_schema):
 def upcaster(older, newer):
     """Register ``function(data) -> data`` turning ``older`` into ``newer``, the next version of the
     same type: ``@upcaster("report.submitted.v1", "report.submitted.v2")``."""
-    (family, version), target = parse_type(older) or (None, None), parse_type(newer)
-    if target != (family, (version or 0) + 1) or newer not in CONTRACTS or older not in CONTRACTS:
+    have, want = parse_type(older), parse_type(newer)
+    if not (have and want == (have[0], have[1] + 1) and older in CONTRACTS and newer in CONTRACTS):
         raise ValueError(f"an upcaster turns a version into the next one of the same type, both with "
                          f"contracts: not {older} into {newer}")
 

@@ -9,6 +9,7 @@ Schema of ``data`` per type and version) and the upcasters between versions are 
 Each service publishes to its own topic exchange ``<source>.events`` with the event
 type as routing key, which is what nameko's ``event_handler`` binds to.
 """
+import copy
 import uuid
 from datetime import datetime, timezone
 
@@ -109,13 +110,18 @@ def accept(event, understands=None):
     validate(event)
     target = understands or newest(event["type"])
     have, want = parse_type(event["type"]), parse_type(target)
-    if have[0] != want[0] or have[1] > want[1]:
+    if want is None or have[0] != want[0] or have[1] > want[1]:
         raise UnknownVersion(f"{event['type']} cannot be read as {target}: this consumer knows no such version")
     while event["type"] != target:
         if event["type"] not in UPCASTERS:
             raise UnknownVersion(f"no upcaster from {event['type']} towards {target}")
         newer, upcast = UPCASTERS[event["type"]]
-        event = validate({**event, "type": newer, "data": upcast(dict(event["data"]))})
+        try:
+            data = upcast(copy.deepcopy(event["data"]))
+        except Exception as error:    # parked for a replay once the upcaster is fixed
+            raise InvalidEvent(f"upcasting {event['type']} to {newer} failed: "
+                               f"{type(error).__name__}: {error}") from error
+        event = validate({**event, "type": newer, "data": data})
     return event
 
 

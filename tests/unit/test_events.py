@@ -158,3 +158,19 @@ def test_versions_are_added_never_redefined_and_upcast_one_step_at_a_time(v2):
 def test_the_events_document_lists_every_contract():
     text = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text(encoding="utf-8")
     assert [t for t in contracts.CONTRACTS if f"`{t}`" not in text] == []
+
+
+def test_an_upcaster_that_fails_is_a_refusal_with_its_reason_and_the_original_is_untouched(v2):
+    def nested_change_then_fail(data):
+        data["template"]["id"] = "changed"
+        return data["missing"]
+    contracts.UPCASTERS["report.submitted.v1"] = ("report.submitted.v2", nested_change_then_fail)
+    event = report_event()
+    with pytest.raises(InvalidEvent, match="upcasting report.submitted.v1 to report.submitted.v2 failed: KeyError"):
+        accept(event, "report.submitted.v2")
+    assert event["data"]["template"]["id"] == "TCTD-CAT-2021"
+
+
+def test_a_reader_must_name_a_versioned_type():
+    with pytest.raises(UnknownVersion, match="cannot be read as report.submitted"):
+        accept(report_event(), "report.submitted")
