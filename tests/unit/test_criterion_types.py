@@ -133,3 +133,11 @@ def test_the_api_document_describes_a_new_type(percentage):
                     "value": {"key": "percent", "kind": "number", "shape": '{"percent": number}', "minimum": 0,
                               "maximum": 1_000_000_000},
                     "score": {"bound": ["max"], "negative": False, "cluster_relative": False}}
+
+
+@pytest.mark.parametrize("kind", [None, ["target"], {"name": "target"}, 3])
+def test_a_type_that_is_not_a_registered_name_is_refused_with_the_list(kind):
+    template = copy.deepcopy(demo_template())
+    template["groups"][0]["criteria"][0]["type"] = kind
+    with pytest.raises(TemplateInvalid, match="expected one of: bonus, pass_fail, penalty, per_occurrence, target"):
+        validate_template(template)

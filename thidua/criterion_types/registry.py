@@ -31,8 +31,8 @@ def names():
 
 
 def get(name):
-    """The type called ``name``, or None."""
-    return REGISTRY.get(name)
+    """The type called ``name``, or None (also for a name that is not even text)."""
+    return REGISTRY.get(name) if isinstance(name, str) else None
 
 
 def of(criterion):
