@@ -216,7 +216,8 @@ class IsolatedPlatform:
         self.logs = Path(logs)
         self.processes = {}
         self.env = service_env(self.amqp_uri, self.mongo_uri, {
-            "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}", "DEMO_MODE": "true", "TOKEN_SECRET": new_secret(),
+            "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}", "DEMO_MODE": "true",
+            **{name: os.environ.get(name) or new_secret() for name in SECRETS},
             **{f"{name.upper()}_DB": self.database_name(name) for name in SERVICES}, **env})
 
     def database_name(self, service):
@@ -289,10 +290,17 @@ def new_secret():
     return secrets.token_urlsafe(48)
 
 
-def local_secret():
-    """This machine's own token secret for ``make run``, made once and kept in ``.run/`` (0600), so
-    sign-ins survive a restart and no two machines share one."""
-    path = RUN / "token-secret"
+SECRETS = ("TOKEN_SECRET", "SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY")
+
+
+def local_secrets():
+    """This machine's own secrets for ``make run`` (or those of the environment): made once and kept
+    in ``.run/`` (0600), so sign-ins and events survive a restart and no two machines share them."""
+    return {name: os.environ.get(name) or local_secret(name.lower().replace("_", "-")) for name in SECRETS}
+
+
+def local_secret(name):
+    path = RUN / name
     if not path.exists():
         RUN.mkdir(exist_ok=True)
         path.touch(mode=0o600)
@@ -312,7 +320,7 @@ def run():
     (RUN / "logs").mkdir(parents=True, exist_ok=True)
     env = service_env(amqp_uri, mongo_uri, {"DEMO_MODE": os.environ.get("DEMO_MODE", "true"),
                                             "GATEWAY_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8080"),
-                                            "TOKEN_SECRET": os.environ.get("TOKEN_SECRET") or local_secret()})
+                                            **local_secrets()})
     stop_services()
     # The supervisor starts the services and starts again any that exits, with backoff.
     pairs = [json.dumps([name, service_command(name)]) for name in SERVICES]

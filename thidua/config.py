@@ -1,13 +1,16 @@
-"""Configuration: only environment variables, substituted into each service's YAML.
+"""Configuration files: each service's ``config.yml``, as nameko loads it.
 
-Each service has a ``config.yml`` written as ``KEY: ${ENV_VAR:default}``; nameko's
-own loader does the substitution when a service is started with ``nameko run
---config``. Tests and scripts load the same files through :func:`load`.
+A ``config.yml`` holds nameko's own keys and the connections, written as
+``KEY: ${ENV_VAR:default}``; nameko's loader substitutes the environment when a service is
+started with ``nameko run --config``. Every other setting is typed in :mod:`thidua.settings`.
+Tests and scripts load the same files through :func:`load`.
 """
 from pathlib import Path
 
 import yaml
 from nameko.cli.main import setup_yaml_parser
+
+from thidua.settings import Messaging
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,8 +28,4 @@ def load(service, **overrides):
 
 def retry_delays(config):
     """Backoff delays (ms) for a failing message: ``RETRY_DELAYS_MS: 1000,5000,30000``."""
-    raw = str(config.get("RETRY_DELAYS_MS", "1000,5000,30000"))
-    delays = [int(part) for part in raw.split(",") if part.strip()]
-    if any(d <= 0 for d in delays):
-        raise ValueError(f"RETRY_DELAYS_MS must be positive integers, got {raw!r}")
-    return delays
+    return list(Messaging.of(config).retry_delays_ms)

@@ -104,10 +104,65 @@ class RankingNotFound(DomainError):
     status, code = 404, "RANKING_NOT_FOUND"
 
 
+# --- the gateway's own refusals: of the HTTP request itself, before any service sees it ---
+
+class MalformedJson(DomainError):
+    status, code = 400, "MALFORMED_JSON"
+
+
+class InvalidUtf8(DomainError):
+    status, code = 400, "INVALID_UTF8"
+
+
+class InvalidKey(DomainError):
+    status, code = 400, "INVALID_KEY"
+
+
+class InvalidQuery(DomainError):
+    status, code = 400, "INVALID_QUERY"
+
+
+class InvalidIdempotencyKey(DomainError):
+    status, code = 400, "INVALID_IDEMPOTENCY_KEY"
+
+
+class InvalidToken(DomainError):
+    status, code = 401, "INVALID_TOKEN"
+
+
+class NotFound(DomainError):
+    status, code = 404, "NOT_FOUND"
+
+
+class BodyTooLarge(DomainError):
+    status, code = 413, "BODY_TOO_LARGE"
+
+
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+
+
+class RateLimited(DomainError):
+    status, code = 429, "RATE_LIMITED"
+
+
+# --- failures of the platform, not of the request: the only 5xx answers ---
+
+class InternalError(DomainError):
+    status, code = 500, "INTERNAL_ERROR"
+
+
+class UpstreamError(DomainError):
+    status, code = 502, "UPSTREAM_ERROR"
+
+
+class ServiceUnavailable(DomainError):
+    status, code = 503, "SERVICE_UNAVAILABLE"
+
+
 def table():
     """Every error code with its HTTP status, for the docs."""
     return sorted((cls.code, cls.status, cls.__name__) for cls in DomainError.__subclasses__())
-
 
 
 class Problems:

@@ -20,7 +20,9 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING
 
+from thidua import signing
 from thidua.events import exchange_name, utcnow, validate
+from thidua.settings import Messaging
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,9 @@ class OutboxRelay:
     step by step; :class:`Relay` runs it inside a service.
     """
 
-    def __init__(self, db, amqp_uri):
+    def __init__(self, db, amqp_uri, keys=None):
         self.db = db
+        self.keys = signing.keys_from({}) if keys is None else keys   # tools: the keys in their environment
         self.publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")
         self._exchanges = {}
 
@@ -68,7 +71,8 @@ class OutboxRelay:
         self.publisher.publish(
             event, exchange=exchange, routing_key=event["type"], declare=[exchange],
             message_id=event["id"],
-            headers={"nameko.correlation_id": event["correlation_id"]},
+            headers={"nameko.correlation_id": event["correlation_id"],
+                     signing.HEADER: signing.sign(event, self.keys)},
         )
 
     def mark_published(self, entry):
@@ -116,8 +120,8 @@ class Relay(DependencyProvider):
         from thidua.mongo import client_for
         config = self.container.config
         self.db = client_for(config["MONGO_URI"])[config["MONGO_DB"]]
-        self.relay = OutboxRelay(self.db, config["AMQP_URI"])
-        self.sweep = float(config.get("OUTBOX_SWEEP_SECONDS", 1.0))
+        self.relay = OutboxRelay(self.db, config["AMQP_URI"], signing.keys_from(config))
+        self.sweep = Messaging.of(config).outbox_sweep_seconds
         ensure_indexes(self.db)
 
     def start(self):

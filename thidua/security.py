@@ -13,22 +13,20 @@ from urllib.parse import urlsplit
 
 from nameko.extensions import DependencyProvider
 
-DEFAULT_SECRET = "development-only-secret-change-me"
+from thidua.signing import PRODUCERS, key_name
+from thidua.settings import DEFAULT_SECRET, Security, given
+
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_BITS = 128            # estimated from the characters' spread: 'a' * 32 has none
 KNOWN_BROKER_LOGINS = {("guest", "guest"), ("thidua", "thidua")}
 
 
 def demo_mode(config):
-    return _flag(config.get("DEMO_MODE"))
+    return Security.of(config).demo_mode
 
 
 def production(config):
-    return str(config.get("THIDUA_ENV") or "").strip().lower() == "production"
-
-
-def _flag(value):
-    return str(value).strip().lower() in ("true", "1", "yes")
+    return Security.of(config).env.strip().lower() == "production"
 
 
 def secret_bits(secret):
@@ -63,18 +61,24 @@ def is_loopback(host):
         return False
 
 
-def problems(config):
-    """Everything wrong with ``config`` for a service about to start (empty when it may)."""
+def problems(config, events=False):
+    """Everything wrong with ``config`` for a service about to start (empty when it may);
+    ``events``: the service publishes or consumes events, so it needs the producers' keys."""
     found = []
     demo = demo_mode(config)
+    for name in (key_name(source) for source in PRODUCERS) if events else ():
+        value = given(config, name)
+        problem = secret_problem(name, value) if not demo or not value else None   # a demo needs keys too
+        if problem:
+            found.append(problem)
     if production(config) and demo:
         found.append("THIDUA_ENV=production cannot run with DEMO_MODE=true")
     if not demo:
-        problem = secret_problem("TOKEN_SECRET", config.get("TOKEN_SECRET"))
+        problem = secret_problem("TOKEN_SECRET", given(config, "TOKEN_SECRET"))   # the default is for demos
         if problem:
             found.append(problem)
     address = config.get("WEB_SERVER_ADDRESS")
-    if demo and address and not _flag(config.get("DEMO_ALLOW_REMOTE")):
+    if demo and address and not Security.of(config).demo_allow_remote:
         host = str(address).rsplit(":", 1)[0]
         if not is_loopback(host):
             found.append(f"demo mode listens on loopback only, not {address!r}: set GATEWAY_ADDRESS=127.0.0.1:8080, "
@@ -98,7 +102,10 @@ def _credential_problems(config):
 class StartupChecks(DependencyProvider):
     """Refuses to start a service whose configuration fails :func:`problems`."""
 
+    def __init__(self, events=False):
+        self.events = events
+
     def setup(self):
-        found = problems(self.container.config)
+        found = problems(self.container.config, self.events)
         if found:
             raise RuntimeError("refusing to start: " + "; ".join(found))

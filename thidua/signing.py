@@ -32,8 +32,10 @@ def key_name(source):
 
 
 def keys_from(config):
-    """``{producer: key}`` for every producer whose key ``config`` holds."""
-    return {source: str(config[key_name(source)]) for source in PRODUCERS if config.get(key_name(source))}
+    """``{producer: key}`` for every producer whose key the configuration (else the environment)
+    holds: see :class:`thidua.settings.Signing`."""
+    from thidua.settings import Signing
+    return Signing.of(config).keys()
 
 
 def canonical(event):

@@ -1,14 +1,13 @@
-"""HTTP plumbing of the gateway: JSON in, JSON out, and the error table.
+"""HTTP plumbing of the gateway: JSON in, JSON out, files out.
 
 Every error answer has the same shape, ``{"error": {"code", "message", "details"}}``,
-with a stable ``code`` clients may switch on and a message saying what to fix.
+with a stable ``code`` of ``thidua.errors`` clients may switch on and a message saying
+what to fix.
 """
-import functools
 import json
-import logging
+from urllib.parse import quote
 
 import eventlet
-from nameko.exceptions import RemoteError, UnknownService
 from werkzeug.wrappers import Response
 
 from jsonschema import Draft202012Validator
@@ -16,19 +15,15 @@ from jsonschema import Draft202012Validator
 from services.gateway.schemas import SCHEMAS
 from thidua import correlation
 from thidua import rpc as _registers_domain_errors  # noqa: F401  (they cross RPC as themselves)
-from thidua.errors import DomainError
+from thidua.errors import (BodyTooLarge, InvalidIdempotencyKey, InvalidKey, InvalidUtf8, MalformedJson,
+                          ServiceUnavailable, UnsupportedMediaType, ValidationFailed)
+from thidua.settings import Gateway
 
-log = logging.getLogger(__name__)
-
+API = "/api/v1"
+SERVICES = ("submissions", "ranking", "notifications")
 MAX_BODY_BYTES = 1024 * 1024
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 MAX_JSON_DEPTH = 32
-
-
-class HttpError(Exception):
-    def __init__(self, status, code, message, details=None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or {}
 
 
 def json_response(payload, status=200, cid=None):
@@ -68,12 +63,11 @@ def _check_structure(value, limit):
     while stack:
         item, depth, where = stack.pop()
         if depth > limit:
-            raise HttpError(400, "MALFORMED_JSON", f"The JSON is nested deeper than {limit} levels.")
+            raise MalformedJson(f"The JSON is nested deeper than {limit} levels.")
         if isinstance(item, dict):
             for key, child in item.items():
                 if key.startswith("$"):
-                    raise HttpError(400, "INVALID_KEY", f"The key {where}{key!r} starts with '$'; "
-                                    "no field of this API does.")
+                    raise InvalidKey(f"The key {where}{key!r} starts with '$'; no field of this API does.")
                 stack.append((child, depth + 1, f"{where}{key}."))
         elif isinstance(item, list):
             stack.extend((child, depth + 1, where) for child in item)
@@ -82,30 +76,29 @@ def _check_structure(value, limit):
 def read_bytes(request, limit):
     """The raw body, at most ``limit`` bytes."""
     if request.content_length is not None and request.content_length > limit:
-        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {limit} bytes.")
+        raise BodyTooLarge(f"The body is larger than {limit} bytes.")
     raw = request.get_data(cache=False)
     if len(raw) > limit:
-        raise HttpError(413, "BODY_TOO_LARGE", f"The body is larger than {limit} bytes.")
+        raise BodyTooLarge(f"The body is larger than {limit} bytes.")
     return raw
 
 
 def read_json(request):
-    """The request's JSON body, or an :class:`HttpError` saying what is wrong with it."""
+    """The request's JSON body, or a :class:`DomainError` saying what is wrong with it."""
     mimetype = request.mimetype or ""
     if mimetype != "application/json":
-        raise HttpError(415, "UNSUPPORTED_MEDIA_TYPE",
-                        "Send the body as JSON with the header Content-Type: application/json.")
+        raise UnsupportedMediaType("Send the body as JSON with the header Content-Type: application/json.")
     raw = read_bytes(request, MAX_BODY_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise HttpError(400, "INVALID_UTF8", "The body is not valid UTF-8 text.")
+        raise InvalidUtf8("The body is not valid UTF-8 text.")
     try:
         body = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise HttpError(400, "MALFORMED_JSON", f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+        raise MalformedJson(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
     except ValueError as exc:
-        raise HttpError(400, "MALFORMED_JSON", f"The body is not valid JSON: {exc}.")
+        raise MalformedJson(f"The body is not valid JSON: {exc}.")
     _check_structure(body, MAX_JSON_DEPTH)
     return body
 
@@ -121,8 +114,7 @@ def call(method, *args, timeout=10.0, **kwargs):
         with eventlet.Timeout(timeout):
             return reply.result()
     except eventlet.Timeout:
-        raise HttpError(503, "SERVICE_UNAVAILABLE",
-                        "A service did not answer in time; the request may be retried.")
+        raise ServiceUnavailable("A service did not answer in time; the request may be retried.")
 
 
 def check_body(body, schema_name):
@@ -133,8 +125,7 @@ def check_body(body, schema_name):
         problems.setdefault(where, error.message[:300])
     if problems:
         listed = "; ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
-        raise HttpError(422, "VALIDATION_FAILED", f"The body does not have the expected shape: {listed}.",
-                        {"fields": problems})
+        raise ValidationFailed(f"The body does not have the expected shape: {listed}.", {"fields": problems})
     return body
 
 
@@ -142,7 +133,7 @@ CORS_HEADERS = "Content-Type, Authorization, Idempotency-Key, X-Correlation-Id, 
 
 
 def allowed_origins(config):
-    return {o.strip() for o in str(config.get("CORS_ORIGINS") or "").split(",") if o.strip()}
+    return set(Gateway.of(config).cors_origins)
 
 
 def cors(response, request, config):
@@ -165,45 +156,17 @@ def preflight(request, config):
     return response
 
 
-def endpoint(body=None, status=200, query=(), upload=False, download=False):
-    """Wraps a gateway handler: checks its JSON body against ``schemas.SCHEMAS[body]`` (and
-    passes it on), answers ``status`` with the handler's result as JSON, and maps every
-    failure to a JSON error, never a bare 500. The arguments also describe the operation
-    in the OpenAPI document."""
 
-    def decorate(handler):
-        @functools.wraps(handler)
-        def wrapper(self, request, *args, **kwargs):
-            return cors(answer(self, request, *args, **kwargs), request, self.config)
 
-        def answer(self, request, *args, **kwargs):
-            cid = self.correlation_id
-            try:
-                if body is not None:
-                    kwargs["body"] = check_body(read_json(request), body)
-                result = handler(self, request, *args, **kwargs)
-                if isinstance(result, Response):  # a file, not JSON
-                    result.headers[correlation.HEADER] = cid
-                    return secure(result)
-                return json_response(result, status, cid)
-            except HttpError as exc:
-                return error_response(exc.status, exc.code, exc.message, exc.details, cid)
-            except DomainError as exc:
-                return error_response(exc.status, exc.code, exc.message, exc.details, cid)
-            except RemoteError as exc:
-                log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
-                return error_response(502, "UPSTREAM_ERROR", "A service failed to handle the request; "
-                                      "it has been logged with the correlation id.", cid=cid)
-            except UnknownService as exc:
-                return error_response(503, "SERVICE_UNAVAILABLE", f"{exc} is not running; try again shortly.",
-                                      cid=cid)
-            except Exception:
-                log.exception("unhandled error in %s", handler.__name__)
-                return error_response(500, "INTERNAL_ERROR", "Unexpected error; it has been logged with the "
-                                      "correlation id.", cid=cid)
+def idempotency_key(request):
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise InvalidIdempotencyKey("Idempotency-Key must be 1 to 200 characters.")
+    return key
 
-        wrapper.operation = {"body": body, "status": status, "query": query, "upload": upload,
-                             "download": download, "summary": (handler.__doc__ or handler.__name__.replace("_", " ")).strip()}
-        return wrapper
 
-    return decorate
+def attachment(data, mimetype, name):
+    """A file to download, named in UTF-8 (unit and period codes may carry Vietnamese)."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

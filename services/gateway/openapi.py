@@ -1,14 +1,14 @@
 """The OpenAPI 3.1 document of the gateway, built from its own routes and body schemas.
 
-Each route's method and path come from its ``@http`` entrypoint, its body schema,
-success status and query parameters from its ``@endpoint``: nothing is written twice,
-so the document always says what the gateway does.
+Each route's method, path, body schema, success status and query parameters come from
+its ``@route``: nothing is written twice, so the document always says what the gateway does.
 """
 import re
+from html import escape
 
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
-from nameko.web.handlers import HttpRequestHandler
 
+from services.gateway.entrypoint import GatewayEntrypoint
 from services.gateway.schemas import CODE, SCHEMAS
 
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -16,7 +16,7 @@ ERROR = {"description": "refused: the body says why (stable code, message, detai
          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 HEADERS = [
     {"name": "X-Actor", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 64},
-     "description": "the person making the request (until accounts and tokens replace it)"},
+     "description": "in demo mode only: the person making the request, instead of a token"},
     {"name": "X-Correlation-Id", "in": "header", "required": False,
      "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}},
 ]
@@ -34,25 +34,25 @@ def _path(url):
     return PARAMETER.sub(r"{\2}", url), parameters
 
 
-def _operation(name, handler, operation):
+def _operation(name, handler, route):
     parameters = list(HEADERS)
-    for query in operation["query"]:
-        parameters.append({"name": query, "in": "query", "required": False,
-                           "schema": {"type": "string", "maxLength": 64}})
-    if operation["body"] is not None or operation["upload"]:
+    for query, kind in route.query.items():
+        parameters.append({"name": query, "in": "query", "required": bool(kind.missing), "schema": kind.schema})
+    if route.body is not None or route.upload:
         parameters.append(IDEMPOTENT)
-    if operation["download"]:
+    if route.download:
         success = {"description": "the file", "content": {"application/octet-stream": {"schema": {}}}}
     else:
         success = {"description": "done", "content": {"application/json": {"schema": {"type": ["object", "array"]}}}}
-    spec = {"operationId": name, "summary": operation["summary"].split("\n")[0],
+    summary = (handler.__doc__ or name.replace("_", " ")).strip()
+    spec = {"operationId": name, "summary": summary.split("\n")[0],
             "parameters": parameters,
-            "responses": {str(operation["status"]): success, "4XX": ERROR,
+            "responses": {str(route.status): success, "4XX": ERROR,
                           "503": {**ERROR, "description": "a service is down or slow; retry"}}}
-    if operation["body"] is not None:
+    if route.body is not None:
         spec["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{operation['body']}"}}}}
-    if operation["upload"]:
+            "schema": {"$ref": f"#/components/schemas/{route.body}"}}}}
+    if route.upload:
         spec["requestBody"] = {"required": True, "content": {
             kind: {"schema": {}} for kind in ("application/pdf", "image/png", "image/jpeg")}}
     return spec
@@ -62,14 +62,13 @@ def document(service_class):
     paths = {}
     for name in sorted(dir(service_class)):
         handler = getattr(service_class, name)
-        operation = getattr(handler, "operation", None)
-        for entrypoint in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR, ()):
-            if operation is None or not isinstance(entrypoint, HttpRequestHandler):
+        for route in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if not isinstance(route, GatewayEntrypoint) or not route.listed:
                 continue
-            path, path_parameters = _path(entrypoint.url)
-            spec = _operation(name, handler, operation)
+            path, path_parameters = _path(route.url)
+            spec = _operation(name, handler, route)
             spec["parameters"] = path_parameters + spec["parameters"]
-            paths.setdefault(path, {})[entrypoint.method.lower()] = spec
+            paths.setdefault(path, {})[route.method.lower()] = spec
     return {
         "openapi": "3.1.0",
         "info": {"title": "Thi đua API", "version": "1",
@@ -80,9 +79,18 @@ def document(service_class):
     }
 
 
+_documents = {}
+
+
+def of(service_class):
+    """The document of ``service_class``, built once."""
+    if service_class not in _documents:
+        _documents[service_class] = document(service_class)
+    return _documents[service_class]
+
+
 def html(doc):
     """A plain, self-contained page listing every operation (no script, no external asset)."""
-    from html import escape
     rows = []
     for path, methods in sorted(doc["paths"].items()):
         for method, spec in sorted(methods.items()):

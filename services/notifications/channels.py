@@ -13,6 +13,8 @@ from email.utils import formataddr, make_msgid
 
 import requests
 
+from thidua.settings import Delivery
+
 SIGNATURE_HEADER = "X-Thidua-Signature"
 
 
@@ -35,13 +37,10 @@ class Smtp:
     ``SMTP_FROM``, ``SMTP_TIMEOUT``."""
 
     def __init__(self, config):
-        self.host = str(config.get("SMTP_HOST") or "")
-        self.port = int(config.get("SMTP_PORT") or 25)
-        self.tls = str(config.get("SMTP_TLS") or "none")
-        self.user = str(config.get("SMTP_USER") or "")
-        self.password = str(config.get("SMTP_PASSWORD") or "")
-        self.sender = str(config.get("SMTP_FROM") or "thidua@localhost")
-        self.timeout = float(config.get("SMTP_TIMEOUT") or 10)
+        delivery = Delivery.of(config)
+        self.host, self.port, self.tls = delivery.smtp_host, delivery.smtp_port, delivery.smtp_tls
+        self.user, self.password, self.sender = delivery.smtp_user, delivery.smtp_password, delivery.smtp_from
+        self.timeout = delivery.smtp_timeout
         if self.tls not in ("none", "starttls", "ssl"):
             raise ValueError(f"SMTP_TLS must be none, starttls or ssl, not {self.tls!r}")
 

@@ -27,6 +27,7 @@ from thidua.idempotency import once
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, in_transaction, public
 from thidua.rpc import rpc
+from thidua.settings import Delivery
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 200
@@ -105,7 +106,7 @@ class NotificationsService:
             preference = context["preferences"].get(person["id"], {})
             if context["email"] and person.get("email") and preference.get("email", True) \
                     and kind not in preference.get("muted", []):
-                subject, text = messages.email(kind, data, person["name"], self.config.get("PUBLIC_URL", ""))
+                subject, text = messages.email(kind, data, person["name"], Delivery.of(self.config).public_url)
                 self._queue(session, notice_id(key, person["id"], "email"), "email", kind, key, now,
                             {"person": person["id"], "to": person["email"], "to_name": person["name"],
                              "subject": subject, "text": text})
@@ -130,8 +131,8 @@ class NotificationsService:
     def deliver_pending(self, limit=100):
         """Send what is due; returns how many notices were attempted."""
         smtp = channels.Smtp(self.config)
-        max_attempts = int(self.config.get("DELIVERY_MAX_ATTEMPTS", 5))
-        base = float(self.config.get("DELIVERY_BACKOFF_SECONDS", 30))
+        delivery = Delivery.of(self.config)
+        max_attempts, base = delivery.max_attempts, delivery.backoff_seconds
         attempted = 0
         while attempted < limit:
             now = utcnow()
@@ -171,7 +172,7 @@ class NotificationsService:
                 if hook is None:
                     raise channels.DeliveryFailed("the webhook subscription no longer exists")
                 channels.post_webhook(hook["url"], hook["secret"], notice["payload"],
-                                      float(self.config.get("WEBHOOK_TIMEOUT", 10)))
+                                      Delivery.of(self.config).webhook_timeout)
         except channels.DeliveryFailed as exc:
             return str(exc)
         return None
@@ -188,7 +189,7 @@ class NotificationsService:
         """Send the deadline reminders that are due at ``now`` (ISO-8601; default: the clock),
         each one once, whatever restarts happen. Returns the keys of those sent now."""
         now = datetime.fromisoformat(now.replace("Z", "+00:00")) if now else utcnow()
-        offsets = [int(h) for h in str(self.config.get("REMINDER_OFFSETS_HOURS", "72,24")).split(",") if h.strip()]
+        offsets = list(Delivery.of(self.config).reminder_offsets_hours)
         sent = []
         due = list(rules.due_reminders(self.submissions.reporting_status(), now, offsets))
         units = {u["id"]: u["name"] for u in self.submissions.list_units()} if due else {}
@@ -209,7 +210,7 @@ class NotificationsService:
         """One digest notice per person for the ranking updates that waited long enough."""
         now = utcnow() if now is None else now
         age = float(older_than_seconds if older_than_seconds is not None
-                    else self.config.get("DIGEST_INTERVAL_SECONDS", 3600))
+                    else Delivery.of(self.config).digest_interval_seconds)
         sent = 0
         for person in self.db.digest_items.distinct("person", {"sent_at": None}):
             items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))

@@ -19,6 +19,7 @@ from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
+from thidua.security import StartupChecks
 from thidua.uow import Work
 from thidua.rpc import rpc
 
@@ -70,6 +71,7 @@ class RankingService:
     correlation_id = CorrelationId()
     table_locks = TableLocks()
     uow = Work()
+    startup_checks = StartupChecks(events=True)
 
     @event_handler("submissions", "template.published.v1")
     def on_template_published(self, event):

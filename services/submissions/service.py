@@ -35,6 +35,7 @@ from thidua.events import isoformat, new_event, utcnow
 from thidua.mongo import Mongo, in_transaction, public
 from thidua.rpc import rpc
 from thidua.security import StartupChecks, demo_mode
+from thidua.settings import Security
 
 LEADER_ROLES = ("provincial_leader", "standing_office")
 PASSWORDS = PasswordHasher()          # argon2id, memory-hard
@@ -75,7 +76,7 @@ class SubmissionsService:
                 raise Unauthenticated("This API token is not valid (unknown or revoked).")
         elif not demo_mode(self.config):
             try:
-                claims = tokens.verify(str(self.config.get("TOKEN_SECRET")), actor.get("token"), "access", time.time())
+                claims = tokens.verify(Security.of(self.config).token_secret, actor.get("token"), "access", time.time())
             except tokens.TokenInvalid:
                 raise Unauthenticated("A signed access token is required; sign in again.")
             if claims["sub"] != person_id or not self.session_active(claims["sid"]):
@@ -386,7 +387,7 @@ class SubmissionsService:
             if ok:
                 after = {**before, "failed_logins": 0, "locked_until": None}
                 sid = uuid.uuid4().hex
-                seconds = int(self.config.get("REFRESH_TOKEN_SECONDS", 43200))
+                seconds = Security.of(self.config).refresh_token_seconds
                 self.db.sessions.insert_one({"_id": sid, "person": person["_id"], "created_at": now,
                                              "expires_at": now + timedelta(seconds=seconds), "revoked_at": None,
                                              "address": address}, session=session)

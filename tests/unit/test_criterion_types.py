@@ -5,18 +5,15 @@ import copy
 import json
 
 import pytest
-from nameko.testing.services import worker_factory
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
 import thidua.criterion_types as criterion_types
-from services.gateway.service import GatewayService
 from services.ranking.engine import compute
 from services.submissions.reports import validate_content, validate_review
 from thidua.criteria import TemplateInvalid, score_range, validate_template
 from thidua.criterion_types.base import CriterionType, Setting, Value, fmt
 from thidua.errors import Problems
 from tests.helpers import demo_template
+from tests.unit.test_gateway_routes import forwarded, gateway, web_session  # noqa: F401 (fixtures)
 
 
 class Percentage(CriterionType):
@@ -119,13 +116,12 @@ def test_the_engine_scores_a_new_type(percentage):
     assert (line["C"]["computed"], line["C"]["reason"]) == (0.0, 'wrong type: expected {"percent": number}')
 
 
-def test_the_api_document_describes_a_new_type(percentage):
-    gateway = worker_factory(GatewayService)
-    gateway.config = {}
-    request = Request(EnvironBuilder(method="GET", path="/api/v1/criterion-types").get_environ())
-    response = gateway.list_criterion_types(request)
+def test_the_api_document_describes_a_new_type(percentage, gateway, web_session):
+    gateway()
+    response = web_session.get("/api/v1/criterion-types")     # no sign-in needed
     assert response.status_code == 200
-    item = next(i for i in json.loads(response.get_data())["items"] if i["type"] == "percentage")
+    assert [i["type"] for i in response.json()["items"]][-1] == "percentage"
+    item = next(i for i in response.json()["items"] if i["type"] == "percentage")
     assert item == {"type": "percentage", "label": "Tỷ lệ hoàn thành", "rule": Percentage.rule,
                     "hint": "Tối đa {max} điểm khi đạt {full_at}%",
                     "settings": {"full_at": {"kind": "number", "required": False, "exclusive_minimum": 0,

@@ -4,7 +4,8 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway.api import MAX_BODY_BYTES, HttpError, read_json
+from services.gateway.api import MAX_BODY_BYTES, read_json
+from thidua.errors import DomainError
 
 
 def request(data, content_type="application/json"):
@@ -27,7 +28,7 @@ def test_json_is_read():
     (b'[{"values": [{"$where": "1"}]}]', "application/json", 400, "INVALID_KEY"),
 ])
 def test_bad_bodies_get_a_clear_error(data, content_type, status, code):
-    with pytest.raises(HttpError) as caught:
+    with pytest.raises(DomainError) as caught:
         read_json(request(data, content_type))
     assert (caught.value.status, caught.value.code) == (status, code)
     assert caught.value.message

@@ -53,3 +53,17 @@ def test_demo_mode_listens_on_loopback_unless_told(address, allowed):
 def test_demo_mode_needs_no_secret_and_a_development_platform_with_one_starts():
     assert problems({"DEMO_MODE": "true", "TOKEN_SECRET": DEFAULT_SECRET}) == []
     assert problems({"THIDUA_ENV": "development", "DEMO_MODE": "false", "TOKEN_SECRET": STRONG}) == []
+
+
+def test_a_service_with_events_needs_the_producers_keys_strong_outside_demo_mode(monkeypatch):
+    for name in ("SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    keys = {"SUBMISSIONS_EVENT_KEY": STRONG, "RANKING_EVENT_KEY": STRONG[::-1]}
+    assert problems({**PRODUCTION, **keys}, events=True) == []
+    missing = problems({**PRODUCTION, "SUBMISSIONS_EVENT_KEY": STRONG}, events=True)
+    assert len(missing) == 1 and "RANKING_EVENT_KEY is not set" in missing[0]
+    assert any("RANKING_EVENT_KEY" in p for p in problems({**PRODUCTION, **keys, "RANKING_EVENT_KEY": "x" * 40},
+                                                          events=True))
+    assert problems({"DEMO_MODE": "true", "SUBMISSIONS_EVENT_KEY": "demo", "RANKING_EVENT_KEY": "demo"},
+                    events=True) == []
+    assert len(problems({"DEMO_MODE": "true"}, events=True)) == 2     # a demo needs keys too

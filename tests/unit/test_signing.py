@@ -56,6 +56,7 @@ def test_a_consumer_without_the_producers_key_refuses_and_says_which_key():
         verify(report_event(), sign(report_event(), KEYS), {"ranking": KEYS["ranking"]})
 
 
-def test_keys_come_from_configuration_per_producer():
+def test_keys_come_from_configuration_per_producer(monkeypatch):
+    monkeypatch.delenv("RANKING_EVENT_KEY", raising=False)
     assert keys_from({"SUBMISSIONS_EVENT_KEY": "a" * 40, "RANKING_EVENT_KEY": "", "OTHER": 1}) == {
         "submissions": "a" * 40}

@@ -1,0 +1,49 @@
+"""Notices: a person's inbox and preferences, webhooks, failed deliveries; and the audit trail."""
+from services.gateway.api import API, SERVICES, call
+from services.gateway.entrypoint import Choice, Flag, Int, Query, route
+
+INBOX = f"{API}/people/<string:person>/inbox"
+PREFERENCES = f"{API}/people/<string:person>/preferences"
+AUDIT = {"service": Choice(SERVICES, "submissions"), "unit": Query(), "period": Query(), "actor": Query(),
+         "entity": Query(), "entity_id": Query(), "limit": Int(1, 500, default=100)}
+
+
+class Notices:
+
+    @route("GET", INBOX, query={"unread": Flag(), "limit": Int(1, 200, default=50)}, caller=True)
+    def get_inbox(self, request, person, query):
+        return call(self.notifications.inbox, person, unread_only=query["unread"], limit=query["limit"])
+
+    @route("POST", f"{INBOX}/<string:notice>/read", body="Empty", caller=True)
+    def mark_read(self, request, person, notice, body):
+        return call(self.notifications.mark_read, person, notice)
+
+    @route("GET", PREFERENCES, caller=True)
+    def get_preferences(self, request, person):
+        return call(self.notifications.get_preferences, person)
+
+    @route("PUT", PREFERENCES, body="Preferences", caller=True)
+    def set_preferences(self, request, person, body):
+        return call(self.notifications.set_preferences, person, body)
+
+    @route("POST", f"{API}/webhooks", body="Webhook", status=201, caller=True)
+    def add_webhook(self, request, body):
+        return call(self.notifications.add_webhook, body)
+
+    @route("GET", f"{API}/notices/failed", caller=True)
+    def failed_notices(self, request):
+        return {"items": call(self.notifications.failed_notices)}
+
+    @route("GET", f"{API}/notices/<string:notice>/deliveries", caller=True)
+    def notice_deliveries(self, request, notice):
+        return {"items": call(self.notifications.notice_deliveries, notice)}
+
+    @route("POST", f"{API}/notices/<string:notice>/retry", caller=True)
+    def retry_notice(self, request, notice):
+        return call(self.notifications.retry_notice, notice)
+
+    @route("GET", f"{API}/audit", query=AUDIT)
+    def get_audit(self, request, query):
+        """The audit trail of one service (submissions by default; ranking, notifications)."""
+        return {"items": call(getattr(self, query["service"]).audit_trail, query["unit"], query["period"],
+                              query["actor"], query["entity"], query["entity_id"], query["limit"])}

@@ -1,0 +1,51 @@
+"""Reports, their evidence files, and a cluster's summary of them."""
+import base64
+from urllib.parse import unquote
+
+from services.gateway.api import API, attachment, call, idempotency_key, read_bytes
+from services.gateway.entrypoint import Int, Query, route
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+REPORTS = f"{API}/reports"
+REPORT = f"{REPORTS}/<string:report_id>"
+
+
+class Reports:
+
+    @route("POST", REPORTS, body="ReportCreate", status=201, caller=True)
+    def submit_report(self, request, body):
+        return call(self.submissions.submit_report, body, idempotency_key(request))
+
+    @route("GET", REPORTS, query={"cluster": Query(), "period": Query(), "unit": Query(),
+                                           "limit": Int(1, 1000, default=200)}, caller=True)
+    def list_reports(self, request, query):
+        return {"items": call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"],
+                              query["limit"])}
+
+    @route("GET", REPORT, caller=True)
+    def get_report(self, request, report_id):
+        return call(self.submissions.get_report, report_id)
+
+    @route("PUT", REPORT, body="ReportUpdate", caller=True)
+    def update_report(self, request, report_id, body):
+        return call(self.submissions.update_report, report_id, body)
+
+    @route("POST", f"{REPORT}/<string:action>", body="ReportAction", caller=True)
+    def act_on_report(self, request, report_id, action, body):
+        return call(self.submissions.act_on_report, report_id, action, body, idempotency_key(request))
+
+    @route("GET", f"{API}/clusters/<string:cluster>/periods/<string:period>/summary")
+    def cluster_summary(self, request, cluster, period):
+        return call(self.submissions.cluster_summary, cluster, period)
+
+    @route("POST", f"{API}/units/<string:unit>/evidence", status=201, upload=True, caller=True)
+    def store_evidence(self, request, unit):
+        name = unquote(request.headers.get("X-Filename", ""))
+        data = read_bytes(request, MAX_EVIDENCE_BYTES)
+        return call(self.submissions.store_evidence, unit, name, request.mimetype,
+                    base64.b64encode(data).decode(), timeout=30.0)
+
+    @route("GET", f"{API}/evidence/<string:file_id>", download=True)
+    def get_evidence(self, request, file_id):
+        found = call(self.submissions.get_evidence, file_id, timeout=30.0)
+        return attachment(base64.b64decode(found["data_base64"]), found["content_type"], found["name"])

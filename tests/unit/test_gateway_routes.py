@@ -1,0 +1,321 @@
+"""The gateway through its HTTP entrypoint, with every service replaced by a fake (nameko's
+``replace_dependencies``): routes, body and query checks, the error table, the caller's
+credential. No broker, no database: a few milliseconds each."""
+import secrets
+import time
+
+import pytest
+import requests
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.messaging import QueueConsumer
+from nameko.rpc import ReplyListener
+from nameko.utils.concurrency import SpawningSet
+from nameko.testing.services import replace_dependencies
+
+from services.gateway import openapi
+from services.gateway.service import GatewayService
+from thidua import tokens
+from thidua.errors import Unauthenticated, UnknownReport
+
+PROXIES = ("submissions", "ranking", "notifications")
+SECRET = secrets.token_urlsafe(48)
+
+
+class Reply:
+    def __init__(self, answer):
+        self.answer = answer
+
+    def result(self):
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+class Fake:
+    """A service as the gateway's RPC proxy sees it: each method answers from ``answers``
+    (a value, a function of the call's arguments, or an exception to raise); calls are kept."""
+
+    def __init__(self, **answers):
+        self.answers, self.calls = answers, []
+
+    def __getattr__(self, method):
+        fake = self
+
+        class Method:
+            @staticmethod
+            def call_async(*args, **kwargs):
+                fake.calls.append((method, args, kwargs))
+                answer = fake.answers.get(method, {})
+                return Reply(answer(*args, **kwargs) if callable(answer) else answer)
+        return Method
+
+    def called(self, method):
+        return [(args, kwargs) for name, args, kwargs in self.calls if name == method]
+
+
+@pytest.fixture
+def forwarded():
+    """The credentials the gateway put into its workers' context, in order."""
+    return []
+
+
+@pytest.fixture
+def gateway(container_factory, web_config, forwarded):
+    """Starts the gateway with fakes: ``gateway(submissions=Fake(...), DEMO_MODE="true")``."""
+    started = []
+
+    def start(**given):
+        fakes = {name: given.pop(name, None) or Fake() for name in PROXIES}
+        config = {**web_config, "AMQP_URI": "memory://", "MONGO_URI": "mongodb://127.0.0.1:1/", "TOKEN_SECRET": SECRET,
+                  **given}
+        container = container_factory(GatewayService, config)
+        replace_dependencies(container, forward_caller=forwarded.append, **fakes)
+        # the fakes need no reply queue: without it the container stops at once, not after two polls
+        container.subextensions = SpawningSet(ext for ext in container.subextensions
+                                              if not isinstance(ext, (ReplyListener, QueueConsumer)))
+        container.start()
+        started.append(container)
+        return fakes
+    yield start
+    for container in started:
+        container.stop()
+
+
+class Session(requests.Session):
+    """HTTP to the gateway under test (nameko's ``web_session`` predates werkzeug 3)."""
+
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+        self.headers["Connection"] = "close"   # no idle connection for the server to wait on at stop
+
+    def request(self, method, path, *args, **kwargs):
+        return super().request(method, self.base + path, *args, timeout=5, **kwargs)
+
+
+@pytest.fixture
+def web_session(web_config_port):
+    with Session(f"http://127.0.0.1:{web_config_port}") as session:
+        yield session
+
+
+def error_of(response):
+    return response.status_code, response.json()["error"]["code"]
+
+
+def test_a_route_answers_json_with_the_correlation_id(gateway, web_session):
+    fakes = gateway(submissions=Fake(list_units=[{"code": "U01"}]))
+    response = web_session.get("/api/v1/units", headers={"X-Correlation-Id": "req-42"})
+    assert response.status_code == 200
+    assert response.json() == {"items": [{"code": "U01"}]}
+    assert response.headers["X-Correlation-Id"] == "req-42"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert fakes["submissions"].called("list_units") == [((), {})]
+
+
+def test_a_route_answers_its_own_status_with_the_checked_body(gateway, web_session):
+    fakes = gateway(submissions=Fake(submit_report={"id": "R1"}), DEMO_MODE="true")
+    response = web_session.post("/api/v1/reports", json={"unit": "U01", "period": "2021-Q2"},
+                                headers={"Idempotency-Key": "k-1", "X-Actor": "canbo.u01"})
+    assert (response.status_code, response.json()) == (201, {"id": "R1"})
+    assert fakes["submissions"].called("submit_report") == [(({"unit": "U01", "period": "2021-Q2"}, "k-1"), {})]
+
+
+@pytest.mark.parametrize("data, content_type, status, code", [
+    (b'{"unit": ', "application/json", 400, "MALFORMED_JSON"),
+    (b'{"unit": "U01"}', "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    (b'{"unit": "U01", "period": "2021-Q2", "$where": 1}', "application/json", 400, "INVALID_KEY"),
+    (b'{"unit": "U01"}', "application/json", 422, "VALIDATION_FAILED"),
+    (b'{"unit": "U01", "period": "2021-Q2", "colour": "red"}', "application/json", 422, "VALIDATION_FAILED"),
+])
+def test_a_bad_body_is_refused_before_any_service_is_asked(gateway, web_session, data, content_type, status,
+                                                            code):
+    fakes = gateway()
+    response = web_session.post("/api/v1/reports", data=data, headers={"Content-Type": content_type})
+    assert error_of(response) == (status, code)
+    assert response.json()["error"]["message"]
+    assert fakes["submissions"].calls == []
+
+
+def test_a_body_of_the_wrong_shape_names_each_field(gateway, web_session):
+    gateway()
+    response = web_session.post("/api/v1/reports", json={"unit": 7, "period": "2021-Q2"})
+    assert set(response.json()["error"]["details"]["fields"]) == {"unit"}
+
+
+@pytest.mark.parametrize("path, code, message", [
+    ("/api/v1/reports?limit=0", "INVALID_QUERY", "limit must be a whole number from 1 to 1000."),
+    ("/api/v1/clusters/C/periods/P/ranking/diff?from=1", "INVALID_QUERY", "Give both versions: ?from=1&to=2."),
+    ("/api/v1/units/U01/trend", "INVALID_QUERY", "Give the year: ?year=2021."),
+    ("/api/v1/audit?service=gateway", "INVALID_QUERY", "service is one of submissions, ranking, notifications."),
+])
+def test_a_bad_query_is_refused_with_what_to_send(gateway, web_session, path, code, message):
+    fakes = gateway()
+    response = web_session.get(path)
+    assert error_of(response) == (400, code)
+    assert response.json()["error"]["message"] == message
+    assert all(fake.calls == [] for fake in fakes.values())
+
+
+def test_query_parameters_reach_the_service_parsed_with_their_defaults(gateway, web_session):
+    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail=[]))
+    assert web_session.get("/api/v1/clusters/C/periods/P/ranking/diff?from=1&to=3").status_code == 200
+    assert fakes["ranking"].called("compare") == [(("C", "P", 1, 3), {})]
+    assert web_session.get("/api/v1/audit?service=notifications&unit=U01").json() == {"items": []}
+    assert fakes["notifications"].called("audit_trail") == [(("U01", None, None, None, None, 100), {})]
+
+
+@pytest.mark.parametrize("failure, status, code", [
+    (UnknownReport("No report R9."), 404, "UNKNOWN_REPORT"),
+    (RemoteError("KeyError", "boom"), 502, "UPSTREAM_ERROR"),
+    (UnknownService("submissions"), 503, "SERVICE_UNAVAILABLE"),
+])
+def test_a_failure_of_a_service_is_answered_from_the_error_table(gateway, web_session, failure, status, code):
+    gateway(submissions=Fake(get_cluster=failure))
+    response = web_session.get("/api/v1/clusters/C1", headers={"X-Correlation-Id": "req-7"})
+    assert error_of(response) == (status, code)
+    assert response.json()["error"]["correlation_id"] == "req-7"
+    if status == 404:
+        assert response.json()["error"]["message"] == "No report R9."
+
+
+def test_an_unforeseen_failure_of_the_gateway_is_a_500_with_a_code_not_a_page(gateway, web_session):
+    gateway(submissions=Fake(get_cluster={"when": object()}))   # cannot be written as JSON
+    assert error_of(web_session.get("/api/v1/clusters/C1")) == (500, "INTERNAL_ERROR")
+
+
+def test_an_unknown_path_keeps_the_plain_404(gateway, web_session):
+    gateway()
+    assert web_session.get("/nothing/here").status_code == 404
+    assert web_session.get("/api/v1/nothing-here").status_code == 405   # only the CORS preflight matches
+    assert error_of(web_session.get("/static/nothing.js")) == (404, "NOT_FOUND")
+
+
+def test_only_the_configured_origins_get_cors_headers(gateway, web_session):
+    gateway(CORS_ORIGINS="https://thidua.example")
+    asked = web_session.options("/api/v1/reports", headers={"Origin": "https://thidua.example"})
+    assert asked.status_code == 204 and asked.headers["Access-Control-Allow-Origin"] == "https://thidua.example"
+    answer = web_session.get("/api/v1/units", headers={"Origin": "https://thidua.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://thidua.example"
+    assert "Access-Control-Allow-Origin" not in web_session.get("/api/v1/units").headers
+
+
+def test_too_many_sign_ins_from_one_address_are_refused(gateway, web_session):
+    fakes = gateway(submissions=Fake(login={"session": "s1", "person": {"id": "a"}}), LOGIN_ATTEMPTS_PER_MINUTE=2)
+    answers = [web_session.post("/api/v1/auth/login", json={"person": "a", "password": "p"}) for _ in range(3)]
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    assert error_of(answers[2]) == (429, "RATE_LIMITED")
+    assert len(fakes["submissions"].called("login")) == 2
+
+
+def test_the_openapi_document_is_read_from_the_routes():
+    doc = openapi.of(GatewayService)
+    create = doc["paths"]["/api/v1/reports"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ReportCreate")
+    assert "201" in create["responses"]
+    limit = next(p for p in doc["paths"]["/api/v1/reports"]["get"]["parameters"] if p["name"] == "limit")
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000}
+    assert "/health" not in doc["paths"] and "/api/v1/openapi.json" not in doc["paths"]
+
+
+def access_token(person="canbo.u01", session="s1", secret=SECRET, seconds=900):
+    return tokens.issue(secret, person, session, "access", time.time(), seconds)
+
+
+# --- the caller's credential: checked here, then carried by every RPC call of the worker ---------
+
+def test_a_signed_in_caller_travels_with_the_call_not_as_an_argument(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(session_active=True, act_on_report={"status": "SUBMITTED"}))
+    token = access_token()
+    response = web_session.post("/api/v1/reports/R1/submit", json={"version": 2},
+                                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k-2"})
+    assert response.status_code == 200
+    assert forwarded == [{"id": "canbo.u01", "session": "s1", "token": token, "address": "127.0.0.1"}]
+    assert fakes["submissions"].called("session_active") == [(("s1",), {})]
+    assert fakes["submissions"].called("act_on_report") == [(("R1", "submit", {"version": 2}, "k-2"), {})]
+
+
+@pytest.mark.parametrize("token", [access_token(secret="another-secret-of-enough-length-0123456789"),
+                                   access_token(seconds=-1), "not-a-token"])
+def test_an_invalid_access_token_is_refused_by_the_gateway(gateway, web_session, forwarded, token):
+    fakes = gateway(submissions=Fake(session_active=True))
+    response = web_session.get("/api/v1/reports/R1", headers={"Authorization": f"Bearer {token}"})
+    assert error_of(response) == (401, "INVALID_TOKEN")
+    assert forwarded == [] and fakes["submissions"].called("get_report") == []
+
+
+def test_the_token_of_an_ended_session_is_refused(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(session_active=False))
+    response = web_session.get("/api/v1/me", headers={"Authorization": f"Bearer {access_token()}"})
+    assert error_of(response) == (401, "INVALID_TOKEN")
+    assert response.json()["error"]["message"] == "This session has ended; sign in again."
+    assert forwarded == [] and fakes["submissions"].called("me") == []
+
+
+def test_a_machine_client_travels_as_its_api_tokens_owner(gateway, web_session, forwarded):
+    def owner(token):
+        if token != "tdk_good":
+            raise Unauthenticated("This API token is not valid (unknown or revoked).")
+        return "robot.u01"
+    fakes = gateway(submissions=Fake(api_token_owner=owner, me={"id": "robot.u01"}))
+    assert web_session.get("/api/v1/me", headers={"Authorization": "Bearer tdk_good"}).json() == {"id": "robot.u01"}
+    assert forwarded == [{"id": "robot.u01", "api_token": "tdk_good", "address": "127.0.0.1"}]
+    assert fakes["submissions"].called("me") == [((), {})]
+    refused = web_session.get("/api/v1/me", headers={"Authorization": "Bearer tdk_revoked"})
+    assert error_of(refused) == (401, "INVALID_TOKEN") and len(forwarded) == 1
+
+
+@pytest.mark.parametrize("demo, named", [("true", "canbo.u01"), ("false", None)])
+def test_x_actor_names_the_caller_only_in_demo_mode(gateway, web_session, forwarded, demo, named):
+    fakes = gateway(DEMO_MODE=demo, notifications=Fake(inbox=[]))
+    web_session.get("/api/v1/people/canbo.u01/inbox?unread=1", headers={"X-Actor": "canbo.u01"})
+    assert forwarded == [{"id": named, "address": "127.0.0.1"}]
+    assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50})]
+
+
+def test_a_route_that_acts_for_nobody_neither_checks_nor_forwards_a_token(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(list_units=[]))
+    response = web_session.get("/api/v1/units", headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 200
+    assert forwarded == [] and fakes["submissions"].called("session_active") == []
+
+
+def test_signing_out_ends_the_session_of_the_token_it_carries(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(session_active=True, logout={"session": "s1", "revoked": True}))
+    response = web_session.post("/api/v1/auth/logout", json={}, headers={"Authorization": f"Bearer {access_token()}"})
+    assert response.json() == {"session": "s1", "revoked": True}
+    assert [c["session"] for c in forwarded] == ["s1"]
+    assert fakes["submissions"].called("logout") == [(("s1",), {})]
+    assert error_of(web_session.post("/api/v1/auth/logout", json={})) == (401, "UNAUTHENTICATED")
+
+
+def test_every_route_that_acts_for_someone_forwards_the_caller():
+    """The routes that change state or read what only some may see are the ones with ``caller=True``;
+    a route without it reaches the services as nobody."""
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    acting = {name for name in dir(GatewayService)
+              for route in getattr(getattr(GatewayService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
+              if route.caller}
+    changes = {name for name in dir(GatewayService)
+               for route in getattr(getattr(GatewayService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
+               if route.method in ("POST", "PUT") and route.url.startswith("/api/v1/")}
+    assert changes - acting == {"login", "refresh", "logout"}   # they carry their own token
+    assert {"whoami", "get_report", "list_reports", "get_inbox", "failed_notices"} <= acting
+
+
+def test_every_handler_takes_exactly_what_its_route_gives():
+    """The path values, then ``body`` and ``query`` when the route declares them: a mismatch
+    would be a 500 at the first request, so it is caught here for every route at once."""
+    import inspect
+    import re
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    checked = 0
+    for name in dir(GatewayService):
+        handler = getattr(GatewayService, name)
+        for route in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            given = re.findall(r"<(?:[^<>]*:)?(\w+)>", route.url)
+            given += ["body"] * (route.body is not None) + ["query"] * bool(route.query)
+            taken = list(inspect.signature(inspect.unwrap(handler)).parameters)
+            assert taken == ["self", "request", *given], name
+            checked += 1
+    assert checked >= 45

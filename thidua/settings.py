@@ -1,0 +1,182 @@
+"""Settings: every tunable value of the platform, typed, with its variable and its default written once.
+
+A setting is read from the service's nameko configuration when it has the key (tests and
+operators' tools pass values there), else from the environment variable of the same name,
+else the default below. ``services/<name>/config.yml`` keeps only what nameko and the
+connections read themselves (broker, database, listening address, workers, logging).
+A value that cannot be read stops the service at start, naming the variable.
+"""
+import logging
+import os
+from dataclasses import dataclass, field, fields
+
+from nameko.extensions import DependencyProvider
+
+from thidua.correlation import CorrelationFilter
+
+DEFAULT_SECRET = "development-only-secret-change-me"
+
+
+def setting(variable, default):
+    return field(default=default, metadata={"variable": variable})
+
+
+def _numbers(kind):
+    def read(raw):
+        values = tuple(kind(part) for part in str(raw).split(",") if part.strip())
+        if any(v <= 0 for v in values):
+            raise ValueError("must be positive")
+        return values
+    return read
+
+
+def _flag(raw):
+    word = str(raw).strip().lower()
+    if word not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError("must be true or false")
+    return word in ("true", "1", "yes")
+
+
+def _words(raw):
+    return tuple(part.strip() for part in str(raw).split(",") if part.strip())
+
+
+READERS = {int: int, float: float, str: str, bool: _flag, "ints": _numbers(int), "words": _words}
+
+
+def given(config, variable):
+    """The value the configuration, else the environment, gives ``variable``; ``None`` if neither."""
+    for raw in (config.get(variable), os.environ.get(variable)):
+        if raw is not None and raw != "":
+            return raw
+    return None
+
+
+class Group:
+    """A dataclass of settings; each field names its variable in its metadata."""
+
+    @classmethod
+    def of(cls, config):
+        values = {}
+        for item in fields(cls):
+            variable = item.metadata["variable"]
+            raw = given(config, variable)
+            if raw is None:
+                continue
+            reader = READERS[item.metadata.get("reader", item.type)]
+            try:
+                values[item.name] = reader(raw)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{variable} cannot be {raw!r}: {exc}") from None
+        return cls(**values)
+
+    @classmethod
+    def variables(cls):
+        return {item.metadata["variable"]: item.default for item in fields(cls)}
+
+
+def listed(variable, default, reader):
+    return field(default=default, metadata={"variable": variable, "reader": reader})
+
+
+@dataclass(frozen=True)
+class Security(Group):
+    env: str = setting("THIDUA_ENV", "development")
+    demo_mode: bool = setting("DEMO_MODE", False)
+    demo_allow_remote: bool = setting("DEMO_ALLOW_REMOTE", False)
+    token_secret: str = setting("TOKEN_SECRET", DEFAULT_SECRET)   # demo mode only: see thidua.security
+    access_token_seconds: int = setting("ACCESS_TOKEN_SECONDS", 900)
+    refresh_token_seconds: int = setting("REFRESH_TOKEN_SECONDS", 43200)
+
+
+@dataclass(frozen=True)
+class Signing(Group):
+    """The producers' event keys (thidua.signing): a producer signs with its own, consumers check
+    with the producers'. No default: without them events can be neither sent nor believed."""
+    submissions_event_key: str = setting("SUBMISSIONS_EVENT_KEY", "")
+    ranking_event_key: str = setting("RANKING_EVENT_KEY", "")
+
+    def keys(self):
+        return {source: key for source, key in (("submissions", self.submissions_event_key),
+                                                 ("ranking", self.ranking_event_key)) if key}
+
+
+@dataclass(frozen=True)
+class Gateway(Group):
+    login_attempts_per_minute: int = setting("LOGIN_ATTEMPTS_PER_MINUTE", 10)
+    cors_origins: tuple = listed("CORS_ORIGINS", (), "words")
+
+
+@dataclass(frozen=True)
+class Messaging(Group):
+    retry_delays_ms: tuple = listed("RETRY_DELAYS_MS", (1000, 5000, 30000), "ints")
+    outbox_sweep_seconds: float = setting("OUTBOX_SWEEP_SECONDS", 1.0)
+
+
+@dataclass(frozen=True)
+class Delivery(Group):
+    public_url: str = setting("PUBLIC_URL", "http://127.0.0.1:8080")
+    smtp_host: str = setting("SMTP_HOST", "")
+    smtp_port: int = setting("SMTP_PORT", 25)
+    smtp_tls: str = setting("SMTP_TLS", "none")
+    smtp_user: str = setting("SMTP_USER", "")
+    smtp_password: str = setting("SMTP_PASSWORD", "")
+    smtp_from: str = setting("SMTP_FROM", "thidua@localhost")
+    smtp_timeout: float = setting("SMTP_TIMEOUT", 10.0)
+    webhook_timeout: float = setting("WEBHOOK_TIMEOUT", 10.0)
+    max_attempts: int = setting("DELIVERY_MAX_ATTEMPTS", 5)
+    backoff_seconds: float = setting("DELIVERY_BACKOFF_SECONDS", 30.0)
+    reminder_offsets_hours: tuple = listed("REMINDER_OFFSETS_HOURS", (72, 24), "ints")
+    digest_interval_seconds: float = setting("DIGEST_INTERVAL_SECONDS", 3600.0)
+
+
+@dataclass(frozen=True)
+class Logging(Group):
+    level: str = setting("LOG_LEVEL", "INFO")
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s {service} [%(correlation_id)s] %(name)s: %(message)s"
+
+
+def log_handler(service):
+    """The one log handler of every service, for its ``config.yml``:
+    ``handlers: {console: {(): thidua.settings.log_handler, service: <name>}}``. It sets the
+    root level from ``LOG_LEVEL`` (dictConfig builds handlers before it configures the root)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT.format(service=service)))
+    handler.addFilter(CorrelationFilter())
+    logging.getLogger().setLevel(Logging.of({}).level.upper())
+    return handler
+
+
+@dataclass(frozen=True)
+class Settings:
+    security: Security
+    signing: Signing
+    gateway: Gateway
+    messaging: Messaging
+    delivery: Delivery
+
+    logging: Logging
+
+    GROUPS = (Security, Signing, Gateway, Messaging, Delivery, Logging)
+
+    @classmethod
+    def of(cls, config):
+        return cls(*(group.of(config) for group in cls.GROUPS))
+
+
+def variables():
+    """Every variable read here, with its default (the README's table lists them all)."""
+    return {name: default for group in Settings.GROUPS for name, default in group.variables().items()}
+
+
+class SettingsProvider(DependencyProvider):
+    """``settings = SettingsProvider()``: the service's :class:`Settings`, read once at start,
+    so a value that cannot be read stops the service before it takes any request."""
+
+    def setup(self):
+        self.settings = Settings.of(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.settings
