@@ -42,8 +42,9 @@ def load_clusters(platform, units, clusters):
                                       for i, u in enumerate(listed)]} for code, listed in members.items()],
             "people": [{"id": f"bench.{u}", "name": f"Cán bộ {u}", "role": "unit_officer", "unit": u}
                        for u in units]}
-    with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri}, timeout=120) as cluster:
-        cluster.submissions.load_reference_data(data, {"id": "system:bench"})
+    with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri}, timeout=120,
+                         context_data={"caller": {"id": "system:bench"}}) as cluster:
+        cluster.submissions.load_reference_data(data)
 
 
 def post(session, platform, unit, score):

@@ -29,10 +29,10 @@ def main(argv=None):
             print("The two passwords differ; nothing was changed.", file=sys.stderr)
             return 1
     config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
-    with ClusterRpcProxy(config, timeout=30) as cluster:
+    with ClusterRpcProxy(config, timeout=30, context_data={"caller": ACTOR}) as cluster:
         person = {"id": args.id, "name": args.name, "role": "administrator", "email": args.email}
-        cluster.submissions.load_reference_data({"people": [person]}, ACTOR)
-        cluster.submissions.set_password(args.id, password, ACTOR)
+        cluster.submissions.load_reference_data({"people": [person]})
+        cluster.submissions.set_password(args.id, password)
     print(f"administrator {args.id} is ready; sign in with POST /api/v1/auth/login")
     return 0
 

@@ -5,11 +5,13 @@ concluded); Q2/2021 open for new reports.
     python -m scripts.demo       # uses AMQP_URI; idempotent (a second run changes nothing)
 
 Everything goes through the submissions service's RPC API as the person who would do
-it in real life, so the demo also fills the audit trail and emits every event.
+it in real life (their id in the call's context data), so the demo also fills the audit
+trail and emits every event.
 """
 import json
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -51,6 +53,26 @@ def ballots(content):
     return {unit: ballot for unit, ballot in content["q1_votes"].items() if unit != "_about"}
 
 
+class Submissions:
+    """The submissions service over RPC; ``as_(caller)`` calls it as that person (one proxy
+    per caller, since a proxy carries its context data on every call)."""
+
+    def __init__(self, config, stack, caller=None, proxies=None):
+        self.config, self.stack, self.caller = config, stack, caller
+        self.proxies = {} if proxies is None else proxies
+
+    def as_(self, caller):
+        return Submissions(self.config, self.stack, caller, self.proxies)
+
+    def __getattr__(self, method):
+        key = json.dumps(self.caller, sort_keys=True)
+        if key not in self.proxies:
+            context = {"caller": self.caller} if self.caller else None
+            self.proxies[key] = self.stack.enter_context(
+                ClusterRpcProxy(self.config, timeout=60, context_data=context)).submissions
+        return getattr(self.proxies[key], method)
+
+
 def play_q1(submissions, content):
     """Q1/2021 from opening to conclusion, unless it has already been played."""
     period = next(p for p in submissions.list_periods() if p["id"] == Q1)
@@ -59,20 +81,20 @@ def play_q1(submissions, content):
 
     def move(action):
         current = next(p for p in submissions.list_periods() if p["id"] == Q1)
-        submissions.transition_period(Q1, action, current["version"], OFFICE)
+        submissions.as_(OFFICE).transition_period(Q1, action, current["version"])
 
     move("open")
     for unit, report in reports(content).items():
-        submissions.submit_report({"unit": unit, "period": Q1, **report}, officer(unit), f"demo-{Q1}-{unit}")
+        submissions.as_(officer(unit)).submit_report({"unit": unit, "period": Q1, **report}, f"demo-{Q1}-{unit}")
     move("close")
     move("start_scoring")
     for report in submissions.list_reports(CLUSTER, Q1):
-        submissions.act_on_report(report["id"], "review", {"version": report["version"]}, LEAD)
+        submissions.as_(LEAD).act_on_report(report["id"], "review", {"version": report["version"]})
     move("start_voting")
-    submissions.open_vote(CLUSTER, Q1, LEAD)
+    submissions.as_(LEAD).open_vote(CLUSTER, Q1)
     for unit, ballot in ballots(content).items():
-        submissions.cast_ballot(CLUSTER, Q1, ballot, officer(unit), f"demo-ballot-{Q1}-{unit}")
-    submissions.close_vote(CLUSTER, Q1, LEAD)
+        submissions.as_(officer(unit)).cast_ballot(CLUSTER, Q1, ballot, f"demo-ballot-{Q1}-{unit}")
+    submissions.as_(LEAD).close_vote(CLUSTER, Q1)
     move("conclude")
     return True
 
@@ -80,7 +102,7 @@ def play_q1(submissions, content):
 def open_q2(submissions):
     period = next(p for p in submissions.list_periods() if p["id"] == Q2)
     if period["state"] == "PLANNED":
-        submissions.transition_period(Q2, "open", period["version"], OFFICE)
+        submissions.as_(OFFICE).transition_period(Q2, "open", period["version"])
         return True
     return False
 
@@ -88,11 +110,11 @@ def open_q2(submissions):
 def load(amqp_uri=None):
     config = {"AMQP_URI": amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
     content = data()
-    with ClusterRpcProxy(config, timeout=60) as cluster:
-        submissions = cluster.submissions
-        counts = submissions.load_reference_data(reference(content), LOADER)
+    with ExitStack() as stack:
+        submissions = Submissions(config, stack)
+        counts = submissions.as_(LOADER).load_reference_data(reference(content))
         for person in content["people"]:
-            submissions.set_password(person["id"], DEMO_PASSWORD, LOADER)
+            submissions.as_(LOADER).set_password(person["id"], DEMO_PASSWORD)
         counts["q1_played"] = play_q1(submissions, content)
         counts["q2_opened"] = open_q2(submissions)
         return counts

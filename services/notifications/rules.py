@@ -1,41 +1,103 @@
-"""Who must know what, and how soon. Pure: no I/O.
+"""Who must know what, and how soon: the rules table. Pure: no I/O.
 
-| event | condition | audience | kind | when |
-|---|---|---|---|---|
-| report.submitted.v1 | | the cluster lead (lead and deputy units' leaders) | report.submitted | at once |
-| report.resubmitted.v1 | | the cluster lead | report.resubmitted | at once |
-| report.returned.v1 | | the unit's own people | report.returned | at once |
-| vote.opened.v1, vote.closed.v1 | | the member units' people | vote.opened / vote.closed | at once |
-| ranking.updated.v1 | new leading unit or a class change | the leaders (provincial leaders, standing office, cluster lead) | ranking.changed | at once |
-| ranking.updated.v1 | otherwise | the leaders | ranking.updated | in the digest |
-| period.concluded.v1 | | everyone | results.published | at once |
-| (timer) deadline in 3 days, in 1 day | unit has not handed in | the unit's own people | deadline.approaching | once per offset |
-| (timer) deadline passed | unit has not handed in | the unit's own people; the cluster lead gets the list | deadline.missed | once |
+``TABLE`` is keyed by the full, versioned event type. An event type the table does not
+declare is refused (:class:`Undeclared`): the handler fails, the message is retried and
+then parked in the dead-letter queue, where an operator sees it and replays it once a
+release declares the type. So a ``report.submitted.v2`` is never acted on as if it were
+v1, and nothing is dropped unseen. Types nobody is told of are declared with no rules.
 
-The table is `docs/notifications.md` too; this module is the one the service applies.
+``KINDS`` lists, per notification kind, the channels a person gets unless they choose
+otherwise (their preferences); the inbox is always one of them.
+
+``docs/notifications.md`` shows the same table in prose; this module is the one the
+service applies (a unit test checks that every event type of the contract is declared).
 """
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
+
+from thidua.errors import ValidationFailed
 
 NOW, DIGEST = "now", "digest"
+AUDIENCES = ("leaders", "cluster_lead", "unit", "members", "everyone")
+
+
+class Undeclared(Exception):
+    """An event type (or version) the rules table does not know: never guessed at."""
+
+
+def _always(data):
+    return True
+
+
+def leader_or_class_changed(data):
+    return bool(data["leader_changed"] or data["class_changes"])
+
+
+def minor_change(data):
+    return not leader_or_class_changed(data)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Tell ``audience`` of ``kind``, at once or in the digest, when ``condition(data)`` holds."""
+    kind: str
+    audience: str
+    when: str = NOW
+    condition: Callable[[dict], bool] = _always
+
+
+QUIET = ()   # declared: nobody needs to hear of it
+
+TABLE = {
+    "report.submitted.v1": (Rule("report.submitted", "cluster_lead"),),
+    "report.resubmitted.v1": (Rule("report.resubmitted", "cluster_lead"),),
+    "report.returned.v1": (Rule("report.returned", "unit"),),
+    "report.reviewed.v1": QUIET,
+    "report.finalized.v1": QUIET,
+    "vote.opened.v1": (Rule("vote.opened", "members"),),
+    "vote.ballot_cast.v1": QUIET,
+    "vote.closed.v1": (Rule("vote.closed", "members"),),
+    "ranking.updated.v1": (Rule("ranking.changed", "leaders", NOW, leader_or_class_changed),
+                           Rule("ranking.updated", "leaders", DIGEST, minor_change)),
+    "period.opened.v1": QUIET,
+    "period.closed.v1": QUIET,
+    "period.scoring_started.v1": QUIET,
+    "period.voting_started.v1": QUIET,
+    "period.concluded.v1": (Rule("results.published", "everyone"),),
+    "period.archived.v1": QUIET,
+    "template.published.v1": QUIET,
+}
+
+# Kinds that reach people one by one, with the channels each gets by default. ``ranking.updated``
+# is not here: it waits for the digest, which is a kind of its own.
+PERSONAL = ("inbox", "email")
+KINDS = {
+    "report.submitted": PERSONAL,
+    "report.resubmitted": PERSONAL,
+    "report.returned": PERSONAL,
+    "vote.opened": PERSONAL,
+    "vote.closed": PERSONAL,
+    "ranking.changed": PERSONAL,
+    "results.published": PERSONAL,
+    "deadline.approaching": PERSONAL,
+    "deadline.missed": PERSONAL,
+    "digest": ("inbox",),
+}
 
 
 def decide(event):
-    """``(kind, audience, when)`` for an event, or ``None`` when nobody needs to hear of it."""
-    kind = event["type"].rsplit(".", 1)[0]
-    if kind in ("report.submitted", "report.resubmitted"):
-        return kind, "cluster_lead", NOW
-    if kind == "report.returned":
-        return kind, "unit", NOW
-    if kind in ("vote.opened", "vote.closed"):
-        return kind, "members", NOW
-    if kind == "ranking.updated":
-        data = event["data"]
-        if data["leader_changed"] or data["class_changes"]:
-            return "ranking.changed", "leaders", NOW
-        return "ranking.updated", "leaders", DIGEST
-    if kind == "period.concluded":
-        return "results.published", "everyone", NOW
-    return None
+    """The rules that apply to ``event``: ``[(kind, audience, when), ...]``, empty when nobody
+    needs to hear of it. Raises :class:`Undeclared` for a type the table does not know."""
+    rules = TABLE.get(event["type"])
+    if rules is None:
+        raise Undeclared(f"notifications declares no rules for {event['type']!r}; "
+                         "declare it in services/notifications/rules.py, then replay the message")
+    return [(r.kind, r.audience, r.when) for r in rules if r.condition(event["data"])]
+
+
+def default_channels(kind):
+    return KINDS.get(kind, ("inbox",))
 
 
 def due_reminders(status, now, offsets_hours):
@@ -66,3 +128,21 @@ def due_reminders(status, now, offsets_hours):
 def backoff_seconds(attempt, base):
     """Delay before retry number ``attempt`` (1, 2, …): base, 2*base, 4*base, …"""
     return base * 2 ** (attempt - 1)
+
+
+def after_attempt(attempt, error, max_attempts, base, now):
+    """What a queued notice becomes after delivery attempt number ``attempt``: sent, failed for
+    good after the last attempt, or due again after the backoff."""
+    if error is None:
+        return {"status": "SENT", "sent_at": now, "last_error": None, "attempts": attempt}
+    if attempt >= max_attempts:
+        return {"status": "FAILED", "failed_at": now, "last_error": error, "attempts": attempt}
+    return {"status": "PENDING", "last_error": error, "attempts": attempt,
+            "next_attempt_at": now + timedelta(seconds=backoff_seconds(attempt, base))}
+
+
+def retried(notice, now):
+    """A failed notice sent again by an administrator: due now, its attempts counted afresh."""
+    if notice["status"] != "FAILED":
+        raise ValidationFailed(f"Notice {notice['_id']} is {notice['status']}; only a FAILED one is retried.")
+    return {**notice, "status": "PENDING", "attempts": 0, "next_attempt_at": now}

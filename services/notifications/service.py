@@ -1,13 +1,15 @@
 """The notifications service: the right people learn what matters, once.
 
-Rules (``rules.py``) decide who hears of an event and how soon; texts come from the
-Vietnamese templates (``messages.py``); notices go to the in-app inbox at once, and by
-e-mail and signed webhook through a delivery loop that retries with exponential
-backoff and, after the last attempt, marks the notice failed for an administrator to
-retry. Each notice's id is derived from (event, recipient, channel), and the event is
-marked processed in the same transaction, so a redelivered event makes no second
-notice. Deadline reminders run on a timer and are keyed per unit and offset, so a
-restart never repeats one.
+The rules table (``rules.py``) decides who hears of an event and how soon; the audience is
+computed from the service's own copy of the directory (``directory.py``, filled by the
+``unit``/``cluster``/``person.upserted`` events); each person's preferences
+(``preferences.py``) choose the channels per kind; every registered channel (``channels/``)
+makes its notices. The inbox is written at once; e-mails, webhooks and any other queued
+channel go through a delivery loop that retries with exponential backoff and, after the
+last attempt, marks the notice failed for an administrator to retry. Each notice's id is
+derived from (event, recipient, channel), and the event is marked processed in the same
+transaction (one unit of work), so a redelivered event makes no second notice. Deadline
+reminders run on a timer and are keyed per unit and offset, so a restart never repeats one.
 """
 import hashlib
 import logging
@@ -18,20 +20,23 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
-from services.notifications import channels, messages, rules
+from services.notifications import channels, directory, messages, preferences, rules
+from services.notifications.channels import Happening, webhook
 from thidua import audit
+from thidua.caller import CallerProvider, ask_submissions
 from thidua.correlation import CorrelationId
-from thidua.errors import Forbidden, Problems, UnknownNotice, ValidationFailed
-from thidua.events import utcnow
-from thidua.idempotency import once
+from thidua.errors import Forbidden, UnknownNotice, ValidationFailed
+from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
-from thidua.mongo import Mongo, in_transaction, public
+from thidua.mongo import Mongo, public
 from thidua.rpc import rpc
 from thidua.settings import Delivery
+from thidua.uow import Work
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 200
 LEASE = timedelta(seconds=60)   # a claimed notice returns to the queue if its sender died
+SYSTEM = "system:notifications"
 
 
 def ensure_indexes(db):
@@ -40,11 +45,17 @@ def ensure_indexes(db):
     db.outgoing.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
     db.deliveries.create_index([("notice", ASCENDING), ("at", ASCENDING)])
     db.digest_items.create_index([("person", ASCENDING), ("sent_at", ASCENDING)])
+    db.people.create_index([("role", ASCENDING)])
     audit.ensure_indexes(db)
 
 
 def notice_id(key, recipient, channel):
     return hashlib.sha256(f"{key}|{recipient}|{channel}".encode()).hexdigest()[:32]
+
+
+def put(tx, collection, before, after):
+    """Store ``after`` where ``before`` was (or nothing was), in the transaction."""
+    return tx.insert(collection, after) if before is None else tx.replace(collection, before, after)
 
 
 class NotificationsService:
@@ -54,6 +65,8 @@ class NotificationsService:
     submissions = RpcProxy("submissions")
     correlation_id = CorrelationId()
     config = Config()
+    caller = CallerProvider(ask_submissions)
+    uow = Work()
 
     # --- events ---------------------------------------------------------------------
 
@@ -61,65 +74,102 @@ class NotificationsService:
     # a bound queue for every event means the outbox never holds one back as unroutable.
     @event_handler("submissions", "#")
     def on_submissions_event(self, event):
-        self._on_event("notifications.on_submissions_event", event)
+        if event["type"] in directory.EVENTS:
+            self._copy(event)
+        else:
+            self._on_event("notifications.on_submissions_event", event)
 
     @event_handler("ranking", "ranking.updated.v1")
     def on_ranking_updated(self, event):
         self._on_event("notifications.on_ranking_updated", event)
 
+    def _copy(self, event):
+        """Keep the newest copy of a unit, cluster or person (a late, older event changes nothing)."""
+        collection, document = directory.copy_of(event)
+
+        # Not audited here: the change is audited where it happens (submissions); the copy keeps
+        # the id of the event it came from.
+        self.uow.as_actor(SYSTEM).run(lambda tx: self._keep(tx, collection, document))
+
+    @staticmethod
+    def _keep(tx, collection, document):
+        """Store ``document`` unless the copy holds a newer one."""
+        stored = tx.find_one(collection, {"_id": document["_id"]})
+        if directory.newer(stored, document):
+            tx.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=tx.session)
+
+    @rpc
+    def refill_directory(self):
+        """Fill the copy of the directory from submissions (an operator tool or an administrator),
+        for a database that ran before the directory events existed. Everyone notifications can
+        tell is in the ``everyone`` audience. Returns the counts."""
+        if not self.caller.require().is_system:
+            self._admin()
+        shown = {"units": self.submissions.list_units(), "clusters": self.submissions.list_clusters(),
+                 "people": self.submissions.audience("everyone")}
+        return self.uow.run(lambda tx: self._refill(tx, shown, isoformat(utcnow())))
+
+    @staticmethod
+    def _refill(tx, shown, at):
+        for collection, documents in shown.items():
+            for document in documents:
+                NotificationsService._keep(tx, collection, directory.stored(document, at))
+        counts = {name: len(documents) for name, documents in shown.items()}
+        tx.record("directory.refill", "directory", "all", None, counts)
+        return counts
+
     def _on_event(self, consumer, event):
-        decision = rules.decide(event)
-        if decision is None:
-            return
-        kind, audience, when = decision
-        data = event["data"]
-        # Asked before the transaction: the transaction may run more than once.
-        people = self.submissions.audience(audience, data.get("cluster"), data.get("unit"))
-        context = self._context(people)
-        once(self.db, consumer, event, lambda session: self._record(
-            session, kind, data, people, when, event["id"], event["correlation_id"], context))
+        data, now = event["data"], utcnow()
+        told = [(Happening(kind, data, event["id"], event["correlation_id"], now),
+                 self._audience(audience, data.get("cluster"), data.get("unit")), when)
+                for kind, audience, when in rules.decide(event)]
+        if told:
+            self._record(told, processed=(consumer, event))
 
-    def _context(self, people):
-        """What the recording needs that lives outside the transaction: preferences and webhooks."""
-        preferences = {p["_id"]: p for p in self.db.preferences.find({"_id": {"$in": [p["id"] for p in people]}})}
-        return {"preferences": preferences, "webhooks": list(self.db.webhooks.find()),
-                "email": channels.Smtp(self.config).enabled, "now": utcnow()}
+    def _audience(self, who, cluster=None, unit=None):
+        needed = directory.needs(who, cluster, unit)
+        found = self.db[needed[0]].find_one({"_id": needed[1]}) if needed else None
+        if needed and found is None:
+            raise directory.NotInDirectory(f"notifications' copy of the directory has no {needed[0][:-1]} "
+                                           f"{needed[1]!r} yet")
+        people = self.db.people.find({"role": {"$in": list(directory.UNIT_ROLES + directory.LEADER_ROLES)}})
+        return directory.audience(who, people, cluster=found if needed and needed[0] == "clusters" else None,
+                                  unit=unit)
 
-    def _record(self, session, kind, data, people, when, key, correlation_id, context):
-        """Write every notice of one happening: inbox entries (or digest items), e-mails, webhooks."""
-        now = context["now"]
-        if when == rules.DIGEST:
-            title, body, _ = messages.inbox(kind, data)
-            for person in people:
-                self.db.digest_items.update_one(
-                    {"_id": notice_id(key, person["id"], "digest")},
-                    {"$setOnInsert": {"person": person["id"], "line": body, "event_id": key, "created_at": now,
-                                      "sent_at": None}}, upsert=True, session=session)
-            return
-        title, body, path = messages.inbox(kind, data)
+    def _record(self, told, processed=None, also=None):
+        """Write every notice of ``told`` (``[(happening, people, when)]``) through every enabled
+        channel the people chose, in one transaction (with ``also(tx)``, if given)."""
+        enabled = channels.REGISTRY.enabled(self.config)
+        loaded = {channel.name: channel.load(self.db) for channel in enabled}
+        ids = list({p["id"] for _, people, _ in told for p in people})
+        personal = channels.REGISTRY.personal()
+        chosen = {p["_id"]: preferences.effective(p, personal) for p in self.db.preferences.find({"_id": {"$in": ids}})}
+        default = preferences.effective(None, personal)
+
+        def reached(channel, happening, people):
+            if not channel.personal:
+                return people
+            return [p for p in people if channel.name in
+                    chosen.get(p["id"], default).get(happening.kind, rules.default_channels(happening.kind))]
+
+        def work(tx):
+            for happening, people, when in told:
+                if when == rules.DIGEST:
+                    self._hold_for_digest(tx, happening, people)
+                    continue
+                for channel in enabled:
+                    for recipient, fields in channel.notices(happening, reached(channel, happening, people),
+                                                             loaded[channel.name], self.config):
+                        channel.queue(tx, notice_id(happening.key, recipient, channel.name), happening, fields)
+            return also(tx) if also else None
+        return self.uow.as_actor(SYSTEM).run(work, processed=processed)
+
+    def _hold_for_digest(self, tx, happening, people):
+        line = messages.inbox(happening.kind, happening.data)[1]
         for person in people:
-            self.db.inbox.update_one({"_id": notice_id(key, person["id"], "inbox")}, {"$setOnInsert": {
-                "person": person["id"], "kind": kind, "title": title, "body": body, "link": path,
-                "event_id": key, "cluster": data.get("cluster"), "period": data.get("period"),
-                "created_at": now, "read_at": None, "correlation_id": correlation_id}},
-                upsert=True, session=session)
-            preference = context["preferences"].get(person["id"], {})
-            if context["email"] and person.get("email") and preference.get("email", True) \
-                    and kind not in preference.get("muted", []):
-                subject, text = messages.email(kind, data, person["name"], Delivery.of(self.config).public_url)
-                self._queue(session, notice_id(key, person["id"], "email"), "email", kind, key, now,
-                            {"person": person["id"], "to": person["email"], "to_name": person["name"],
-                             "subject": subject, "text": text})
-        for hook in context["webhooks"]:
-            if "*" in hook["kinds"] or kind in hook["kinds"]:
-                self._queue(session, notice_id(key, f"webhook:{hook['_id']}", "webhook"), "webhook", kind, key,
-                            now, {"webhook": hook["_id"], "to": hook["url"],
-                                  "payload": messages.webhook(kind, data, key)})
-
-    def _queue(self, session, notice, channel, kind, key, now, fields):
-        self.db.outgoing.update_one({"_id": notice}, {"$setOnInsert": {
-            **fields, "channel": channel, "kind": kind, "event_id": key, "status": "PENDING", "attempts": 0,
-            "next_attempt_at": now, "created_at": now, "last_error": None}}, upsert=True, session=session)
+            tx.db.digest_items.update_one({"_id": notice_id(happening.key, person["id"], "digest")}, {"$setOnInsert": {
+                "person": person["id"], "line": line, "event_id": happening.key, "created_at": happening.now,
+                "sent_at": None}}, upsert=True, session=tx.session)
 
     # --- delivery ---------------------------------------------------------------------
 
@@ -130,52 +180,36 @@ class NotificationsService:
     @rpc
     def deliver_pending(self, limit=100):
         """Send what is due; returns how many notices were attempted."""
-        smtp = channels.Smtp(self.config)
-        delivery = Delivery.of(self.config)
-        max_attempts, base = delivery.max_attempts, delivery.backoff_seconds
         attempted = 0
-        while attempted < limit:
-            now = utcnow()
-            notice = self.db.outgoing.find_one_and_update(
-                {"$or": [{"status": "PENDING", "next_attempt_at": {"$lte": now}},
-                         {"status": "SENDING", "claimed_until": {"$lt": now}}]},
-                {"$set": {"status": "SENDING", "claimed_until": now + LEASE}},
-                sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
-            if notice is None:
-                return attempted
+        while attempted < limit and (notice := self._claim()) is not None:
+            self._attempt(notice)
             attempted += 1
-            error = self._send(notice, smtp)
-            attempt = notice["attempts"] + 1
-            if error is None:
-                update = {"status": "SENT", "sent_at": utcnow(), "last_error": None}
-            elif attempt >= max_attempts:
-                update = {"status": "FAILED", "failed_at": utcnow(), "last_error": error}
-                log.error("notice %s (%s to %s) failed %s times: %s", notice["_id"], notice["channel"],
-                          notice["to"], attempt, error)
-            else:
-                update = {"status": "PENDING", "last_error": error,
-                          "next_attempt_at": utcnow() + timedelta(seconds=rules.backoff_seconds(attempt, base))}
-            self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": {**update, "attempts": attempt},
-                                                                 "$unset": {"claimed_until": ""}})
-            self.db.deliveries.insert_one({"notice": notice["_id"], "channel": notice["channel"],
-                                           "attempt": attempt, "at": utcnow(), "ok": error is None, "error": error})
         return attempted
 
-    def _send(self, notice, smtp):
+    def _claim(self):
+        now = utcnow()
+        return self.db.outgoing.find_one_and_update(
+            {"$or": [{"status": "PENDING", "next_attempt_at": {"$lte": now}},
+                     {"status": "SENDING", "claimed_until": {"$lt": now}}]},
+            {"$set": {"status": "SENDING", "claimed_until": now + LEASE}},
+            sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
+
+    def _attempt(self, notice):
+        """Hand a claimed notice to its channel and record the outcome."""
+        channel = channels.for_notice(notice)
         try:
-            if notice["channel"] == "email":
-                if not smtp.enabled:
-                    raise channels.DeliveryFailed("no SMTP server is configured (SMTP_HOST)")
-                smtp.send(notice["to"], notice["to_name"], notice["subject"], notice["text"], notice["_id"])
-            else:
-                hook = self.db.webhooks.find_one({"_id": notice["webhook"]})
-                if hook is None:
-                    raise channels.DeliveryFailed("the webhook subscription no longer exists")
-                channels.post_webhook(hook["url"], hook["secret"], notice["payload"],
-                                      Delivery.of(self.config).webhook_timeout)
+            channel.deliver(notice, self.config, self.db)
+            error = None
         except channels.DeliveryFailed as exc:
-            return str(exc)
-        return None
+            error = str(exc)
+        attempt = notice["attempts"] + 1
+        delivery = Delivery.of(self.config)
+        update = rules.after_attempt(attempt, error, delivery.max_attempts, delivery.backoff_seconds, utcnow())
+        if update["status"] == "FAILED":
+            channel.report_failure(notice, attempt, error)
+        self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": update, "$unset": {"claimed_until": ""}})
+        self.db.deliveries.insert_one({"notice": notice["_id"], "channel": notice["channel"],
+                                       "attempt": attempt, "at": utcnow(), "ok": error is None, "error": error})
 
     # --- reminders and digests -----------------------------------------------------------
 
@@ -190,20 +224,24 @@ class NotificationsService:
         each one once, whatever restarts happen. Returns the keys of those sent now."""
         now = datetime.fromisoformat(now.replace("Z", "+00:00")) if now else utcnow()
         offsets = list(Delivery.of(self.config).reminder_offsets_hours)
-        sent = []
+        # Which units handed in is the submissions service's (reports and periods with their
+        # deadlines): asked once a minute, not per event. Unit names come from the own copy.
         due = list(rules.due_reminders(self.submissions.reporting_status(), now, offsets))
-        units = {u["id"]: u["name"] for u in self.submissions.list_units()} if due else {}
-        for kind, key, cluster, unit, hours, entry in due:
-            people = self.submissions.audience("unit" if unit else "cluster_lead", cluster, unit)
-            data = {**entry, "unit": unit, "unit_name": units.get(unit, unit), "offset_hours": hours,
-                    "missing_names": [units.get(u, u) for u in entry["missing"]]}
-            context = self._context(people)
-            applied, _ = once(self.db, "notifications.reminders", {"id": key, "type": kind},
-                              lambda session: self._record(session, kind, data, people, rules.NOW, key,
-                                                           self.correlation_id, context))
-            if applied:
-                sent.append(key)
-        return sent
+        names = {u["_id"]: u["name"] for u in self.db.units.find({}, {"name": 1})} if due else {}
+        return [reminder[1] for reminder in due if self._remind(*reminder, names)]
+
+    def _remind(self, kind, key, cluster, unit, hours, entry, names):
+        """Record one reminder unless it was already sent; whether it was sent now."""
+        data = {**entry, "unit": unit, "unit_name": names.get(unit, unit), "offset_hours": hours,
+                "missing_names": [names.get(u, u) for u in entry["missing"]]}
+        try:
+            people = self._audience("unit" if unit else "cluster_lead", cluster, unit)
+        except directory.NotInDirectory as exc:
+            log.warning("reminder %s waits: %s", key, exc)   # tried again on the next run
+            return False
+        applied, _ = self._record([(Happening(kind, data, key, self.correlation_id, utcnow()), people, rules.NOW)],
+                                  processed=("notifications.reminders", {"id": key, "type": kind}))
+        return applied
 
     @rpc
     def send_digests(self, now=None, older_than_seconds=None):
@@ -211,163 +249,121 @@ class NotificationsService:
         now = utcnow() if now is None else now
         age = float(older_than_seconds if older_than_seconds is not None
                     else Delivery.of(self.config).digest_interval_seconds)
-        sent = 0
-        for person in self.db.digest_items.distinct("person", {"sent_at": None}):
-            items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))
-            if not items or (now - items[0]["created_at"]).total_seconds() < age:
-                continue
-            key = notice_id("digest", person, items[0]["_id"])
-            data = {"count": len(items), "lines": "\n".join(f"• {i['line']}" for i in items)}
-            title, body, _ = messages.inbox("digest", data)
+        waiting = self.db.digest_items.distinct("person", {"sent_at": None})
+        return sum(self._digest(person, now, age) for person in waiting)
 
-            def write(session, items=items, person=person, key=key, title=title, body=body):
-                self.db.inbox.update_one({"_id": notice_id(key, person, "inbox")}, {"$setOnInsert": {
-                    "person": person, "kind": "digest", "title": title, "body": body, "link": "/api/v1/periods",
-                    "event_id": key, "created_at": now, "read_at": None, "correlation_id": self.correlation_id}},
-                    upsert=True, session=session)
-                self.db.digest_items.update_many({"_id": {"$in": [i["_id"] for i in items]}},
-                                                 {"$set": {"sent_at": now}}, session=session)
-            in_transaction(self.db, write)
-            sent += 1
-        return sent
+    def _digest(self, person, now, age):
+        """Send ``person`` one digest of what waited at least ``age`` seconds; whether one was sent."""
+        items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))
+        if not items or (now - items[0]["created_at"]).total_seconds() < age:
+            return False
+        data = {"count": len(items), "lines": "\n".join(f"• {i['line']}" for i in items)}
+        happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id, now)
+        known = self.db.people.find_one({"_id": person}) or {"_id": person}
+        sent = ({"_id": {"$in": [i["_id"] for i in items]}}, {"$set": {"sent_at": now}})
+        self._record([(happening, [{"id": person, **known}], rules.NOW)],
+                     also=lambda tx: tx.db.digest_items.update_many(*sent, session=tx.session))
+        return True
 
     # --- the inbox and preferences -----------------------------------------------------------
 
-    def _person(self, actor):
-        return self.submissions.whois(actor)
-
-    def _require_self_or_admin(self, actor, person):
-        me = self._person(actor)
-        if me["id"] != person and me["role"] != "administrator":
+    def _self_or_admin(self, person):
+        me = self.caller.require()
+        if me.id != person and me.role != "administrator":
             raise Forbidden("Only the person themself (or an administrator) may do this.")
         return me
 
     @rpc
-    def inbox(self, person, unread_only=False, limit=50, actor=None):
-        """A person's notices: theirs alone to read (or an administrator's). Without ``actor``
-        (an internal call from another service or a test) the check is the caller's business."""
-        if actor is not None:
-            self._require_self_or_admin(actor, person)
+    def inbox(self, person, unread_only=False, limit=50):
+        """A person's notices: theirs alone to read (or an administrator's, or an operator tool's)."""
+        if not self.caller.require().is_system:
+            self._self_or_admin(person)
         if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE}.")
-        query = {"person": person}
-        if unread_only:
-            query["read_at"] = None
+        query = {"person": person, **({"read_at": None} if unread_only else {})}
         cursor = self.db.inbox.find(query).sort([("created_at", DESCENDING), ("_id", ASCENDING)]).limit(limit)
-        items = [public(notice) for notice in cursor]
-        unread = self.db.inbox.count_documents({"person": person, "read_at": None})
-        return {"person": person, "unread": unread, "items": items}
+        return {"person": person, "unread": self._unread(person), "items": [public(notice) for notice in cursor]}
+
+    def _unread(self, person):
+        return self.db.inbox.count_documents({"person": person, "read_at": None})
 
     @rpc
-    def mark_read(self, person, notice, actor):
-        me = self._require_self_or_admin(actor, person)
+    def mark_read(self, person, notice):
+        self._self_or_admin(person)
+        self.uow.run(lambda tx: self._read(tx, person, notice))
+        return {"person": person, "unread": self._unread(person)}
 
-        def write(session):
-            before = self.db.inbox.find_one({"_id": notice, "person": person}, session=session)
-            if before is None:
-                raise UnknownNotice(f"{person} has no notice {notice!r}.")
-            if before["read_at"] is None:
-                after = {**before, "read_at": utcnow()}
-                self.db.inbox.replace_one({"_id": notice}, after, session=session)
-                audit.record(self.db, session, actor=me["id"], action="notice.read", entity="notice",
-                             entity_id=notice, before=before, after=after, correlation_id=self.correlation_id)
-        in_transaction(self.db, write)
-        return {"person": person, "unread": self.db.inbox.count_documents({"person": person, "read_at": None})}
-
-    @rpc
-    def get_preferences(self, person, actor):
-        self._require_self_or_admin(actor, person)
-        found = self.db.preferences.find_one({"_id": person}) or {"_id": person}
-        return {"person": person, "email": found.get("email", True), "muted": found.get("muted", []),
-                "language": found.get("language", "vi"), "languages": list(messages.LANGUAGES)}
+    @staticmethod
+    def _read(tx, person, notice):
+        before = tx.find_one("inbox", {"_id": notice, "person": person})
+        if before is None:
+            raise UnknownNotice(f"{person} has no notice {notice!r}.")
+        if before["read_at"] is None:
+            tx.record("notice.read", "notice", notice, before,
+                      tx.replace("inbox", before, {**before, "read_at": utcnow()}))
 
     @rpc
-    def set_preferences(self, person, payload, actor):
-        me = self._require_self_or_admin(actor, person)
-        if not isinstance(payload, dict):
-            raise ValidationFailed("Preferences are a JSON object: {email, muted, language}.")
-        problems = Problems()
-        for key in sorted(set(payload) - {"email", "muted", "language"}):
-            problems.add(key, "unknown field")
-        if "email" in payload and not isinstance(payload["email"], bool):
-            problems.add("email", "true or false")
-        muted = payload.get("muted", [])
-        if not isinstance(muted, list) or any(k not in messages.TEMPLATES for k in muted):
-            problems.add("muted", f"a list of kinds among {', '.join(sorted(messages.TEMPLATES))}")
-        if not isinstance(payload.get("language", "vi"), str) or len(payload.get("language", "vi")) > 10:
-            problems.add("language", "a language code such as vi")
-        problems.raise_if_any("The preferences")
+    def get_preferences(self, person):
+        self._self_or_admin(person)
+        return preferences.shown(person, self.db.preferences.find_one({"_id": person}),
+                                 channels.REGISTRY.personal(), messages.LANGUAGES)
 
-        def write(session):
-            before = self.db.preferences.find_one({"_id": person}, session=session)
-            after = {**(before or {"_id": person}), **payload}
-            self.db.preferences.replace_one({"_id": person}, after, upsert=True, session=session)
-            audit.record(self.db, session, actor=me["id"], action="preferences.set", entity="preferences",
-                         entity_id=person, before=before, after=after, correlation_id=self.correlation_id)
-        in_transaction(self.db, write)
-        return self.get_preferences(person, actor)
+    @rpc
+    def set_preferences(self, person, payload):
+        self._self_or_admin(person)
+        personal = channels.REGISTRY.personal()
+        preferences.check(payload, personal, messages.TEMPLATES)
+
+        def work(tx):
+            before = tx.find_one("preferences", {"_id": person})
+            after = {"_id": person, **preferences.changed(before, payload, personal)}
+            tx.record("preferences.set", "preferences", person, before, put(tx, "preferences", before, after))
+        self.uow.run(work)
+        return self.get_preferences(person)
 
     # --- administration: webhooks, failed notices -----------------------------------------------
 
-    def _require_admin(self, actor):
-        me = self._person(actor)
-        if me["role"] != "administrator":
+    def _admin(self):
+        me = self.caller.require()
+        if me.role != "administrator":
             raise Forbidden("Only an administrator may do this.")
         return me
 
     @rpc
-    def add_webhook(self, payload, actor):
-        me = self._require_admin(actor)
-        if not isinstance(payload, dict):
-            raise ValidationFailed("A webhook is a JSON object: {url, secret, kinds}.")
-        problems = Problems()
-        url, secret, kinds = payload.get("url"), payload.get("secret"), payload.get("kinds", ["*"])
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000:
-            problems.add("url", "an http:// or https:// address")
-        if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
-            problems.add("secret", "16 to 200 characters, shared with the receiver to check the signature")
-        if not isinstance(kinds, list) or any(k != "*" and k not in messages.TEMPLATES for k in kinds):
-            problems.add("kinds", f"a list of kinds among {', '.join(sorted(messages.TEMPLATES))}, or [\"*\"]")
-        for key in sorted(set(payload) - {"url", "secret", "kinds"}):
-            problems.add(key, "unknown field")
-        problems.raise_if_any("The webhook")
-        hook = {"_id": hashlib.sha256(url.encode()).hexdigest()[:16], "url": url, "secret": secret, "kinds": kinds}
+    def add_webhook(self, payload):
+        self._admin()
+        hook = webhook.subscription(payload, messages.TEMPLATES)
 
-        def write(session):
-            before = self.db.webhooks.find_one({"_id": hook["_id"]}, session=session)
-            self.db.webhooks.replace_one({"_id": hook["_id"]}, hook, upsert=True, session=session)
-            audit.record(self.db, session, actor=me["id"], action="webhook.set", entity="webhook",
-                         entity_id=hook["_id"], before=before, after=hook, correlation_id=self.correlation_id)
-        in_transaction(self.db, write)
-        return {"id": hook["_id"], "url": url, "kinds": kinds}
+        def work(tx):
+            before = tx.find_one("webhooks", {"_id": hook["_id"]})
+            tx.record("webhook.set", "webhook", hook["_id"], before, put(tx, "webhooks", before, hook))
+        self.uow.run(work)
+        return {"id": hook["_id"], "url": hook["url"], "kinds": hook["kinds"]}
 
     @rpc
-    def failed_notices(self, actor):
-        self._require_admin(actor)
+    def failed_notices(self):
+        self._admin()
         return [public(n) for n in self.db.outgoing.find({"status": "FAILED"}).sort("failed_at", DESCENDING)]
 
     @rpc
-    def notice_deliveries(self, notice, actor):
-        self._require_admin(actor)
+    def notice_deliveries(self, notice):
+        self._admin()
         return [public(d) for d in self.db.deliveries.find({"notice": notice}, {"_id": 0}).sort("at", ASCENDING)]
 
     @rpc
-    def retry_notice(self, notice, actor):
+    def retry_notice(self, notice):
         """An administrator sends a failed notice again (after fixing the mail server, say)."""
-        me = self._require_admin(actor)
+        self._admin()
+        return self.uow.run(lambda tx: self._retry(tx, notice))
 
-        def write(session):
-            before = self.db.outgoing.find_one({"_id": notice}, session=session)
-            if before is None:
-                raise UnknownNotice(f"No notice has the id {notice!r}.")
-            if before["status"] != "FAILED":
-                raise ValidationFailed(f"Notice {notice} is {before['status']}; only a FAILED one is retried.")
-            after = {**before, "status": "PENDING", "attempts": 0, "next_attempt_at": utcnow()}
-            self.db.outgoing.replace_one({"_id": notice}, after, session=session)
-            audit.record(self.db, session, actor=me["id"], action="notice.retry", entity="notice",
-                         entity_id=notice, before=before, after=after, correlation_id=self.correlation_id)
-            return public(after)
-        return in_transaction(self.db, write)
+    @staticmethod
+    def _retry(tx, notice):
+        before = tx.find_one("outgoing", {"_id": notice})
+        if before is None:
+            raise UnknownNotice(f"No notice has the id {notice!r}.")
+        after = tx.replace("outgoing", before, rules.retried(before, utcnow()))
+        tx.record("notice.retry", "notice", notice, before, after)
+        return public(after)
 
     @rpc
     def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):

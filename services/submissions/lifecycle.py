@@ -1,10 +1,12 @@
-"""The lifecycles of a period and of a report, and who may move them. Pure: no I/O.
+"""The lifecycles of a period and of a report: the one table of their states and moves,
+read by the aggregates (``domain/period.py``, ``domain/report.py``). Pure: no I/O.
+Who may move them is ``domain/access.py``'s.
 
 Period (kỳ thi đua): PLANNED -> OPEN -> CLOSED -> SCORING -> VOTING -> CONCLUDED -> ARCHIVED.
 Report (báo cáo): DRAFT -> SUBMITTED -> (RETURNED -> RESUBMITTED)* -> REVIEWED -> FINALIZED.
 Submissions after the deadline are accepted and flagged late, never refused.
 """
-from thidua.errors import Forbidden, InvalidTransition
+from thidua.errors import InvalidTransition
 
 PERIOD_STATES = ("PLANNED", "OPEN", "CLOSED", "SCORING", "VOTING", "CONCLUDED", "ARCHIVED")
 PERIOD_ACTIONS = {  # action: (from, to, event type)
@@ -17,12 +19,11 @@ PERIOD_ACTIONS = {  # action: (from, to, event type)
 }
 
 REPORT_STATES = ("DRAFT", "SUBMITTED", "RETURNED", "RESUBMITTED", "REVIEWED", "FINALIZED")
-REPORT_ACTIONS = {  # action: ({from: to}, who, event type)
-    "submit": ({"DRAFT": "SUBMITTED", "RETURNED": "RESUBMITTED"}, "unit", None),  # event by target state
-    "return": ({"SUBMITTED": "RETURNED", "RESUBMITTED": "RETURNED"}, "cluster_lead", "report.returned.v1"),
-    "review": ({"SUBMITTED": "REVIEWED", "RESUBMITTED": "REVIEWED", "REVIEWED": "REVIEWED"},
-               "cluster_lead", "report.reviewed.v1"),
-    "finalize": ({"REVIEWED": "FINALIZED"}, "cluster_lead", "report.finalized.v1"),
+REPORT_ACTIONS = {  # action: ({from: to}, event type)
+    "submit": ({"DRAFT": "SUBMITTED", "RETURNED": "RESUBMITTED"}, None),  # event by target state
+    "return": ({"SUBMITTED": "RETURNED", "RESUBMITTED": "RETURNED"}, "report.returned.v1"),
+    "review": ({"SUBMITTED": "REVIEWED", "RESUBMITTED": "REVIEWED", "REVIEWED": "REVIEWED"}, "report.reviewed.v1"),
+    "finalize": ({"REVIEWED": "FINALIZED"}, "report.finalized.v1"),
 }
 SUBMIT_EVENTS = {"SUBMITTED": "report.submitted.v1", "RESUBMITTED": "report.resubmitted.v1"}
 EDITABLE_REPORT_STATES = ("DRAFT", "RETURNED")
@@ -30,10 +31,6 @@ EDITABLE_REPORT_STATES = ("DRAFT", "RETURNED")
 # Periods in which a unit may hand in (or resubmit) its report; CLOSED means late.
 REPORTING_PERIOD_STATES = ("OPEN", "CLOSED", "SCORING")
 REVIEWING_PERIOD_STATES = ("OPEN", "CLOSED", "SCORING", "VOTING")
-
-ADMIN_ROLES = ("administrator",)
-PERIOD_MANAGER_ROLES = ("administrator", "standing_office")
-CLUSTER_LEADING_ROLES = ("lead", "deputy")
 
 
 def period_transition(state, action):
@@ -49,7 +46,7 @@ def period_transition(state, action):
 def report_transition(state, action):
     if action not in REPORT_ACTIONS:
         raise InvalidTransition(f"Unknown report action {action!r}; use one of {', '.join(REPORT_ACTIONS)}.")
-    moves, _, event_type = REPORT_ACTIONS[action]
+    moves, event_type = REPORT_ACTIONS[action]
     if state not in moves:
         allowed = ", ".join(moves)
         raise InvalidTransition(f"A report can be {action_past(action)} only when it is {allowed}; it is {state}.")
@@ -60,39 +57,3 @@ def report_transition(state, action):
 def action_past(action):
     return {"submit": "submitted", "return": "returned", "review": "reviewed", "finalize": "finalized"}[action]
 
-
-# --- who may act -------------------------------------------------------------
-
-def is_admin(actor):
-    return actor.get("role") in ADMIN_ROLES
-
-
-def require_admin(actor, what):
-    if not is_admin(actor):
-        raise Forbidden(f"Only an administrator may {what}.")
-
-
-def require_period_manager(actor):
-    if actor.get("role") not in PERIOD_MANAGER_ROLES:
-        raise Forbidden("Only an administrator or the emulation standing office may move a period.")
-
-
-def acts_for_unit(actor, unit):
-    """Unit officers and leaders act for their own unit only."""
-    return actor.get("role") in ("unit_officer", "unit_leader") and actor.get("unit") == unit
-
-
-def leads_cluster(actor, cluster):
-    """The leaders of the cluster's lead and deputy units (cụm trưởng, cụm phó) act for the cluster."""
-    if actor.get("role") != "unit_leader":
-        return False
-    roles = {m["unit"]: m["role"] for m in cluster.get("members", [])}
-    return roles.get(actor.get("unit")) in CLUSTER_LEADING_ROLES
-
-
-def require_report_actor(actor, action, report, cluster):
-    who = REPORT_ACTIONS[action][1] if action in REPORT_ACTIONS else "unit"
-    if who == "unit" and not acts_for_unit(actor, report["unit"]):
-        raise Forbidden(f"Only the officers of unit {report['unit']} may {action} its report.")
-    if who == "cluster_lead" and not leads_cluster(actor, cluster):
-        raise Forbidden(f"Only the lead or deputy unit of {cluster['_id']} may {action} a report.")

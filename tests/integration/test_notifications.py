@@ -1,5 +1,7 @@
 """Notifications against the real broker and database, a real SMTP server (aiosmtpd) and a
-real webhook receiver, both on loopback, with submissions answering who is who."""
+real webhook receiver, both on loopback. Who is who comes from notifications' own copy of the
+directory, filled by the directory events; the service that owns people only answers who the
+caller is (a stand-in here, except for the reminders, which need submissions' reporting status)."""
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
@@ -8,13 +10,60 @@ from services.notifications.service import NotificationsService
 from services.submissions.service import SubmissionsService
 from tests import receivers
 from tests.helpers import demo_reference, eventually, report_event
+from tests.integration.test_notifications_interface import directory_events
 from tests.integration.test_submissions import Client
+from thidua import dlq
+from thidua.caller import Caller, CallerProvider
+from thidua.errors import Forbidden, Unauthenticated
 from thidua.events import new_event
 from thidua.outbox import OutboxRelay
+from thidua.rpc import rpc
 
 pytestmark = pytest.mark.integration
 CLUSTER_LEAD = {"hanh.ptv", "lanhdao.u02"}
 ADMIN = {"id": "admin"}
+DEMO_PEOPLE = {p["id"]: p for p in demo_reference()["people"]}
+
+
+def demo_caller(service, credential):
+    """As submissions resolves a credential in demo mode: the id names the person."""
+    if credential.get("id", "").startswith("system:"):
+        return Caller(credential["id"], role="system")
+    person = DEMO_PEOPLE.get(credential.get("id"))
+    if person is None:
+        raise Unauthenticated("unknown person")
+    return Caller(person["id"], role=person["role"], unit=person.get("unit"))
+
+
+class People:
+    """Stands for the service that owns people: it answers who the caller is, and nothing else
+    (asked for an audience, it would fail: notifications must not need it for that)."""
+    name = "submissions"
+    caller = CallerProvider(demo_caller)
+
+    @rpc
+    def whois(self):
+        return self.caller.require().as_dict()
+
+
+class As:
+    """Calls the service's RPC methods through its real entrypoints, with a caller in the context."""
+
+    def __init__(self, container, credential=None):
+        self.container, self.credential = container, credential
+
+    def __call__(self, credential):
+        return As(self.container, credential)
+
+    def __getattr__(self, method):
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        def call(*args, **kwargs):
+            context = {"caller": self.credential} if self.credential else None
+            with entrypoint_hook(self.container, method, context_data=context) as hook:
+                return hook(*args, **kwargs)
+        return call
 
 
 @pytest.fixture
@@ -26,11 +75,9 @@ def mail(tmp_path):
     server.stop()
 
 
-@pytest.fixture
-def platform(container_factory, service_config, mail, rabbit_config, db_of):
-    submissions = container_factory(SubmissionsService, service_config("submissions"))
-    submissions.start()
-    Client(submissions).load_reference_data(demo_reference(), {"id": "system:test"})
+def start_platform(container_factory, service_config, rabbit_config, db_of, mail, owner):
+    owner_container = container_factory(owner, service_config("submissions"))
+    owner_container.start()
     notifications = container_factory(NotificationsService, service_config(
         "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=mail.port, DELIVERY_BACKOFF_SECONDS=0.05,
         DELIVERY_MAX_ATTEMPTS=3, PUBLIC_URL="https://thidua.example"))
@@ -38,10 +85,11 @@ def platform(container_factory, service_config, mail, rabbit_config, db_of):
 
     class Platform:
         container = notifications
-        service = Client(notifications)
-        submissions_client = Client(submissions)
+        owner = owner_container
+        service = As(notifications, {"id": "system:test"})
         db = db_of("notifications")
         relay = OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"])
+        amqp = rabbit_config["AMQP_URI"]
 
         def publish(self, event, handler="on_submissions_event"):
             """Publish ``event`` and wait until the service has handled this very event (the
@@ -51,7 +99,15 @@ def platform(container_factory, service_config, mail, rabbit_config, db_of):
             with entrypoint_waiter(notifications, handler, callback=this_event):
                 self.relay.publish_one({"event": event})
 
-    return Platform()
+    platform = Platform()
+    for event in directory_events():     # what submissions publishes as the reference data is loaded
+        platform.publish(event)
+    return platform
+
+
+@pytest.fixture
+def platform(container_factory, service_config, mail, rabbit_config, db_of):
+    return start_platform(container_factory, service_config, rabbit_config, db_of, mail, People)
 
 
 def mails_to(maildir, address):
@@ -80,12 +136,13 @@ def test_a_submitted_report_reaches_the_cluster_leads_inbox_and_mailbox_once(pla
 def test_marking_read_and_muting_e_mail(platform, mail):
     platform.publish(report_event(unit="U05"))
     notice = platform.service.inbox("lanhdao.u02")["items"][0]["id"]
-    assert platform.service.mark_read("lanhdao.u02", notice, {"id": "lanhdao.u02"})["unread"] == 0
+    assert platform.service({"id": "lanhdao.u02"}).mark_read("lanhdao.u02", notice)["unread"] == 0
     assert platform.db.audit.find_one({"action": "notice.read", "entity_id": notice})["actor"] == "lanhdao.u02"
-    from thidua.errors import Forbidden
     with pytest.raises(Forbidden):
-        platform.service.mark_read("lanhdao.u02", notice, {"id": "canbo.u05"})
-    platform.service.set_preferences("hanh.ptv", {"muted": ["report.submitted"]}, {"id": "hanh.ptv"})
+        platform.service({"id": "canbo.u05"}).mark_read("lanhdao.u02", notice)
+    with pytest.raises(Unauthenticated):
+        platform.service(None).mark_read("lanhdao.u02", notice)
+    platform.service({"id": "hanh.ptv"}).set_preferences("hanh.ptv", {"muted": ["report.submitted"]})
     platform.publish(report_event(unit="U06"))
     platform.service.deliver_pending()
     subjects = [m["Subject"] for m in mails_to(mail.maildir, "hanh.ptv@example.com")]
@@ -96,14 +153,15 @@ def test_marking_read_and_muting_e_mail(platform, mail):
 def test_an_smtp_outage_is_retried_then_failed_and_the_administrators_retry_delivers(platform, mail):
     mail.stop()                                                    # the mail server is down
     platform.publish(report_event(unit="U03"))
-    failed = eventually(lambda: [n for n in platform.service.failed_notices(ADMIN) if n["to"] ==
+    admin = platform.service(ADMIN)
+    failed = eventually(lambda: [n for n in admin.failed_notices() if n["to"] ==
                                  "hanh.ptv@example.com"], what="the notice marked failed")[0]
     assert failed["attempts"] == 3 and "SMTP" in failed["last_error"]
-    log = platform.service.notice_deliveries(failed["id"], ADMIN)
+    log = admin.notice_deliveries(failed["id"])
     assert [(d["attempt"], d["ok"]) for d in log] == [(1, False), (2, False), (3, False)]
     assert log[1]["at"] > log[0]["at"]
     mail.start(mail.port)                                          # fixed
-    platform.service.retry_notice(failed["id"], ADMIN)
+    admin.retry_notice(failed["id"])
     eventually(lambda: len(mails_to(mail.maildir, "hanh.ptv@example.com")) == 1, what="the retried e-mail")
     assert platform.db.outgoing.find_one({"_id": failed["id"]})["status"] == "SENT"
 
@@ -111,19 +169,19 @@ def test_an_smtp_outage_is_retried_then_failed_and_the_administrators_retry_deli
 def test_a_signed_webhook_is_delivered_and_an_outage_is_retried(platform, tmp_path):
     port, out = free_port(), tmp_path / "hooks.jsonl"
     secret = "a-shared-secret-of-some-length"
-    platform.service.add_webhook({"url": f"http://127.0.0.1:{port}/thidua", "secret": secret,
-                                  "kinds": ["report.submitted"]}, ADMIN)
+    admin = platform.service(ADMIN)
+    admin.add_webhook({"url": f"http://127.0.0.1:{port}/thidua", "secret": secret, "kinds": ["report.submitted"]})
     broken = receivers.webhook_server(port, secret, out, status=503).start(port)
     try:
         platform.publish(report_event(unit="U04"))
-        failed = eventually(lambda: [n for n in platform.service.failed_notices(ADMIN) if n["channel"] == "webhook"],
+        failed = eventually(lambda: [n for n in admin.failed_notices() if n["channel"] == "webhook"],
                             what="the webhook notice failed")[0]
         assert failed["last_error"].endswith("HTTP 503")
     finally:
         broken.stop()
     working = receivers.webhook_server(port, secret, out).start(port)
     try:
-        platform.service.retry_notice(failed["id"], ADMIN)
+        admin.retry_notice(failed["id"])
         hooks = eventually(lambda: [h for h in receivers.received_hooks(out)][3:], what="the delivered webhook")
         assert hooks[0]["verified"] is True
         assert hooks[0]["body"]["kind"] == "report.submitted" and hooks[0]["body"]["title"].startswith("Unit U04")
@@ -138,13 +196,27 @@ def period_payload(code, deadline):
             "template": {"id": "TCTD-CAT-2021", "version": 1}}
 
 
+@pytest.fixture
+def with_submissions(container_factory, service_config, mail, rabbit_config, db_of):
+    """The real submissions service: reminders need its reporting status (periods, deadlines, reports)."""
+    platform = start_platform(container_factory, service_config, rabbit_config, db_of, mail, SubmissionsService)
+    platform.submissions_client = Client(platform.owner)
+    platform.submissions_client.as_({"id": "system:test"}).load_reference_data(demo_reference())
+    return platform
+
+
+def titles(db, person):
+    return [n["title"] for n in db.inbox.find({"person": person}).sort([("created_at", -1), ("_id", 1)])]
+
+
 def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed_notice_names_the_missing(
-        platform, container_factory, service_config, mail):
+        with_submissions, container_factory, service_config, mail):
+    platform = with_submissions
     subs = platform.submissions_client
-    subs.plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"), {"id": "trung.th"})
-    subs.transition_period("2021-Q3", "open", 1, {"id": "trung.th"})
+    subs.as_({"id": "trung.th"}).plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"))
+    subs.as_({"id": "trung.th"}).transition_period("2021-Q3", "open", 1)
     for unit in ("U01", "U02", "U04", "U06"):
-        subs.submit_report({"unit": unit, "period": "2021-Q3"}, {"id": f"canbo.{unit.lower()}"})
+        subs.as_({"id": f"canbo.{unit.lower()}"}).submit_report({"unit": unit, "period": "2021-Q3"})
     svc = platform.service
     assert svc.run_reminders("2021-10-06T10:00:00Z") == []                    # more than 3 days before
     three_days = svc.run_reminders("2021-10-07T11:00:00Z")
@@ -158,14 +230,11 @@ def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed
         assert run("2021-10-09T12:00:00Z") == ["due|2021-Q3|U03|24h", "due|2021-Q3|U05|24h"]
         missed = run("2021-10-10T10:01:00Z")
     assert missed == ["missed|2021-Q3|U03", "missed|2021-Q3|U05", "missed|2021-Q3|CUM-01"]
-    with entrypoint_hook(restarted, "inbox") as inbox:
-        officer = inbox("canbo.u03")["items"]
-        lead = inbox("hanh.ptv")["items"]
-        assert inbox("canbo.u04")["items"] == []                              # it had handed in
-    assert [n["title"] for n in officer] == ["Quá hạn nộp báo cáo Quý III/2021",
-                                             "Còn 1 ngày đến hạn nộp báo cáo Quý III/2021",
-                                             "Còn 3 ngày đến hạn nộp báo cáo Quý III/2021"]
-    missing = [n for n in lead if n["kind"] == "deadline.missed"][0]["body"]
+    assert titles(platform.db, "canbo.u04") == []                              # it had handed in
+    assert titles(platform.db, "canbo.u03") == ["Quá hạn nộp báo cáo Quý III/2021",
+                                                "Còn 1 ngày đến hạn nộp báo cáo Quý III/2021",
+                                                "Còn 3 ngày đến hạn nộp báo cáo Quý III/2021"]
+    missing = platform.db.inbox.find_one({"person": "hanh.ptv", "kind": "deadline.missed"})["body"]
     assert "Phòng Công tác Đảng và công tác chính trị, Phòng Hồ sơ." in missing
     assert "Phòng Tham mưu" not in missing and "Phòng Hậu cần" not in missing
 
@@ -188,3 +257,31 @@ def test_minor_ranking_updates_wait_for_the_digest_and_a_new_leader_is_told_at_o
     digest = platform.service.inbox("thien.nh")["items"][0]
     assert digest["title"] == "Tổng hợp 2 cập nhật bảng xếp hạng" and digest["body"].count("•") == 2
     assert platform.service.send_digests(None, 0) == 0
+
+
+HANDLER_QUEUE = "evt-submissions-#--notifications.on_submissions_event"
+
+
+def test_a_version_nobody_declared_is_parked_in_the_dead_letter_queue_not_read_as_v1(platform):
+    event = report_event(unit="U04")
+    event["type"] = "report.submitted.v2"
+    platform.relay.publish_one({"event": event})
+    parked = eventually(lambda: dlq.peek(platform.amqp, f"{HANDLER_QUEUE}.dlq"), what="the parked v2")
+    assert [(p["event_id"], p["type"]) for p in parked] == [(event["id"], "report.submitted.v2")]
+    assert "report.submitted.v2" in parked[0]["error"]     # the reason names the type
+    assert platform.db.inbox.count_documents({}) == 0
+
+
+def test_an_event_that_arrives_before_the_directory_knows_its_cluster_is_applied_on_replay(platform):
+    cluster = {"id": "CUM-02", "name": "Cụm thi đua số 2", "year": 2021, "level": "province",
+               "members": [{"unit": "U09", "role": "lead"}]}
+    event = report_event(unit="U09", cluster="CUM-02")
+    platform.relay.publish_one({"event": event})
+    eventually(lambda: dlq.peek(platform.amqp, f"{HANDLER_QUEUE}.dlq"), what="the parked event")
+    platform.publish(new_event("unit.upserted.v1", {"unit": {"id": "U09", "name": "Phòng 9"}}, "c"))
+    platform.publish(new_event("cluster.upserted.v1", {"cluster": cluster}, "c"))
+    platform.publish(new_event("person.upserted.v1", {"person": {
+        "id": "lanhdao.u09", "name": "Lãnh đạo 9", "role": "unit_leader", "unit": "U09"}}, "c"))
+    with entrypoint_waiter(platform.container, "on_submissions_event"):
+        assert dlq.replay(platform.amqp, f"{HANDLER_QUEUE}.dlq") == 1
+    assert [n["person"] for n in platform.db.inbox.find()] == ["lanhdao.u09"]

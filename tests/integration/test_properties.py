@@ -49,7 +49,7 @@ def service(mongo_uri):
     container.start()
     try:
         client = Client(container)
-        client.load_reference_data(demo_reference(), LOADER)
+        client.as_(LOADER).load_reference_data(demo_reference())
         yield client, client_for(mongo_uri)[db_name]
     finally:
         container.stop()
@@ -67,10 +67,10 @@ def actor_for(kind, unit):
 def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, steps):
     svc, db = service
     period = f"2021-X{next(_periods)}"
-    svc.plan_period({"code": period, "kind": "quarter", "year": 2021, "label": period,
-                     "starts_on": "2021-01-01T00:00:00+07:00", "ends_on": "2021-03-31T00:00:00+07:00",
-                     "deadline": "2021-04-10T17:00:00+07:00", "template": TEMPLATE_REF}, OFFICE)
-    svc.transition_period(period, "open", 1, OFFICE)   # most commands need an open period to mean anything
+    svc.as_(OFFICE).plan_period({"code": period, "kind": "quarter", "year": 2021, "label": period,
+                                 "starts_on": "2021-01-01T00:00:00+07:00", "ends_on": "2021-03-31T00:00:00+07:00",
+                                 "deadline": "2021-04-10T17:00:00+07:00", "template": TEMPLATE_REF})
+    svc.as_(OFFICE).transition_period(period, "open", 1)   # most commands need an open period to mean anything
     model_period = {"state": "OPEN", "version": 2}
     reports = {}  # unit -> {"id", "status", "version"} as the model expects
 
@@ -79,8 +79,8 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
         try:
             if kind == "create":
                 _, unit, draft = step
-                result = svc.submit_report({"unit": unit, "period": period, "draft": draft,
-                                            "values": {"C1.1": {"actual": 90}}}, officer(unit))
+                result = svc.as_(officer(unit)).submit_report({"unit": unit, "period": period, "draft": draft,
+                                                              "values": {"C1.1": {"actual": 90}}})
                 assert unit not in reports
                 assert draft or model_period["state"] in lifecycle.REPORTING_PERIOD_STATES
                 reports[unit] = {"id": result["id"], "status": result["status"], "version": 1}
@@ -90,7 +90,7 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
                     continue
                 expected = reports[unit]
                 version = expected["version"] - 1 if stale else expected["version"]
-                result = svc.update_report(expected["id"], {"version": version, "values": {}}, officer(unit))
+                result = svc.as_(officer(unit)).update_report(expected["id"], {"version": version, "values": {}})
                 assert not stale and expected["status"] in lifecycle.EDITABLE_REPORT_STATES
                 expected["version"] += 1
             elif kind == "act":
@@ -101,7 +101,7 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
                 body = {"version": expected["version"]}
                 if action == "return":
                     body["reason"] = "Bổ sung"
-                result = svc.act_on_report(expected["id"], action, body, actor_for(who, unit))
+                result = svc.as_(actor_for(who, unit)).act_on_report(expected["id"], action, body)
                 target, _ = lifecycle.report_transition(expected["status"], action)
                 # The lead's person leads U01 too, so may also submit U01's report.
                 assert who == "lead" if action != "submit" else who == "own" or (who, unit) == ("lead", "U01")
@@ -109,7 +109,7 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
                 assert result["status"] == target
             else:
                 _, action = step
-                result = svc.transition_period(period, action, model_period["version"], OFFICE)
+                result = svc.as_(OFFICE).transition_period(period, action, model_period["version"])
                 target, _ = lifecycle.period_transition(model_period["state"], action)
                 model_period.update(state=target, version=model_period["version"] + 1)
         except DomainError:

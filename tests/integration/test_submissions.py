@@ -6,6 +6,7 @@ from nameko.testing.services import entrypoint_hook
 from scripts import demo
 from services.submissions.service import SubmissionsService
 from thidua import outbox
+from thidua.caller import CONTEXT_KEY
 from thidua.errors import (AlreadyVoted, Forbidden, IdempotencyKeyReused, InvalidTransition, NotAMember,
                            PeriodNotOpen, ReportExists, StaleVersion, Unauthenticated, UnknownPeriod, UnknownUnit,
                            ValidationFailed, VotingClosed)
@@ -22,17 +23,22 @@ def officer(unit):
 
 
 class Client:
-    """Calls the service's RPC methods through its real entrypoints."""
+    """Calls the service's RPC methods through its real entrypoints, as ``caller`` (a
+    credential in the context data, as the gateway and the other services send it)."""
 
-    def __init__(self, container):
-        self.container = container
+    def __init__(self, container, caller=None):
+        self.container, self.caller = container, caller
+
+    def as_(self, caller):
+        return Client(self.container, caller)
 
     def __getattr__(self, method):
         if method.startswith("_"):
             raise AttributeError(method)
 
         def call(*args, **kwargs):
-            with entrypoint_hook(self.container, method) as hook:
+            context = {CONTEXT_KEY: self.caller} if self.caller is not None else None
+            with entrypoint_hook(self.container, method, context_data=context) as hook:
                 return hook(*args, **kwargs)
         return call
 
@@ -42,14 +48,14 @@ def svc(container_factory, service_config):
     container = container_factory(SubmissionsService, service_config("submissions"))
     container.start()
     client = Client(container)
-    client.load_reference_data(demo_reference(), LOADER)
+    client.as_(LOADER).load_reference_data(demo_reference())
     return client
 
 
 def move(svc, period, *actions):
     for action in actions:
         current = next(p for p in svc.list_periods() if p["id"] == period)
-        svc.transition_period(period, action, current["version"], OFFICE)
+        svc.as_(OFFICE).transition_period(period, action, current["version"])
 
 
 def state(db):
@@ -64,7 +70,7 @@ def opened(svc):
 
 
 def test_a_submitted_report_is_stored_with_its_audit_entry_and_event(opened, db_of):
-    report = opened.submit_report(GOOD, officer("U02"))
+    report = opened.as_(officer("U02")).submit_report(GOOD)
     db = db_of("submissions")
     stored = db.reports.find_one({"_id": report["id"]})
     assert (stored["status"], stored["cluster"], stored["self_total"], stored["version"]) == \
@@ -79,21 +85,22 @@ def test_a_submitted_report_is_stored_with_its_audit_entry_and_event(opened, db_
 
 
 def test_the_whole_lifecycle_with_a_return_and_resubmission(opened, db_of):
-    draft = opened.submit_report({**GOOD, "draft": True}, officer("U02"))
+    draft = opened.as_(officer("U02")).submit_report({**GOOD, "draft": True})
     assert draft["status"] == "DRAFT"
-    changed = opened.update_report(draft["id"], {"version": 1, "values": {"C1.1": {"actual": 99}},
-                                                 "self_scores": {"C1.1": 9.5}}, officer("U02"))
+    unit = opened.as_(officer("U02"))
+    changed = unit.update_report(draft["id"], {"version": 1, "values": {"C1.1": {"actual": 99}},
+                                               "self_scores": {"C1.1": 9.5}})
     assert (changed["version"], changed["self_total"]) == (2, 9.5)
-    submitted = opened.act_on_report(draft["id"], "submit", {"version": 2}, officer("U02"))
-    returned = opened.act_on_report(draft["id"], "return", {"version": 3, "reason": "Thiếu số liệu C1.2"}, LEAD)
+    submitted = opened.as_(officer("U02")).act_on_report(draft["id"], "submit", {"version": 2})
+    returned = opened.as_(LEAD).act_on_report(draft["id"], "return", {"version": 3, "reason": "Thiếu số liệu C1.2"})
     assert (returned["status"], returned["return_reason"]) == ("RETURNED", "Thiếu số liệu C1.2")
-    fixed = opened.update_report(draft["id"], {"version": 4, "values": {"C1.1": {"actual": 99}, "C1.2": {
-        "actual": 96}}}, officer("U02"))
-    resubmitted = opened.act_on_report(draft["id"], "submit", {"version": fixed["version"]}, officer("U02"))
+    fixed = unit.update_report(draft["id"], {"version": 4, "values": {"C1.1": {"actual": 99}, "C1.2": {
+        "actual": 96}}})
+    resubmitted = opened.as_(officer("U02")).act_on_report(draft["id"], "submit", {"version": fixed["version"]})
     assert resubmitted["status"] == "RESUBMITTED" and resubmitted["return_reason"] is None
-    reviewed = opened.act_on_report(draft["id"], "review", {"version": 6, "review": {
-        "C1.1": {"points": 9, "comment": "Trừ 0,5 điểm"}}}, {"id": "lanhdao.u02"})
-    final = opened.act_on_report(draft["id"], "finalize", {"version": reviewed["version"]}, LEAD)
+    reviewed = opened.as_({"id": "lanhdao.u02"}).act_on_report(draft["id"], "review", {"version": 6, "review": {
+        "C1.1": {"points": 9, "comment": "Trừ 0,5 điểm"}}})
+    final = opened.as_(LEAD).act_on_report(draft["id"], "finalize", {"version": reviewed["version"]})
     assert final["status"] == "FINALIZED" and final["review"]["C1.1"]["points"] == 9
     assert [h["status"] for h in final["history"]] == ["DRAFT", "SUBMITTED", "RETURNED", "RESUBMITTED",
                                                        "REVIEWED", "FINALIZED"]
@@ -103,39 +110,39 @@ def test_the_whole_lifecycle_with_a_return_and_resubmission(opened, db_of):
     assert events == ["report.submitted.v1", "report.returned.v1", "report.resubmitted.v1",
                       "report.reviewed.v1", "report.finalized.v1"]
     with pytest.raises(InvalidTransition):   # locked
-        opened.update_report(draft["id"], {"version": final["version"]}, officer("U02"))
+        opened.as_(officer("U02")).update_report(draft["id"], {"version": final["version"]})
 
 
 @pytest.mark.parametrize("call, error", [
-    (lambda s, r: s.submit_report({**GOOD, "unit": "U99"}, officer("U02")), UnknownUnit),
-    (lambda s, r: s.submit_report({**GOOD, "period": "2030-Q1"}, officer("U02")), UnknownPeriod),
-    (lambda s, r: s.submit_report({**GOOD, "values": {"C1.1": {"actual": "lots"}}}, officer("U02")),
+    (lambda s, r: s.as_(officer("U02")).submit_report({**GOOD, "unit": "U99"}), UnknownUnit),
+    (lambda s, r: s.as_(officer("U02")).submit_report({**GOOD, "period": "2030-Q1"}), UnknownPeriod),
+    (lambda s, r: s.as_(officer("U02")).submit_report({**GOOD, "values": {"C1.1": {"actual": "lots"}}}),
      ValidationFailed),
-    (lambda s, r: s.submit_report({**GOOD, "values": {"ZZ": {"actual": 1}}}, officer("U02")), ValidationFailed),
-    (lambda s, r: s.submit_report({**GOOD, "self_scores": {"C1.1": 99}}, officer("U02")), ValidationFailed),
-    (lambda s, r: s.submit_report(GOOD, officer("U03")), Forbidden),
-    (lambda s, r: s.submit_report(GOOD, {"id": "nobody"}), Unauthenticated),
-    (lambda s, r: s.submit_report(GOOD, {}), Unauthenticated),
-    (lambda s, r: s.submit_report({**GOOD, "period": "2021-Q2"}, officer("U02")), PeriodNotOpen),
-    (lambda s, r: s.submit_report(GOOD, officer("U02")), ReportExists),
-    (lambda s, r: s.act_on_report(r["id"], "return", {"version": 1, "reason": "x"}, officer("U01")), Forbidden),
-    (lambda s, r: s.act_on_report(r["id"], "return", {"version": 1}, LEAD), ValidationFailed),
-    (lambda s, r: s.act_on_report(r["id"], "finalize", {"version": 1}, LEAD), InvalidTransition),
-    (lambda s, r: s.act_on_report(r["id"], "submit", {"version": 1}, officer("U02")), InvalidTransition),
-    (lambda s, r: s.act_on_report(r["id"], "review", {"version": 7}, LEAD), StaleVersion),
-    (lambda s, r: s.act_on_report(r["id"], "review", {}, LEAD), ValidationFailed),
-    (lambda s, r: s.act_on_report(r["id"], "celebrate", {"version": 1}, LEAD), InvalidTransition),
-    (lambda s, r: s.update_report(r["id"], {"version": 1}, officer("U02")), InvalidTransition),
-    (lambda s, r: s.transition_period("2021-Q1", "open", 2, OFFICE), InvalidTransition),
-    (lambda s, r: s.transition_period("2021-Q1", "close", 1, OFFICE), StaleVersion),
-    (lambda s, r: s.transition_period("2021-Q1", "close", 2, LEAD), Forbidden),
-    (lambda s, r: s.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"}, officer("U01")), VotingClosed),
-    (lambda s, r: s.open_vote("CUM-01", "2021-Q1", LEAD), PeriodNotOpen),
-    (lambda s, r: s.publish_template({"id": "T"}, ADMIN), ValidationFailed),
-    (lambda s, r: s.publish_template(demo_content()["templates"][0], LEAD), Forbidden),
+    (lambda s, r: s.as_(officer("U02")).submit_report({**GOOD, "values": {"ZZ": {"actual": 1}}}), ValidationFailed),
+    (lambda s, r: s.as_(officer("U02")).submit_report({**GOOD, "self_scores": {"C1.1": 99}}), ValidationFailed),
+    (lambda s, r: s.as_(officer("U03")).submit_report(GOOD), Forbidden),
+    (lambda s, r: s.as_({"id": "nobody"}).submit_report(GOOD), Unauthenticated),
+    (lambda s, r: s.as_({}).submit_report(GOOD), Unauthenticated),
+    (lambda s, r: s.as_(officer("U02")).submit_report({**GOOD, "period": "2021-Q2"}), PeriodNotOpen),
+    (lambda s, r: s.as_(officer("U02")).submit_report(GOOD), ReportExists),
+    (lambda s, r: s.as_(officer("U01")).act_on_report(r["id"], "return", {"version": 1, "reason": "x"}), Forbidden),
+    (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "return", {"version": 1}), ValidationFailed),
+    (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "finalize", {"version": 1}), InvalidTransition),
+    (lambda s, r: s.as_(officer("U02")).act_on_report(r["id"], "submit", {"version": 1}), InvalidTransition),
+    (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "review", {"version": 7}), StaleVersion),
+    (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "review", {}), ValidationFailed),
+    (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "celebrate", {"version": 1}), InvalidTransition),
+    (lambda s, r: s.as_(officer("U02")).update_report(r["id"], {"version": 1}), InvalidTransition),
+    (lambda s, r: s.as_(OFFICE).transition_period("2021-Q1", "open", 2), InvalidTransition),
+    (lambda s, r: s.as_(OFFICE).transition_period("2021-Q1", "close", 1), StaleVersion),
+    (lambda s, r: s.as_(LEAD).transition_period("2021-Q1", "close", 2), Forbidden),
+    (lambda s, r: s.as_(officer("U01")).cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"}), VotingClosed),
+    (lambda s, r: s.as_(LEAD).open_vote("CUM-01", "2021-Q1"), PeriodNotOpen),
+    (lambda s, r: s.as_(ADMIN).publish_template({"id": "T"}), ValidationFailed),
+    (lambda s, r: s.as_(LEAD).publish_template(demo_content()["templates"][0]), Forbidden),
 ])
 def test_every_refused_command_changes_nothing(opened, db_of, call, error):
-    report = opened.submit_report(GOOD, officer("U02"))
+    report = opened.as_(officer("U02")).submit_report(GOOD)
     before = state(db_of("submissions"))
     with pytest.raises(error) as caught:
         call(opened, report)
@@ -145,31 +152,31 @@ def test_every_refused_command_changes_nothing(opened, db_of, call, error):
 
 def test_a_late_report_is_accepted_and_flagged_when_the_period_has_closed(opened):
     move(opened, "2021-Q1", "close")
-    report = opened.submit_report({**GOOD, "unit": "U04"}, officer("U04"))
+    report = opened.as_(officer("U04")).submit_report({**GOOD, "unit": "U04"})
     assert report["status"] == "SUBMITTED" and report["late"] is True
 
 
 def test_a_retried_post_with_the_same_idempotency_key_makes_one_report(opened, db_of):
-    first = opened.submit_report(GOOD, officer("U02"), "key-1")
-    again = opened.submit_report(GOOD, officer("U02"), "key-1")
+    first = opened.as_(officer("U02")).submit_report(GOOD, "key-1")
+    again = opened.as_(officer("U02")).submit_report(GOOD, "key-1")
     assert again == first
     assert db_of("submissions").reports.count_documents({}) == 1
     with pytest.raises(IdempotencyKeyReused):
-        opened.submit_report({**GOOD, "unit": "U02", "self_scores": {}}, officer("U02"), "key-1")
+        opened.as_(officer("U02")).submit_report({**GOOD, "unit": "U02", "self_scores": {}}, "key-1")
 
 
 def test_a_unit_outside_any_cluster_is_refused(opened):
-    opened.upsert_unit({"code": "U77", "name": "Đơn vị ngoài cụm"}, ADMIN)
-    opened.upsert_person({"id": "canbo.u77", "name": "Cán bộ", "role": "unit_officer", "unit": "U77"}, ADMIN)
+    opened.as_(ADMIN).upsert_unit({"code": "U77", "name": "Đơn vị ngoài cụm"})
+    opened.as_(ADMIN).upsert_person({"id": "canbo.u77", "name": "Cán bộ", "role": "unit_officer", "unit": "U77"})
     with pytest.raises(NotAMember):
-        opened.submit_report({**GOOD, "unit": "U77"}, officer("U77"))
+        opened.as_(officer("U77")).submit_report({**GOOD, "unit": "U77"})
 
 
 def test_a_template_in_use_is_never_changed_a_change_is_a_new_version(svc, db_of):
     changed = {**demo_content()["templates"][0], "name": "Bộ tiêu chí sửa đổi"}
-    published = svc.publish_template(changed, ADMIN, "publish-1")
+    published = svc.as_(ADMIN).publish_template(changed, "publish-1")
     assert published["version"] == 2
-    assert svc.publish_template(changed, ADMIN, "publish-1") == published   # a retry is not a third version
+    assert svc.as_(ADMIN).publish_template(changed, "publish-1") == published   # a retry is not a third version
     assert svc.get_template("TCTD-CAT-2021", 1)["name"] != "Bộ tiêu chí sửa đổi"
     assert db_of("submissions").periods.find_one({"_id": "2021-Q1"})["template"] == {
         "id": "TCTD-CAT-2021", "version": 1}
@@ -177,7 +184,7 @@ def test_a_template_in_use_is_never_changed_a_change_is_a_new_version(svc, db_of
 
 def test_loading_reference_data_twice_changes_nothing_the_second_time(svc, db_of):
     audit_before = db_of("submissions").audit.count_documents({})
-    assert svc.load_reference_data(demo_reference(), LOADER) == {
+    assert svc.as_(LOADER).load_reference_data(demo_reference()) == {
         "templates": 0, "units": 0, "clusters": 0, "periods": 0, "people": 0}
     assert db_of("submissions").audit.count_documents({}) == audit_before
 
@@ -206,19 +213,19 @@ def test_the_cluster_summary_reports_the_seeds_commendation_totals(svc):
 
 def test_a_unit_votes_once_and_the_tally_shows_only_after_closing(svc):
     move(svc, "2021-Q1", "open", "close", "start_scoring", "start_voting")
-    svc.open_vote("CUM-01", "2021-Q1", LEAD)
-    svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01", "classes": {"U02": "TOT"}}, officer("U03"))
+    svc.as_(LEAD).open_vote("CUM-01", "2021-Q1")
+    svc.as_(officer("U03")).cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01", "classes": {"U02": "TOT"}})
     with pytest.raises(AlreadyVoted):
-        svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U02"}, officer("U03"))
+        svc.as_(officer("U03")).cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U02"})
     status = svc.vote_status("CUM-01", "2021-Q1")
     assert (status["state"], status["ballots_cast"], status["voted"], status["tally"]) == ("OPEN", 1, ["U03"], None)
     with pytest.raises(Forbidden):
-        svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"}, {"id": "thien.nh"})
-    closed = svc.close_vote("CUM-01", "2021-Q1", LEAD)
+        svc.as_({"id": "thien.nh"}).cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"})
+    closed = svc.as_(LEAD).close_vote("CUM-01", "2021-Q1")
     assert closed["tally"] == {"ballots_cast": 1, "eligible": 6, "classes": {"U02": {"TOT": 1}},
                                "leading_unit": {"U01": 1}}
     with pytest.raises(VotingClosed):
-        svc.cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"}, officer("U04"))
+        svc.as_(officer("U04")).cast_ballot("CUM-01", "2021-Q1", {"leading_unit": "U01"})
 
 
 def test_ballots_are_secret_nothing_ties_a_unit_to_its_choice(svc, db_of):
@@ -263,7 +270,7 @@ def test_if_the_event_cannot_be_recorded_the_report_is_not_stored_either(opened,
     monkeypatch.setattr(outbox, "record", broken)
     before = state(db_of("submissions"))
     with pytest.raises(RuntimeError):
-        opened.submit_report(GOOD, officer("U02"))
+        opened.as_(officer("U02")).submit_report(GOOD)
     assert state(db_of("submissions")) == before
 
 
@@ -282,19 +289,68 @@ def test_each_audience_of_a_cluster_is_the_right_people(svc):
 def test_an_evidence_file_is_kept_in_gridfs_and_a_report_may_refer_only_to_its_own_units(opened, db_of):
     import base64
     pdf = b"%PDF-1.7\n" + "Báo cáo tổng kết quý I".encode() * 100
-    stored = opened.store_evidence("U02", "Bao cao quy I.pdf", "application/pdf",
-                                   base64.b64encode(pdf).decode(), officer("U02"))
+    unit = opened.as_(officer("U02"))
+    stored = unit.store_evidence("U02", "Bao cao quy I.pdf", "application/pdf", base64.b64encode(pdf).decode())
     assert stored["size"] == len(pdf) and stored["content_type"] == "application/pdf"
     assert base64.b64decode(opened.get_evidence(stored["id"])["data_base64"]) == pdf
-    report = opened.submit_report({**GOOD, "evidence": [{"file_id": stored["id"], "name": "Báo cáo"}]},
-                                  officer("U02"))
+    report = unit.submit_report({**GOOD, "evidence": [{"file_id": stored["id"], "name": "Báo cáo"}]})
     assert report["evidence"] == [{"file_id": stored["id"], "name": "Báo cáo"}]
     with pytest.raises(ValidationFailed, match="no file"):
-        opened.submit_report({**GOOD, "unit": "U03", "evidence": [{"file_id": stored["id"]}]}, officer("U03"))
+        opened.as_(officer("U03")).submit_report({**GOOD, "unit": "U03", "evidence": [{"file_id": stored["id"]}]})
     with pytest.raises(Forbidden):
-        opened.store_evidence("U02", "x.pdf", "application/pdf", base64.b64encode(pdf).decode(), officer("U03"))
+        opened.as_(officer("U03")).store_evidence("U02", "x.pdf", "application/pdf", base64.b64encode(pdf).decode())
     before = db_of("submissions")["evidence.files"].count_documents({})
     with pytest.raises(ValidationFailed):
-        opened.store_evidence("U02", "x.exe", "application/x-msdownload", base64.b64encode(b"MZ").decode(),
-                              officer("U02"))
+        unit.store_evidence("U02", "x.exe", "application/x-msdownload", base64.b64encode(b"MZ").decode())
     assert db_of("submissions")["evidence.files"].count_documents({}) == before
+
+
+def test_the_directory_is_published_once_per_change_without_account_fields(svc, db_of):
+    db = db_of("submissions")
+
+    def published(event_type):
+        return [e["event"]["data"] for e in db.outbox.find({"event.type": event_type}).sort("created_at")]
+
+    assert len(published("unit.upserted.v1")) == 6 and len(published("cluster.upserted.v1")) == 1
+    assert {p["person"]["id"] for p in published("person.upserted.v1")} >= {"canbo.u02", "hanh.ptv"}
+    svc.as_(LOADER).set_password("canbo.u02", "mat-khau-moi-123")
+    admin = svc.as_(ADMIN)
+    admin.upsert_unit({"code": "U02", "name": "Phòng Cảnh sát hình sự"})
+    admin.upsert_unit({"code": "U02", "name": "Phòng Cảnh sát hình sự"})   # no change: nothing told
+    changed = admin.upsert_person({"id": "canbo.u02", "name": "Cán bộ U02", "role": "unit_officer", "unit": "U02"})
+    [*_, unit] = published("unit.upserted.v1")
+    assert len(published("unit.upserted.v1")) == 7 and unit == {"unit": {"id": "U02", "name": "Phòng Cảnh sát hình sự",
+                                                                         "type": "department", "parent": None}}
+    [*_, person] = published("person.upserted.v1")
+    assert person["person"] == changed and changed["name"] == "Cán bộ U02"
+    assert not {"password_hash", "failed_logins", "locked_until"} & set(changed)
+    assert db.people.find_one({"_id": "canbo.u02"})["password_hash"]   # the account is kept, only not shown
+    entry = db.audit.find_one({"action": "people.upsert", "entity_id": "canbo.u02"}, sort=[("at", -1)])
+    assert entry["context"]["event_ids"] == [db.outbox.find_one({"event.data.person.id": "canbo.u02"},
+                                                                sort=[("created_at", -1)])["_id"]]
+
+
+
+def test_racing_commands_end_as_if_one_came_after_the_other(opened, db_of, rabbit_config):
+    """Concurrent calls over real RPC (each its own proxy, as separate gateway workers are)."""
+    import eventlet
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    def attempt(caller, method, *args):
+        with ServiceRpcProxy("submissions", rabbit_config, context_data={CONTEXT_KEY: caller}) as proxy:
+            try:
+                return getattr(proxy, method)(*args)
+            except (ReportExists, AlreadyVoted) as refused:   # expected answers; anything else fails
+                return refused
+
+    answers = [r.wait() for r in [eventlet.spawn(attempt, officer("U02"), "submit_report", GOOD) for _ in range(4)]]
+    assert sum(isinstance(a, dict) for a in answers) == 1 and db_of("submissions").reports.count_documents({}) == 1
+    assert all(isinstance(a, (dict, ReportExists)) for a in answers)
+    move(opened, "2021-Q1", "close", "start_scoring", "start_voting")
+    opened.as_(LEAD).open_vote("CUM-01", "2021-Q1")
+    units = ("U01", "U03", "U04", "U05", "U06")
+    ballots = [eventlet.spawn(attempt, officer(u), "cast_ballot", "CUM-01", "2021-Q1", {"leading_unit": "U01"})
+               for u in units]
+    assert all(isinstance(b.wait(), dict) for b in ballots)   # none lost to another's moment
+    assert opened.vote_status("CUM-01", "2021-Q1")["voted"] == list(units)
+    assert db_of("submissions").ballots.count_documents({}) == 5

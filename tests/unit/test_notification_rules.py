@@ -16,22 +16,45 @@ def ranking_event(leader_changed=False, class_changes=()):
 
 
 @pytest.mark.parametrize("event, expected", [
-    (report_event(), ("report.submitted", "cluster_lead", rules.NOW)),
+    (report_event(), [("report.submitted", "cluster_lead", rules.NOW)]),
     (report_event(event_type="report.resubmitted.v1", status="RESUBMITTED"),
-     ("report.resubmitted", "cluster_lead", rules.NOW)),
-    ({"type": "report.returned.v1", "data": {}}, ("report.returned", "unit", rules.NOW)),
-    ({"type": "vote.opened.v1", "data": {}}, ("vote.opened", "members", rules.NOW)),
-    ({"type": "vote.closed.v1", "data": {}}, ("vote.closed", "members", rules.NOW)),
-    (ranking_event(leader_changed=True), ("ranking.changed", "leaders", rules.NOW)),
+     [("report.resubmitted", "cluster_lead", rules.NOW)]),
+    ({"type": "report.returned.v1", "data": {}}, [("report.returned", "unit", rules.NOW)]),
+    ({"type": "vote.opened.v1", "data": {}}, [("vote.opened", "members", rules.NOW)]),
+    ({"type": "vote.closed.v1", "data": {}}, [("vote.closed", "members", rules.NOW)]),
+    (ranking_event(leader_changed=True), [("ranking.changed", "leaders", rules.NOW)]),
     (ranking_event(class_changes=[{"unit": "U04", "from": "KHA", "to": "TOT"}]),
-     ("ranking.changed", "leaders", rules.NOW)),
-    (ranking_event(), ("ranking.updated", "leaders", rules.DIGEST)),
-    ({"type": "period.concluded.v1", "data": {}}, ("results.published", "everyone", rules.NOW)),
-    ({"type": "template.published.v1", "data": {}}, None),
-    ({"type": "vote.ballot_cast.v1", "data": {}}, None),
+     [("ranking.changed", "leaders", rules.NOW)]),
+    (ranking_event(), [("ranking.updated", "leaders", rules.DIGEST)]),
+    ({"type": "period.concluded.v1", "data": {}}, [("results.published", "everyone", rules.NOW)]),
+    ({"type": "template.published.v1", "data": {}}, []),
+    ({"type": "vote.ballot_cast.v1", "data": {}}, []),
 ])
 def test_each_event_goes_to_its_audience(event, expected):
     assert rules.decide(event) == expected
+
+
+@pytest.mark.parametrize("event_type", ["report.submitted.v2", "report.submitted", "unheard.of.v1"])
+def test_a_type_or_version_the_table_does_not_declare_is_refused_not_read_as_v1(event_type):
+    with pytest.raises(rules.Undeclared, match=event_type.replace(".", r"\.")):
+        rules.decide({"type": event_type, "data": report_event()["data"]})
+
+
+def test_every_event_type_of_the_contract_is_declared_or_copied_into_the_directory():
+    from services.notifications import directory
+    from thidua.contracts import CONTRACTS
+    assert set(rules.TABLE) | set(directory.EVENTS) == set(CONTRACTS)
+    assert not set(rules.TABLE) & set(directory.EVENTS)
+
+
+def test_the_table_names_only_known_audiences_kinds_and_urgencies():
+    for rules_of_type in rules.TABLE.values():
+        for rule in rules_of_type:
+            assert rule.audience in rules.AUDIENCES and rule.when in (rules.NOW, rules.DIGEST)
+            assert rule.kind in messages.TEMPLATES
+            assert rule.kind in rules.KINDS or rule.when == rules.DIGEST   # a digest item goes out as "digest"
+    assert set(rules.KINDS) <= set(messages.TEMPLATES)
+    assert all("inbox" in channels for channels in rules.KINDS.values())
 
 
 STATUS = [{"period": "2021-Q2", "label": "Quý II/2021", "deadline": "2021-07-10T10:00:00.000Z",
@@ -96,3 +119,33 @@ def test_a_webhook_signature_is_hmac_sha256_of_the_exact_body():
     assert signature.startswith("sha256=") and channels.verify("s3cret-s3cret-s3cret", body, signature)
     assert not channels.verify("s3cret-s3cret-s3cret", body + b" ", signature)
     assert not channels.verify("another-secret-value", body, signature)
+
+
+def test_an_attempt_ends_sent_due_again_after_the_backoff_or_failed_after_the_last():
+    now = at("2021-04-01T00:00:00")
+    assert rules.after_attempt(1, None, 3, 30, now) == {"status": "SENT", "sent_at": now, "last_error": None,
+                                                         "attempts": 1}
+    again = rules.after_attempt(2, "HTTP 503", 3, 30, now)
+    assert again["status"] == "PENDING" and (again["next_attempt_at"] - now).total_seconds() == 60
+    assert rules.after_attempt(3, "HTTP 503", 3, 30, now)["status"] == "FAILED"
+
+
+def test_only_a_failed_notice_is_retried_and_it_starts_counting_afresh():
+    from thidua.errors import ValidationFailed
+    now = at("2021-04-01T00:00:00")
+    retried = rules.retried({"_id": "n1", "status": "FAILED", "attempts": 5}, now)
+    assert (retried["status"], retried["attempts"], retried["next_attempt_at"]) == ("PENDING", 0, now)
+    with pytest.raises(ValidationFailed, match="only a FAILED one"):
+        rules.retried({"_id": "n1", "status": "SENT", "attempts": 1}, now)
+
+
+def test_a_webhook_subscription_names_every_wrong_field():
+    from services.notifications.channels import webhook
+    from thidua.errors import ValidationFailed
+    with pytest.raises(ValidationFailed) as refused:
+        webhook.subscription({"url": "ftp://x", "secret": "short", "kinds": ["gossip"], "colour": 1},
+                             messages.TEMPLATES)
+    assert set(refused.value.details["fields"]) == {"url", "secret", "kinds", "colour"}
+    hook = webhook.subscription({"url": "https://a.example/x", "secret": "s" * 16}, messages.TEMPLATES)
+    assert hook["kinds"] == ["*"] and hook == webhook.subscription({"url": "https://a.example/x", "secret": "s" * 16},
+                                                                   messages.TEMPLATES)

@@ -1,34 +1,13 @@
-"""How a notice leaves the platform: e-mail over SMTP, signed webhooks.
-
-Each sender raises :class:`DeliveryFailed` with a short reason when the other side
-does not take the notice; the service retries with backoff and records every attempt.
-"""
-import hashlib
-import hmac
-import json
+"""E-mail over SMTP, to people with an address who chose it for the kind (``SMTP_*`` settings;
+without ``SMTP_HOST`` the channel is off and no e-mail is queued)."""
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-import requests
-
+from services.notifications import messages
+from services.notifications.channels.base import DeliveryFailed, Outgoing
 from thidua.settings import Delivery
-
-SIGNATURE_HEADER = "X-Thidua-Signature"
-
-
-class DeliveryFailed(Exception):
-    pass
-
-
-def sign(secret, body):
-    """``sha256=<hex>``: HMAC-SHA256 of the exact body bytes with the subscription's secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify(secret, body, signature):
-    return hmac.compare_digest(sign(secret, body), signature or "")
 
 
 class Smtp:
@@ -71,12 +50,22 @@ class Smtp:
             raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}"[:500])
 
 
-def post_webhook(url, secret, payload, timeout):
-    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-    try:
-        response = requests.post(url, data=body, timeout=timeout, allow_redirects=False, headers={
-            "Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)})
-    except requests.RequestException as exc:
-        raise DeliveryFailed(f"POST {url}: {type(exc).__name__}")
-    if not 200 <= response.status_code < 300:
-        raise DeliveryFailed(f"POST {url}: HTTP {response.status_code}")
+class Email(Outgoing):
+    name = "email"
+
+    def enabled(self, config):
+        return Smtp(config).enabled
+
+    def notices(self, happening, people, loaded, config):
+        for person in people:
+            if person.get("email"):
+                subject, text = messages.email(happening.kind, happening.data, person.get("name", person["id"]),
+                                               Delivery.of(config).public_url)
+                yield person["id"], {"person": person["id"], "to": person["email"],
+                                     "to_name": person.get("name", person["id"]), "subject": subject, "text": text}
+
+    def deliver(self, notice, config, db):
+        smtp = Smtp(config)
+        if not smtp.enabled:
+            raise DeliveryFailed("no SMTP server is configured (SMTP_HOST)")
+        smtp.send(notice["to"], notice["to_name"], notice["subject"], notice["text"], notice["_id"])

@@ -1,0 +1,81 @@
+"""Who may do what: every role rule of the submissions service in one place. Pure: no I/O.
+
+A caller is anything with ``id``, ``role`` and ``unit`` (``thidua.caller.Caller``). Rules
+that decide (``acts_for_unit``, ``leads_cluster``, ``may_read_report``) answer yes or no;
+rules named ``require_*`` raise :class:`Forbidden` with a message saying who may.
+"""
+from thidua.errors import Forbidden
+
+ADMIN_ROLES = ("administrator",)
+LOADER_ROLES = ("system", "administrator")            # the operators' tools and administrators
+PERIOD_MANAGER_ROLES = ("administrator", "standing_office")
+LEADER_ROLES = ("provincial_leader", "standing_office")
+UNIT_ROLES = ("unit_leader", "unit_officer")
+CLUSTER_LEADING_ROLES = ("lead", "deputy")             # cụm trưởng, cụm phó
+REPORT_ACTORS = {"submit": "unit", "return": "cluster_lead", "review": "cluster_lead", "finalize": "cluster_lead"}
+
+
+def is_admin(caller):
+    return caller.role in ADMIN_ROLES
+
+
+def require_admin(caller, what):
+    if not is_admin(caller):
+        raise Forbidden(f"Only an administrator may {what}.")
+
+
+def require_loader(caller):
+    if caller.role not in LOADER_ROLES:
+        raise Forbidden("Only an administrator may load reference data.")
+
+
+def require_period_manager(caller):
+    if caller.role not in PERIOD_MANAGER_ROLES:
+        raise Forbidden("Only an administrator or the emulation standing office may move a period.")
+
+
+def acts_for_unit(caller, unit):
+    """Unit officers and leaders act for their own unit only."""
+    return caller.role in UNIT_ROLES and caller.unit == unit
+
+
+def require_unit_officer(caller, unit, what):
+    if not acts_for_unit(caller, unit):
+        raise Forbidden(f"Only the officers of unit {unit} may {what}.")
+
+
+def leading_units(cluster):
+    return [m["unit"] for m in cluster.get("members", []) if m["role"] in CLUSTER_LEADING_ROLES]
+
+
+def leads_cluster(caller, cluster):
+    """The leaders of the cluster's lead and deputy units act for the cluster."""
+    return caller.role == "unit_leader" and caller.unit in leading_units(cluster)
+
+
+def require_cluster_lead(caller, cluster, what):
+    if not leads_cluster(caller, cluster):
+        raise Forbidden(f"Only the lead or deputy unit of {cluster['_id']} may {what}.")
+
+
+def require_report_actor(caller, action, report, cluster):
+    if REPORT_ACTORS.get(action, "unit") == "unit":
+        require_unit_officer(caller, report["unit"], f"{action} its report")
+    else:
+        require_cluster_lead(caller, cluster, f"{action} a report")
+
+
+def may_read_report(reader, report):
+    """Anyone may read a handed-in report; a draft only its unit's people (and administrators)."""
+    return report["status"] != "DRAFT" or acts_for_unit(reader, report["unit"]) or reader.role in LOADER_ROLES
+
+
+def require_voter(caller, cluster):
+    """One ballot per member unit, cast by its own people."""
+    if not (caller.role in UNIT_ROLES and caller.unit in {m["unit"] for m in cluster["members"]}):
+        raise Forbidden(f"Only a member unit of {cluster['_id']} may vote.")
+
+
+def require_password_setter(caller, person_id):
+    if caller.id != person_id and caller.role not in LOADER_ROLES:
+        raise Forbidden("Only the person themself or an administrator may set a password.")

@@ -1,0 +1,50 @@
+"""What every concern of the submissions service uses: reference look-ups with the domain's
+"unknown" errors, and the envelope around an aggregate's events."""
+from pymongo.errors import DuplicateKeyError
+
+from services.submissions import store
+from services.submissions.domain.report import Scope
+from thidua.errors import NotAMember, UnknownCluster, UnknownPeriod, UnknownUnit
+from thidua.events import new_event
+from thidua.mongo import public
+
+UNKNOWN = {"units": (UnknownUnit, ": use a unit code from /api/v1/units"),
+           "periods": (UnknownPeriod, ", e.g. \"2021-Q1\" (see /api/v1/periods)"),
+           "clusters": (UnknownCluster, "")}
+# A lost race: a concurrent insert of the same key (a second report or vote, the same idempotency
+# key); run again from a fresh read, the loser then gets the answer it should (exists, or the first).
+LOST_RACE = (DuplicateKeyError,)
+
+
+class Common:
+    def _get(self, collection, code, tx=None):
+        """A reference document by its code, or the domain's "unknown" error saying what to use."""
+        found = tx.find_one(collection, {"_id": code}) if tx else self.db[collection].find_one({"_id": code})
+        if found is None:
+            error, hint = UNKNOWN[collection]
+            raise error(f"No {error.__name__[len('Unknown'):].lower()} has the code {code!r}{hint}.")
+        return found
+
+    def _scope(self, unit_code, period_code, tx=None):
+        """What a report of ``unit_code`` for ``period_code`` is judged against."""
+        unit = self._get("units", unit_code, tx)
+        period = self._get("periods", period_code, tx)
+        cluster = store.cluster_of(self.db, unit_code, period["year"], tx and tx.session)
+        if cluster is None:
+            raise NotAMember(f"Unit {unit_code} belongs to no emulation cluster in {period['year']}.")
+        template = store.template(self.db, period["template"]["id"], period["template"]["version"],
+                                  tx and tx.session)
+        return Scope(unit, period, cluster, template)
+
+    def _envelope(self, event):
+        """An aggregate's event (type and data) as it goes out; moments written as ISO-8601."""
+        return new_event(event.type, public(event.data), self.correlation_id)
+
+    def _save(self, tx, collection, before, after, action, entity, context=None, events=()):
+        """Write ``after`` (over ``before``, compare-and-set; or new) with its audit entry and events."""
+        if before is None:
+            tx.insert(collection, after)
+        else:
+            tx.replace(collection, before, after)
+        tx.record(action, entity, after["_id"], before, after, context, [self._envelope(e) for e in events])
+        return after

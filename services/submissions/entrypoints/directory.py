@@ -1,0 +1,96 @@
+"""The directory: units, clusters and people (kept by an administrator, published as
+``unit.upserted.v1``, ``cluster.upserted.v1``, ``person.upserted.v1``), who someone is to a
+cluster (audiences for notices), the signed-in person, and who has not reported yet."""
+from services.submissions.domain import access, people
+from services.submissions.entrypoints.reference_data import view
+from thidua.errors import ValidationFailed
+from thidua.events import isoformat
+from thidua.mongo import public
+from thidua.rpc import rpc
+
+AUDIENCES = ("leaders", "cluster_lead", "unit", "members", "everyone")
+NO_ACCOUNT = {field: False for field in people.ACCOUNT_FIELDS}   # a projection: account fields never leave
+
+
+class Directory:
+    @rpc
+    def upsert_unit(self, payload):
+        return self._admin_upsert("units", payload, "change units")
+
+    @rpc
+    def upsert_cluster(self, payload):
+        return self._admin_upsert("clusters", payload, "change clusters")
+
+    @rpc
+    def upsert_person(self, payload):
+        return self._admin_upsert("people", payload, "change people")
+
+    def _admin_upsert(self, collection, payload, what):
+        access.require_admin(self.caller.require(), what)
+        clean = self._clean_reference(collection, payload)
+        return self._upsert(collection, clean) or view(collection, clean)
+
+    @rpc
+    def list_units(self):
+        return [public(u) for u in self.db.units.find().sort("_id")]
+
+    @rpc
+    def get_cluster(self, cluster_code):
+        return public(self._get("clusters", cluster_code))
+
+    @rpc
+    def list_clusters(self):
+        return [public(c) for c in self.db.clusters.find().sort([("year", -1), ("_id", 1)])]
+
+    @rpc
+    def me(self):
+        """The signed-in person (no secrets) and the clusters they take part in, newest year
+        first, with their unit's role in each; people without a unit see every cluster."""
+        caller = self.caller.require()
+        person = self.db.people.find_one({"_id": caller.id}, NO_ACCOUNT) or {"_id": caller.id, "role": caller.role}
+        unit = person.get("unit")
+        clusters = [{"id": c["_id"], "name": c["name"], "year": c["year"],
+                     "role": next((m["role"] for m in c["members"] if m["unit"] == unit), None)}
+                    for c in self.db.clusters.find({"members.unit": unit} if unit else {})
+                    .sort([("year", -1), ("_id", 1)])]
+        return {**view("people", person), "clusters": clusters}
+
+    @rpc
+    def audience(self, who, cluster_code=None, unit=None):
+        """People to tell, by who they are to a cluster (the notification rules' audiences):
+        ``leaders`` (provincial leaders, the standing office, the lead and deputy units'
+        leaders), ``cluster_lead`` (the lead and deputy units' leaders), ``unit`` (the
+        unit's own people), ``members`` (the people of every member unit) or ``everyone``
+        (all people with a unit, and the leaders)."""
+        if who not in AUDIENCES:
+            raise ValidationFailed(f"Unknown audience {who!r}; use one of {', '.join(AUDIENCES)}.")
+        return [public(p) for p in self.db.people.find(self._audience(who, cluster_code, unit), NO_ACCOUNT)
+                .sort("_id")]
+
+    def _audience(self, who, cluster_code, unit):
+        in_units = {"role": {"$in": list(access.UNIT_ROLES)}}
+        leaders = {"role": {"$in": list(access.LEADER_ROLES)}}
+        if who == "everyone":
+            return {"$or": [in_units, leaders]}
+        if who == "unit":
+            return {**in_units, "unit": self._get("units", unit)["_id"]}
+        cluster = self._get("clusters", cluster_code)
+        leading = {"role": "unit_leader", "unit": {"$in": access.leading_units(cluster)}}
+        return {"leaders": {"$or": [leaders, leading]}, "cluster_lead": leading,
+                "members": {**in_units, "unit": {"$in": [m["unit"] for m in cluster["members"]]}}}[who]
+
+    @rpc
+    def reporting_status(self):
+        """For every period taking reports (OPEN or CLOSED) with a deadline: per cluster of its
+        year, the member units that have not handed in their report."""
+        status = []
+        for period in self.db.periods.find({"state": {"$in": ["OPEN", "CLOSED"]}, "deadline": {"$ne": None}}):
+            handed_in = {r["unit"] for r in self.db.reports.find(
+                {"period": period["_id"], "status": {"$ne": "DRAFT"}}, {"unit": 1})}
+            for cluster in self.db.clusters.find({"year": period["year"]}).sort("_id"):
+                status.append({"period": period["_id"], "label": period["label"],
+                               "deadline": isoformat(period["deadline"]), "cluster": cluster["_id"],
+                               "cluster_name": cluster["name"],
+                               "missing": [u for u in sorted(m["unit"] for m in cluster["members"])
+                                           if u not in handed_in]})
+        return status

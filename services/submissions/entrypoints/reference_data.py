@@ -1,0 +1,137 @@
+"""Reference data: criteria templates, periods and the bulk load of everything an
+administrator keeps (templates, units, clusters, periods, people)."""
+from services.submissions import reference
+from services.submissions.domain import access, people
+from services.submissions.domain.aggregate import Event
+from services.submissions.domain.period import Period
+from services.submissions.entrypoints.common import LOST_RACE
+from thidua.errors import Conflict, UnknownTemplate
+from thidua.events import utcnow
+from thidua.mongo import public
+from thidua.rpc import rpc
+
+# What other services keep a copy of: collection -> (event type, data field).
+DIRECTORY_EVENTS = {"units": ("unit.upserted.v1", "unit"), "clusters": ("cluster.upserted.v1", "cluster"),
+                    "people": ("person.upserted.v1", "person")}
+
+
+def view(collection, document):
+    """A reference document as the API and the directory events show it."""
+    return public(people.without_account(document) if collection == "people" else document)
+
+
+def stored(collection, clean, before):
+    """The document to store for ``clean``, or ``None`` when it is already so."""
+    if collection == "periods":
+        return Period.plan(clean, before)
+    document = people.with_account_of(clean, before) if collection == "people" else clean
+    return None if document == before else document
+
+
+def template_body(document):
+    return {k: v for k, v in document.items() if k not in ("_id", "version", "published_at")}
+
+
+class ReferenceData:
+    @rpc
+    def load_reference_data(self, data):
+        """Create or replace templates, units, clusters, periods and people in one go
+        (administrator, demo loader), each checked as its own endpoint would. Idempotent:
+        the same data twice changes nothing. New periods start PLANNED; a known period
+        keeps its state."""
+        access.require_loader(self.caller.require())
+        counts = {"templates": sum(self._publish(t, True) is not None for t in data.get("templates", []))}
+        for name in ("units", "clusters", "periods", "people"):
+            counts[name] = sum(self._upsert(name, self._clean_reference(name, p)) is not None
+                               for p in data.get(name, []))
+        return counts
+
+    def _clean_reference(self, collection, payload):
+        if collection == "units":
+            return reference.unit(payload)
+        if collection == "clusters":
+            return self._cluster_alone(reference.cluster(payload, self._units()))
+        if collection == "periods":
+            known = {(t["id"], t["version"]) for t in self.db.templates.find({}, {"id": 1, "version": 1})}
+            return reference.period(payload, known)
+        return reference.person(payload, self._units())
+
+    def _cluster_alone(self, clean):
+        for member in clean["members"]:
+            other = self.db.clusters.find_one({"year": clean["year"], "level": clean["level"],
+                                               "members.unit": member["unit"], "_id": {"$ne": clean["_id"]}})
+            if other is not None:
+                raise Conflict(f"Unit {member['unit']} is already in {other['_id']} for {clean['year']}: "
+                               "a unit belongs to one cluster per level per year.")
+        return clean
+
+    def _units(self):
+        return {u["_id"] for u in self.db.units.find({}, {"_id": 1})}
+
+    def _upsert(self, collection, clean):
+        """Store a reference document with its audit entry and, for the directory, its event;
+        ``None`` if it was already so (nothing is written, nothing is told)."""
+        def work(tx):
+            before = tx.find_one(collection, {"_id": clean["_id"]})
+            document = stored(collection, clean, before)
+            if document is None:
+                return None
+            shown = view(collection, document)
+            kind = DIRECTORY_EVENTS.get(collection)
+            events = [Event(kind[0], {kind[1]: shown})] if kind else []
+            context = {"period": clean["_id"]} if collection == "periods" else {}
+            self._save(tx, collection, before, document, f"{collection}.upsert", collection, context, events)
+            return shown
+        return self.uow.run(work)
+
+    @rpc
+    def plan_period(self, payload):
+        """Create a period (PLANNED) or re-plan one that has not opened yet."""
+        access.require_period_manager(self.caller.require())
+        clean = self._clean_reference("periods", payload)
+        return self._upsert("periods", clean) or public(self.db.periods.find_one({"_id": clean["_id"]}))
+
+    @rpc
+    def transition_period(self, period_code, action, expected_version):
+        caller = self.caller.require()
+
+        def work(tx):
+            period = Period(self._get("periods", period_code, tx))
+            moved, event = period.apply(action, caller, expected_version)
+            return public(self._save(tx, "periods", period.document, moved.document, f"period.{action}", "period",
+                                     {"period": period_code}, [event]))
+        return self.uow.run(work)
+
+    @rpc
+    def publish_template(self, payload, idempotency_key=None):
+        access.require_admin(self.caller.require(), "publish criteria templates")
+        return self._publish(payload, False, idempotency_key)
+
+    def _publish(self, payload, skip_if_same, idempotency_key=None):
+        """A new immutable version of a criteria template; templates are never edited in place."""
+        template = reference.template(payload)
+
+        def work(tx):
+            latest = tx.find_one("templates", {"id": template["id"]}, sort=[("version", -1)])
+            if skip_if_same and latest is not None and template_body(latest) == template:
+                return None
+            version = (latest or {}).get("version", 0) + 1
+            document = {**template, "_id": f"{template['id']}@{version}", "version": version,
+                        "published_at": utcnow()}
+            event = Event("template.published.v1", {"template": {**template_body(document), "version": version}})
+            self._save(tx, "templates", None, document, "template.publish", "template", {}, [event])
+            return public({k: v for k, v in document.items() if k != "_id"})
+        return self.uow.run(work, idempotency_key=idempotency_key, request={"template": payload}, retry_on=LOST_RACE)
+
+    @rpc
+    def get_template(self, template_id, version=None):
+        query = {"id": template_id} if version is None else {"id": template_id, "version": version}
+        found = self.db.templates.find_one(query, sort=[("version", -1)], projection={"_id": False})
+        if found is None:
+            raise UnknownTemplate(f"No criteria template {template_id!r}" +
+                                  (f" version {version}." if version else "."))
+        return public(found)
+
+    @rpc
+    def list_periods(self):
+        return [public(p) for p in self.db.periods.find().sort("_id")]

@@ -1,0 +1,123 @@
+"""Reports: a unit's periodic report created, changed and moved through its lifecycle
+(``domain/report.py``), read by those who may, and a cluster's summary for a period."""
+import uuid
+
+from services.submissions import reports as contents
+from services.submissions.domain import access
+from services.submissions.domain.report import Report, identify
+from services.submissions.entrypoints.common import LOST_RACE
+from thidua.caller import Caller
+from thidua.errors import ReportExists, Unauthenticated, UnknownReport, ValidationFailed
+from thidua.events import utcnow
+from thidua.mongo import public
+from thidua.rpc import rpc
+
+
+def _context(report):
+    return {"unit": report["unit"], "period": report["period"]}
+
+
+class Reports:
+    @rpc
+    def submit_report(self, payload, idempotency_key=None):
+        """A unit creates its report for a period: a draft (``"draft": true``) or submitted at once."""
+        caller = self.caller.require()
+        scope = self._scope(*identify(payload))
+
+        def work(tx):
+            report, events = Report.new(payload, caller, scope, utcnow(), str(uuid.uuid4()), self.correlation_id)
+            self._admissible(report.document, tx)
+            action = "report.submit" if events else "report.create"
+            return public(self._save(tx, "reports", None, report.document, action, "report",
+                                     _context(report.document), events))
+        return self.uow.run(work, idempotency_key=idempotency_key, request={"create": payload}, retry_on=LOST_RACE)
+
+    def _admissible(self, report, tx):
+        """A new report is the unit's only one for the period, and its evidence is the unit's own."""
+        if tx.find_one("reports", {"unit": report["unit"], "period": report["period"]}):
+            raise ReportExists(f"Unit {report['unit']} already has a report for {report['period']}; "
+                               "change it with PUT /api/v1/reports/<id>.")
+        self._check_evidence(report, tx)
+
+    @rpc
+    def update_report(self, report_id, payload):
+        """The unit changes its draft or returned report (optimistic concurrency on ``version``)."""
+        caller = self.caller.require()
+
+        def work(tx):
+            report = Report(self._report(report_id, tx))
+            changed = report.update(payload, caller, self._scope_of(report.document, tx))
+            self._check_evidence(changed.document, tx)
+            return public(self._save(tx, "reports", report.document, changed.document, "report.update", "report",
+                                     _context(report.document)))
+        return self.uow.run(work)
+
+    @rpc
+    def act_on_report(self, report_id, action, payload, idempotency_key=None):
+        """Move a report: ``submit`` (or resubmit), ``return`` (with a reason), ``review`` (the
+        cluster lead's scores per criterion, with comments) or ``finalize`` (locks it)."""
+        caller = self.caller.require()
+
+        def work(tx):
+            report = Report(self._report(report_id, tx))
+            moved, event = report.apply(action, payload, caller, self._scope_of(report.document, tx), utcnow())
+            return public(self._save(tx, "reports", report.document, moved.document, f"report.{action}", "report",
+                                     _context(report.document), [event]))
+        request = {"report": report_id, "action": action, "payload": payload}
+        return self.uow.run(work, idempotency_key=idempotency_key, request=request, retry_on=LOST_RACE)
+
+    def _report(self, report_id, tx=None):
+        report = (tx.find_one("reports", {"_id": report_id}) if tx else
+                  self.db.reports.find_one({"_id": report_id}))
+        if report is None:
+            raise UnknownReport(f"No report has the id {report_id!r}.")
+        return report
+
+    def _scope_of(self, report, tx):
+        return self._scope(report["unit"], report["period"], tx)
+
+    def _reader(self):
+        """Who is reading: anyone may read handed-in reports, so a missing or refused
+        credential reads as nobody rather than failing."""
+        try:
+            return self.caller.require()
+        except Unauthenticated:
+            return Caller.ANONYMOUS
+
+    @rpc
+    def get_report(self, report_id):
+        report = self._report(report_id)
+        if not access.may_read_report(self._reader(), report):
+            raise UnknownReport(f"No report has the id {report_id!r}.")   # a draft is nobody else's business
+        return public(report)
+
+    @rpc
+    def list_reports(self, cluster=None, period=None, unit=None, limit=200):
+        reader = self._reader()
+        query = {k: v for k, v in (("cluster", cluster), ("period", period), ("unit", unit)) if v is not None}
+        found = self.db.reports.find(query).sort("unit").limit(min(int(limit), 1000))
+        return [public(r) for r in found if access.may_read_report(reader, r)]
+
+    @rpc
+    def cluster_summary(self, cluster_code, period_code):
+        """What a cluster handed in for a period: reports by status, late ones, who is missing,
+        and the cluster-wide commendation figures."""
+        cluster = self._get("clusters", cluster_code)
+        found = list(self.db.reports.find({"cluster": cluster_code, "period": period_code}))
+        handed_in = [r for r in found if r["status"] != "DRAFT"]
+        by_status = {}
+        for report in found:
+            by_status[report["status"]] = by_status.get(report["status"], 0) + 1
+        members = [m["unit"] for m in cluster["members"]]
+        return {"cluster": cluster_code, "period": period_code, "members": len(members),
+                "by_status": by_status, "late": sorted(r["unit"] for r in handed_in if r["late"]),
+                "not_submitted": sorted(set(members) - {r["unit"] for r in handed_in}),
+                "commendations": contents.commendation_totals(handed_in)}
+
+    def _check_evidence(self, report, tx):
+        for index, item in enumerate(report["evidence"]):
+            record = tx.find_one("evidence", {"_id": item["file_id"]})
+            if record is None or record["unit"] != report["unit"]:
+                raise ValidationFailed(f"evidence[{index}]: no file {item['file_id']!r} of unit {report['unit']}; "
+                                       "upload it first with POST /api/v1/units/<unit>/evidence.",
+                                       {"fields": {f"evidence[{index}].file_id": "unknown file of this unit"}})

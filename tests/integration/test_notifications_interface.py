@@ -1,0 +1,229 @@
+"""Notifications' entrypoints through nameko's ``worker_factory``: the real database, no broker, no
+other service (submissions is a mock that must not be asked who the audience is). Fast: the
+middle layer between the pure rules and the tests on the whole platform."""
+from datetime import timedelta
+from unittest.mock import Mock
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.notifications import channels, directory, rules
+from services.notifications.channels.base import Outgoing
+from services.notifications.service import NotificationsService, notice_id
+from tests.helpers import demo_reference, report_event
+from thidua.caller import Caller
+from thidua.errors import Forbidden, ValidationFailed
+from thidua.events import new_event, utcnow
+from thidua.uow import UnitOfWork
+
+pytestmark = pytest.mark.integration
+CLUSTER_LEAD = ["hanh.ptv", "lanhdao.u02"]
+ADMIN = Caller("admin", role="administrator")
+
+
+def directory_events(reference=None):
+    """``unit``/``cluster``/``person.upserted.v1`` for the demo's reference data, as submissions emits them."""
+    reference = reference or demo_reference()
+    shown = [("unit", {"id": u["code"], **{k: v for k, v in u.items() if k != "code"}}) for u in reference["units"]]
+    shown += [("cluster", {"id": c["code"], **{k: v for k, v in c.items() if k != "code"}})
+              for c in reference["clusters"]]
+    shown += [("person", {"unit": None, **p}) for p in reference["people"]]
+    return [new_event(f"{field}.upserted.v1", {field: document}, "load") for field, document in shown]
+
+
+@pytest.fixture
+def db(db_of):
+    return db_of("notifications")
+
+
+@pytest.fixture
+def make(db):
+    """A worker of the service, acting for ``caller``, on the real database."""
+    def make(caller=Caller.ANONYMOUS, **config):
+        submissions = Mock(name="submissions")
+        submissions.audience.side_effect = AssertionError("the audience comes from the own copy")
+        return worker_factory(NotificationsService, db=db, submissions=submissions, caller=caller,
+                              correlation_id="test", uow=UnitOfWork(db, caller.id, "test"),
+                              config={"SMTP_HOST": "mail.example", "PUBLIC_URL": "https://thidua.example",
+                                      "DELIVERY_BACKOFF_SECONDS": 0, "DELIVERY_MAX_ATTEMPTS": 2, **config})
+    return make
+
+
+@pytest.fixture
+def service(make):
+    worker = make()
+    for event in directory_events():
+        worker.on_submissions_event(event)
+    return worker
+
+
+def test_the_directory_events_fill_the_copy_and_a_report_reaches_the_cluster_lead_from_it(service, db):
+    assert (db.units.count_documents({}), db.clusters.count_documents({}), db.people.count_documents({})) == (6, 1, 11)
+    service.on_submissions_event(report_event(unit="U04"))
+    assert sorted(n["person"] for n in db.inbox.find()) == CLUSTER_LEAD
+    mails = {n["to"] for n in db.outgoing.find({"channel": "email"})}
+    assert mails == {p["email"] for p in db.people.find({"_id": {"$in": CLUSTER_LEAD}})}
+    assert not service.submissions.audience.called
+
+
+def test_a_redelivered_event_makes_no_second_notice(service, db):
+    event = report_event(unit="U04")
+    service.on_submissions_event(event)
+    service.on_submissions_event(event)
+    assert db.inbox.count_documents({}) == 2 and db.outgoing.count_documents({}) == 2
+    assert db.inbox.find_one({"person": "hanh.ptv"})["_id"] == notice_id(event["id"], "hanh.ptv", "inbox")
+
+
+def test_an_undeclared_version_is_refused_and_nothing_is_written(service, db):
+    event = report_event(unit="U04")
+    event["type"] = "report.submitted.v2"
+    with pytest.raises(rules.Undeclared):
+        service.on_submissions_event(event)
+    assert db.inbox.count_documents({}) == 0 and db.processed_events.count_documents({}) == 0
+
+
+def test_an_event_about_a_cluster_the_copy_lacks_fails_so_it_is_retried_later(make, db):
+    worker = make()
+    event = report_event(unit="U04")
+    with pytest.raises(directory.NotInDirectory, match="CUM-01"):
+        worker.on_submissions_event(event)
+    assert db.processed_events.count_documents({}) == 0             # not marked: the retry will apply it
+    for directory_event in directory_events():
+        worker.on_submissions_event(directory_event)
+    worker.on_submissions_event(event)
+    assert db.inbox.count_documents({}) == 2
+
+
+def test_a_late_older_directory_event_does_not_undo_a_newer_one(service, db):
+    older, newer = (new_event("unit.upserted.v1", {"unit": {"id": "U03", "name": name}}, "c") for name in ("A", "B"))
+    service.on_submissions_event(newer)
+    service.on_submissions_event(older | {"occurred_at": "2000-01-01T00:00:00.000Z"})
+    assert db.units.find_one({"_id": "U03"})["name"] == "B"
+    assert db.units.find_one({"_id": "U03"})["_event"] == newer["id"]
+
+
+def test_minor_ranking_updates_wait_for_the_digest_which_goes_out_once(service, db):
+    event = new_event("ranking.updated.v1", {
+        "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "period": "2021-Q1", "version": 2,
+        "table": [{"rank": 1, "unit": "U04", "unit_name": "Phòng Hậu cần", "total": 91, "class": "TOT", "late": False}],
+        "leader": "U04", "previous_leader": "U04", "leader_changed": False, "rank_moves": [], "class_changes": [],
+        "leader_status": "provisional", "trigger_event_id": "t"}, "c")
+    service.on_ranking_updated(event)
+    assert db.inbox.count_documents({}) == 0 and db.digest_items.count_documents({"person": "thien.nh"}) == 1
+    assert service.send_digests(utcnow() + timedelta(seconds=1), 0) == 4      # one per leader
+    assert service.send_digests(utcnow() + timedelta(seconds=1), 0) == 0
+    assert db.inbox.find_one({"person": "thien.nh"})["title"] == "Tổng hợp 1 cập nhật bảng xếp hạng"
+    assert db.outgoing.count_documents({}) == 0                                # the digest: inbox only by default
+
+
+def test_preferences_choose_channels_per_kind_and_the_first_shape_still_counts(service, make, db):
+    db.preferences.insert_one({"_id": "lanhdao.u02", "email": True, "muted": ["report.submitted"]})   # first shape
+    hanh = make(Caller("hanh.ptv", role="unit_leader", unit="U01"))
+    shown = hanh.set_preferences("hanh.ptv", {"channels": {"report.submitted": ["inbox"]}})
+    assert shown["channels"]["report.submitted"] == ["inbox"] and shown["channels"]["report.returned"] == [
+        "inbox", "email"]
+    assert db.preferences.find_one({"_id": "hanh.ptv"}) == {
+        "_id": "hanh.ptv", "channels": {"report.submitted": ["inbox"]}, "language": "vi"}
+    assert db.audit.find_one({"action": "preferences.set"})["actor"] == "hanh.ptv"
+    service.on_submissions_event(report_event(unit="U05"))
+    assert db.inbox.count_documents({}) == 2 and db.outgoing.count_documents({}) == 0   # both chose no e-mail
+    assert make(Caller("lanhdao.u02", role="unit_leader", unit="U02")).get_preferences("lanhdao.u02")["muted"] == [
+        "report.submitted"]
+
+
+def test_preferences_are_the_persons_own_and_wrong_ones_say_what_to_fix(make):
+    with pytest.raises(Forbidden):
+        make(Caller("canbo.u05", role="unit_officer", unit="U05")).get_preferences("hanh.ptv")
+    assert make(ADMIN).get_preferences("hanh.ptv")["email"] is True
+    with pytest.raises(ValidationFailed) as refused:
+        make(ADMIN).set_preferences("hanh.ptv", {"channels": {"report.submitted": ["pigeon"]}})
+    assert "channels.report.submitted" in str(refused.value.details)
+
+
+def test_reading_the_inbox_needs_the_person_an_administrator_or_an_operator_tool(service, make):
+    service.on_submissions_event(report_event(unit="U04"))
+    from thidua.errors import Unauthenticated
+    with pytest.raises(Unauthenticated):
+        make().inbox("hanh.ptv")
+    with pytest.raises(Forbidden):
+        make(Caller("canbo.u04", role="unit_officer", unit="U04")).inbox("hanh.ptv")
+    assert make(Caller("system:test", role="system")).inbox("hanh.ptv")["unread"] == 1
+    notice = make(ADMIN).inbox("hanh.ptv")["items"][0]["id"]
+    assert make(Caller("hanh.ptv", role="unit_leader")).mark_read("hanh.ptv", notice)["unread"] == 0
+
+
+class Sms(Outgoing):
+    """A channel as a new module would add it: people with a phone number who chose it."""
+    name = "sms"
+    sent = []
+
+    def enabled(self, config):
+        return bool(config.get("SMS_GATEWAY"))
+
+    def notices(self, happening, people, loaded, config):
+        for person in people:
+            if person.get("phone"):
+                yield person["id"], {"person": person["id"], "to": person["phone"], "text": happening.data["unit_name"]}
+
+    def deliver(self, notice, config, db):
+        if notice["to"].startswith("+00"):
+            raise channels.DeliveryFailed("the SMS gateway refused the number")
+        self.sent.append((notice["to"], notice["text"]))
+
+
+@pytest.fixture
+def sms():
+    channel = channels.REGISTRY.register(Sms())
+    Sms.sent.clear()
+    yield channel
+    channels.REGISTRY.unregister("sms")
+
+
+def test_a_new_channel_is_one_registration_away_from_recording_and_delivery(sms, make, db):
+    worker = make(Caller("hanh.ptv", role="unit_leader", unit="U01"), SMS_GATEWAY="https://sms.example")
+    reference = demo_reference()
+    for person in reference["people"]:
+        person["phone"] = {"hanh.ptv": "+84900000001", "lanhdao.u02": "+0000"}.get(person["id"])
+    for event in directory_events(reference):
+        worker.on_submissions_event(event)
+    assert "sms" in worker.get_preferences("hanh.ptv")["available_channels"]
+    worker.set_preferences("hanh.ptv", {"channels": {"report.submitted": ["inbox", "sms"]}})
+    db.preferences.insert_one({"_id": "lanhdao.u02", "channels": {"report.submitted": ["sms"]}})
+    worker.on_submissions_event(report_event(unit="U04"))
+    assert {(n["person"], n["channel"]) for n in db.outgoing.find()} == {("hanh.ptv", "sms"), ("lanhdao.u02", "sms")}
+    assert worker.deliver_pending() == 3          # no backoff configured: the refused one is retried at once
+    assert Sms.sent == [("+84900000001", "Unit U04")]
+    failed = make(ADMIN).failed_notices()
+    assert [(n["channel"], n["last_error"], n["attempts"]) for n in failed] == [
+        ("sms", "the SMS gateway refused the number", 2)]
+
+
+def test_a_notice_of_a_channel_no_longer_registered_ends_in_the_failed_list(service, make, db):
+    db.outgoing.insert_one({"_id": "n1", "channel": "pigeon", "kind": "digest", "status": "PENDING", "attempts": 1,
+                            "next_attempt_at": utcnow(), "to": "roof"})
+    assert service.deliver_pending() == 1
+    failed = db.outgoing.find_one({"_id": "n1"})
+    assert failed["status"] == "FAILED" and "no channel named 'pigeon'" in failed["last_error"]
+    retried = make(ADMIN).retry_notice("n1")
+    assert retried["status"] == "PENDING" and db.audit.find_one({"action": "notice.retry"})["actor"] == "admin"
+
+
+def test_an_existing_database_refills_its_copy_from_submissions_once(make, db):
+    reference = demo_reference()
+    shown = {event["type"].split(".")[0]: [] for event in directory_events(reference)}
+    for event in directory_events(reference):
+        kind = event["type"].split(".")[0]
+        shown[kind].append(event["data"][kind])
+    worker = make(Caller("system:refill", role="system"))
+    worker.submissions.list_units.return_value = shown["unit"]
+    worker.submissions.list_clusters.return_value = shown["cluster"]
+    worker.submissions.audience.side_effect = None
+    worker.submissions.audience.return_value = [p for p in shown["person"] if p["role"] != "administrator"]
+    assert worker.refill_directory() == {"units": 6, "clusters": 1, "people": 10}
+    worker.submissions.audience.assert_called_once_with("everyone")
+    assert db.audit.find_one({"action": "directory.refill"})["actor"] == "system:refill"
+    worker.submissions.audience.side_effect = AssertionError("the audience comes from the own copy")
+    worker.on_submissions_event(report_event(unit="U04"))
+    assert sorted(n["person"] for n in db.inbox.find()) == CLUSTER_LEAD
+    with pytest.raises(Forbidden):
+        make(Caller("hanh.ptv", role="unit_leader")).refill_directory()
