@@ -8,7 +8,9 @@ parked in the handler's dead-letter queue ``<queue>.dlq``, with the error, for a
 operator to inspect and replay (``python -m thidua.dlq``). The original is acked
 only after the copy is safely in the broker.
 
-Before any handler runs, the event is read against its contract (``thidua.events.accept``):
+Before any handler runs, the producer's signature is checked (``thidua.signing``): an
+unsigned, altered or foreign-signed event, and a replayed copy of one already handled, goes
+straight to the dead-letter queue with the reason. Then the event is read against its contract (``thidua.events.accept``):
 checked by the JSON Schema of its type and version, and upcast to the version the
 handler understands (the ``event_type`` it binds to; the newest known version for a
 wildcard binding). A handler bound to ``x.v2`` is also bound to every older version an
@@ -28,6 +30,7 @@ from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
+from thidua import signing
 from thidua.config import retry_delays
 from thidua.contracts import upcast_sources
 from thidua.correlation import KEY as CORRELATION_KEY
@@ -40,6 +43,7 @@ ERROR_HEADER = "x-thidua-error"
 QUEUE_HEADER = "x-thidua-queue"
 FAILED_AT_HEADER = "x-thidua-failed-at"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
+REFUSED = (InvalidEvent, signing.InvalidSignature)   # what no retry can make acceptable
 
 
 def retry_queue(queue_name, delay_ms):
@@ -64,6 +68,7 @@ class ReliableEventHandler(EventHandler):
         self.delays = retry_delays(self.container.config)
         self.retry_queues = [retry_queue(name, d) for d in self.delays]
         self.dlq = dead_letter_queue(name)
+        self.keys = signing.keys_from(self.container.config)
         with get_connection(self.container.config["AMQP_URI"]) as conn:
             for queue in [*self.retry_queues, self.dlq]:
                 queue.bind(conn.channel()).declare()
@@ -81,9 +86,11 @@ class ReliableEventHandler(EventHandler):
         return None if "*" in self.event_type or "#" in self.event_type else self.event_type
 
     def read(self, body, message):
-        """The event as the handler gets it, or the refusal (an ``InvalidEvent``) of one no retry
-        can make acceptable. Checks of the message as received come before the upcast."""
-        return accept(body, self.understands)
+        """The event as the handler gets it and the nonce of its signature, or the refusal (an
+        ``InvalidEvent`` or ``InvalidSignature``) of one no retry can make acceptable. Checks of the
+        message as received (its producer's signature) come before the upcast."""
+        nonce = signing.verify(body, (message.headers or {}).get(signing.HEADER), self.keys)
+        return accept(body, self.understands), nonce
 
     def refuse(self, message, problem):
         """Park a message that cannot succeed in the dead-letter queue at once, with the reason."""
@@ -92,11 +99,14 @@ class ReliableEventHandler(EventHandler):
 
     def handle_message(self, body, message):
         try:
-            body = self.read(body, message)
-        except InvalidEvent as problem:
+            body, nonce = self.read(body, message)
+        except REFUSED as problem:
             self.refuse(message, problem)
             return
         context_data = self.unpack_message_headers(message)
+        # What the unit of work needs to tell a replayed copy from a redelivery (thidua.signing).
+        context_data[signing.DELIVERY_KEY] = {"nonce": nonce,
+                                              "redelivered": bool(message.delivery_info.get("redelivered"))}
         # The envelope carries the correlation id of the request that caused it.
         if isinstance(body, dict) and isinstance(body.get("correlation_id"), str):
             context_data[CORRELATION_KEY] = body["correlation_id"]
@@ -109,6 +119,9 @@ class ReliableEventHandler(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            return
+        if issubclass(exc_info[0], REFUSED):   # found out by the handler, e.g. a replayed copy
+            self.refuse(message, exc_info[1])
             return
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
