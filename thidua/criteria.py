@@ -93,14 +93,20 @@ def _validate_criterion(criterion):
     kind.check(criterion)
 
 
+def _coded(items, what, refusal):
+    """A non-empty list of items, each with its own code: the items and their codes."""
+    if not isinstance(items, list) or not items:
+        raise TemplateInvalid(refusal)
+    codes = [_check_code(item, what) for item in items]
+    _unique(codes, what)
+    return items, codes
+
+
 def _validate_classification(classification):
     if not isinstance(classification, dict):
         raise TemplateInvalid("template: 'classification' with its 'levels' is required")
-    levels = classification.get("levels")
-    if not isinstance(levels, list) or not levels:
-        raise TemplateInvalid("classification: 'levels' must be a non-empty list, best first")
-    codes = [_check_code(level, "level") for level in levels]
-    _unique(codes, "level")
+    levels, codes = _coded(classification.get("levels"), "level",
+                           "classification: 'levels' must be a non-empty list, best first")
     for level in levels:
         if not is_number(level.get("min")):
             raise TemplateInvalid(f"classification: level {level['code']!r} needs a numeric 'min'")
@@ -146,11 +152,8 @@ def validate_template(template):
     """
     if not isinstance(template, dict):
         raise TemplateInvalid("template: must be an object")
-    groups = template.get("groups")
-    if not isinstance(groups, list) or not groups:
-        raise TemplateInvalid("template: 'groups' must be a non-empty list of groups with their criteria")
-    group_codes = [_check_code(group, "group") for group in groups]
-    _unique(group_codes, "group")
+    groups, group_codes = _coded(template.get("groups"), "group",
+                                 "template: 'groups' must be a non-empty list of groups with their criteria")
     criteria = []
     for group in groups:
         items = group.get("criteria") or []
