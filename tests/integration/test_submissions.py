@@ -362,3 +362,19 @@ def test_racing_commands_end_as_if_one_came_after_the_other(opened, db_of, rabbi
     assert all(isinstance(b.wait(), dict) for b in ballots)   # none lost to another's moment
     assert opened.vote_status("CUM-01", "2021-Q1")["voted"] == list(units)
     assert db_of("submissions").ballots.count_documents({}) == 5
+
+
+def test_over_the_bus_without_a_caller_reports_summaries_evidence_and_the_audit_trail_are_refused(opened):
+    import base64
+    unit = opened.as_(officer("U02"))
+    file_id = unit.store_evidence("U02", "a.pdf", "application/pdf", base64.b64encode(b"%PDF-1.4 x").decode())["id"]
+    report = unit.submit_report({**GOOD, "violations": [{"severity": 2, "description": "kỷ luật"}],
+                                 "evidence": [{"file_id": file_id, "name": "a.pdf"}]})
+    for read in (lambda: opened.get_report(report["id"]), lambda: opened.list_reports("CUM-01", "2021-Q1"),
+                 lambda: opened.cluster_summary("CUM-01", "2021-Q1"), lambda: opened.get_evidence(file_id),
+                 lambda: opened.audit_trail()):
+        with pytest.raises(Unauthenticated):
+            read()
+    seen = opened.as_(officer("U03")).get_report(report["id"])   # a member unit: the report, not its details
+    assert seen["violations"] == [{"severity": 2}] and seen["evidence"] == [] and seen["details_withheld"]
+    assert opened.as_(LEAD).get_report(report["id"])["violations"][0]["description"] == "kỷ luật"
