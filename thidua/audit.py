@@ -9,7 +9,7 @@ import uuid
 
 from pymongo import ASCENDING, DESCENDING
 
-from thidua.errors import Forbidden
+from thidua.errors import Forbidden, ValidationFailed
 from thidua.events import utcnow
 
 COLLECTION = "audit"
@@ -42,7 +42,6 @@ def record(db, session, *, actor, action, entity, entity_id, before, after, corr
 
 def query(db, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
     """Entries newest first, filtered by unit, period, actor, entity; at most ``limit`` (1-500)."""
-    from thidua.errors import ValidationFailed
     from thidua.mongo import public
     filters = {key: value for key, value in (("context.unit", unit), ("context.period", period), ("actor", actor),
                                              ("entity", entity), ("entity_id", entity_id)) if value is not None}
