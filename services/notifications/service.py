@@ -369,7 +369,7 @@ class NotificationsService:
 
     @rpc
     def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
+        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit)
 
     @rpc
     def ping(self):
