@@ -42,7 +42,7 @@ def vouch(secret, person, session=None, api_token=None, address=None):
     """The gateway's credential for a person it checked: an assertion signed with ``secret``
     (``SERVICE_SECRET``) naming their session or the id of their API token, never the token itself."""
     signed = tokens.assertion(secret, person, time.time(), session, api_token)
-    return credential(assertion=signed, address=address)
+    return credential(id=person, assertion=signed, address=address)   # the id: who, for the gateway's own checks
 
 
 @dataclass(frozen=True)

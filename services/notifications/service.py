@@ -30,6 +30,7 @@ from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
 from thidua.rpc import rpc
+from thidua.security import StartupChecks
 from thidua.settings import Delivery
 from thidua.uow import Work
 
@@ -68,6 +69,7 @@ class NotificationsService:
     caller = CallerProvider(ask_submissions)
     forward_caller = Forward()   # the timers call as the service itself (a service token)
     uow = Work()
+    startup_checks = StartupChecks(events=True)
 
     # --- events ---------------------------------------------------------------------
 
@@ -386,7 +388,7 @@ class NotificationsService:
 
     @rpc
     def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
+        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit)
 
     @rpc
     def ping(self):

@@ -9,11 +9,13 @@ from collections import defaultdict
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.ranking import engine, queries
 from thidua import audit, outbox
+from thidua.caller import CallerProvider, ask_submissions
 from thidua.correlation import CorrelationId
 from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
@@ -72,6 +74,8 @@ class RankingService:
     table_locks = TableLocks()
     uow = Work()
     startup_checks = StartupChecks(events=True)
+    submissions = RpcProxy("submissions")           # who the caller is (the audit trail is not for everyone)
+    caller = CallerProvider(ask_submissions)
 
     @event_handler("submissions", "template.published.v1")
     def on_template_published(self, event):
@@ -243,7 +247,7 @@ class RankingService:
 
     @rpc
     def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
+        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit)
 
     @rpc
     def ping(self):

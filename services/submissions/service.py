@@ -38,14 +38,14 @@ class SubmissionsService(identity.Identity, directory.Directory, reference_data.
     relay = outbox.Relay()
     correlation_id = CorrelationId()
     config = Config()
-    startup_checks = StartupChecks()
+    startup_checks = StartupChecks(events=True)
     caller = CallerProvider(identity.resolve)
     uow = Work()
 
     @rpc
     def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
         """The audit entries, filtered by unit, period, who acted (``actor``), entity."""
-        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
+        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit)
 
     @rpc
     def ping(self):

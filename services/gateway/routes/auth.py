@@ -72,7 +72,7 @@ class Auth:
                                               security.refresh_token_seconds),
                 "token_type": "Bearer", "expires_in": access}
 
-    @route("POST", f"{API}/auth/login", body="Login")
+    @route("POST", f"{API}/auth/login", body="Login", public=True)
     def login(self, request, body):
         """The password is checked here, against the hash submissions keeps (or a dummy, with the
         same work, when the id cannot sign in), so it never crosses the bus; submissions then opens
@@ -85,12 +85,12 @@ class Auth:
         signed_in = call(self.submissions.finish_sign_in, body["person"], ok, address)
         return {**self._tokens(body["person"], signed_in["session"]), "person": signed_in["person"]}
 
-    @route("POST", f"{API}/auth/refresh", body="Refresh")
+    @route("POST", f"{API}/auth/refresh", body="Refresh", public=True)
     def refresh(self, request, body):
         claims = self._claims(body["refresh_token"], "refresh", "The refresh token is not valid; sign in again.")
         return self._tokens(claims["sub"], claims["sid"])
 
-    @route("POST", f"{API}/auth/logout", body="Empty")
+    @route("POST", f"{API}/auth/logout", body="Empty", caller=False)   # checks its own token
     def logout(self, request, body):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer ") or header.startswith("Bearer tdk_"):

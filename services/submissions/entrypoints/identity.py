@@ -40,6 +40,8 @@ def resolve(service, credential):
         if claims["typ"] == tokens.SERVICE:
             return Caller(claims["sub"], SYSTEM_ROLE)
         person_id, session = claims["sub"], claims.get("sid")
+        if credential.get("id", person_id) != person_id:
+            raise Unauthenticated("The credential of this call names someone else than it is signed for.")
         if session and not service._session_of(session, person_id):
             raise Unauthenticated("This session has ended or is not this person's; sign in again.")
         if not session and service._api_token_owner(api_id=claims.get("api")) != person_id:
@@ -72,15 +74,15 @@ class Identity:
         if password_matches(self._person(person_id).get("password_hash"), password):
             return {"person": person_id, "password": "unchanged"}   # the same password again changes nothing
         kept = caller.session if caller.id == person_id else None
+        return self.uow.run(lambda tx: self._new_password(tx, person_id, PASSWORDS.hash(password), kept))
 
-        def work(tx):
-            before = tx.find_one("people", {"_id": person_id})
-            after = tx.replace("people", before, people.with_password(before, PASSWORDS.hash(password)))
-            tx.record("person.password", "people", person_id, people.for_audit(before), people.for_audit(after))
-            ended = self._end_sessions(tx, person_id, kept, "password changed")
-            tx.db.sign_in_attempts.delete_many({"person": person_id}, session=tx.session)
-            return {"person": person_id, "password": "set", "sessions_ended": ended}
-        return self.uow.run(work)
+    def _new_password(self, tx, person_id, password_hash, kept):
+        before = tx.find_one("people", {"_id": person_id})
+        after = tx.replace("people", before, people.with_password(before, password_hash))
+        tx.record("person.password", "people", person_id, people.for_audit(before), people.for_audit(after))
+        ended = self._end_sessions(tx, person_id, kept, "password changed")
+        tx.db.sign_in_attempts.delete_many({"person": person_id}, session=tx.session)
+        return {"person": person_id, "password": "set", "sessions_ended": ended}
 
     @staticmethod
     def _end_sessions(tx, person_id, kept, why):
@@ -118,21 +120,24 @@ class Identity:
         the failure for this account from this ``address``; five from one address lock that
         address out for 15 minutes, and only it."""
         access.require_system(self.caller.require(), "sign people in")
-        if not isinstance(person_id, str) or not 1 <= len(person_id) <= 200:
-            raise Unauthenticated(WRONG_PASSWORD)
         address, now = str(address or "?")[:64], utcnow()
+        self._refuse_if_locked(person_id, address, now)
         person = self.db.people.find_one({"_id": person_id})
         ok = ok is True and self._may_sign_in(person)
+        sid = self.uow.as_actor(person_id).run(lambda tx: self._sign_in(tx, person_id, ok, now, address,
+                                                                        person is not None))
+        if sid is None:
+            raise Unauthenticated(WRONG_PASSWORD)
+        return {"session": sid, "person": people.without_account(public(person))}
+
+    def _refuse_if_locked(self, person_id, address, now):
+        if not isinstance(person_id, str) or not 1 <= len(person_id) <= 200:
+            raise Unauthenticated(WRONG_PASSWORD)
         fresh = people.attempts(person_id, address)
         counted = self.db.sign_in_attempts.find_one({"_id": fresh["_id"]}) or fresh
         if people.locked(counted, now):
             raise TooManyAttempts("Too many wrong passwords from this address: try again after "
                                   f"{isoformat(counted['locked_until'])}.")
-        known = person is not None
-        sid = self.uow.as_actor(person_id).run(lambda tx: self._sign_in(tx, person_id, ok, now, address, known))
-        if sid is None:
-            raise Unauthenticated(WRONG_PASSWORD)
-        return {"session": sid, "person": people.without_account(public(person))}
 
     def _sign_in(self, tx, person_id, ok, now, address, known):
         fresh = people.attempts(person_id, address)
