@@ -12,7 +12,9 @@ checks its own token says ``caller=False``. Every failure becomes the JSON error
 same routes, so it cannot drift from them.
 """
 import functools
+import inspect
 import logging
+import re
 from functools import partial
 
 from eventlet.event import Event
@@ -22,7 +24,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.api import API, check_body, cors, error_response, json_response, read_json, secure
+from services.gateway.api import API, call, check_body, cors, error_response, json_response, read_json, secure
 from thidua import correlation
 from thidua.errors import (DomainError, InternalError, InvalidQuery, MethodNotSupported, NotFound, ServiceUnavailable,
                           Unauthenticated, UpstreamError)
@@ -211,3 +213,24 @@ def refusal(exc, where):
 
 
 route = GatewayEntrypoint.decorator
+PATH_VALUE = re.compile(r"<(?:[^<>]*:)?(\w+)>")
+
+
+def forward(method, url, target, summary, listing=False, **options):
+    """A route that is one RPC and nothing else, said in one line:
+    ``list_units = forward("GET", UNITS, "submissions.list_units", "The units.", listing=True)``.
+    The RPC gets the route's path values in order, then its body when it has one; a listing
+    answers ``{"items": [...]}``. Anything more (a query, a header, a field of the body) is a
+    route method of its own."""
+    service, rpc_name = target.split(".")
+    names = PATH_VALUE.findall(url) + (["body"] if options.get("body") else [])
+
+    def handler(self, request, *args, **kwargs):
+        given = {**dict(zip(names, args)), **kwargs}
+        result = call(getattr(getattr(self, service), rpc_name), *(given[name] for name in names))
+        return {"items": result} if listing else result
+
+    handler.__doc__ = summary
+    handler.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in ("self", "request", *names)])
+    return route(method, url, **options)(handler)

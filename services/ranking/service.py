@@ -23,6 +23,7 @@ from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
 from thidua.security import StartupChecks
 from thidua.uow import Work
+from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 
 ACTOR = "system:ranking"
@@ -65,7 +66,7 @@ def table_key(cluster, period):
     return f"{cluster}|{period}"
 
 
-class RankingService:
+class RankingService(shared_rpc.Operations):
     name = "ranking"
 
     db = Mongo(indexes=ensure_indexes)
@@ -245,14 +246,6 @@ class RankingService:
             latest[pointer["_id"]] = pointer["version"]
         return [self.db.snapshots.find_one({"_id": f"{key}|{version}"}) for key, version in sorted(latest.items())]
 
-    @rpc
-    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit)
-
-    @rpc
-    def ping(self):
-        self.db.command("ping")
-        return {"service": self.name, "ok": True}
 
 
 def _empty():

@@ -1,6 +1,6 @@
 """Notices: a person's inbox and preferences, webhooks, failed deliveries; and the audit trail."""
 from services.gateway.api import API, SERVICES, call
-from services.gateway.entrypoint import Choice, Flag, Int, Query, route
+from services.gateway.entrypoint import Choice, Flag, Int, Query, forward, route
 
 INBOX = f"{API}/people/<string:person>/inbox"
 PREFERENCES = f"{API}/people/<string:person>/preferences"
@@ -18,13 +18,10 @@ class Notices:
     def mark_read(self, request, person, notice, body):
         return call(self.notifications.mark_read, person, notice)
 
-    @route("GET", PREFERENCES)
-    def get_preferences(self, request, person):
-        return call(self.notifications.get_preferences, person)
-
-    @route("PUT", PREFERENCES, body="Preferences")
-    def set_preferences(self, request, person, body):
-        return call(self.notifications.set_preferences, person, body)
+    get_preferences = forward("GET", PREFERENCES, "notifications.get_preferences",
+                              "A person's channels per kind of notice.")
+    set_preferences = forward("PUT", PREFERENCES, "notifications.set_preferences",
+                              "Choose the channels per kind of notice.", body="Preferences")
 
     @route("POST", f"{API}/webhooks", body="Webhook", status=201)
     def add_webhook(self, request, body):

@@ -1,36 +1,24 @@
 """Reference data: units, clusters, people, criteria templates and periods."""
 from services.gateway.api import API, call, idempotency_key
-from services.gateway.entrypoint import Int, route
+from services.gateway.entrypoint import Int, forward, route
 import thidua.criterion_types as criterion_types
 
 UNITS, CLUSTERS, PERIODS = f"{API}/units", f"{API}/clusters", f"{API}/periods"
 
 
 class Reference:
-
-    @route("GET", UNITS)
-    def list_units(self, request):
-        return {"items": call(self.submissions.list_units)}
-
-    @route("POST", UNITS, body="Unit")
-    def upsert_unit(self, request, body):
-        return call(self.submissions.upsert_unit, body)
-
-    @route("POST", CLUSTERS, body="Cluster")
-    def upsert_cluster(self, request, body):
-        return call(self.submissions.upsert_cluster, body)
-
-    @route("GET", CLUSTERS)
-    def list_clusters(self, request):
-        return {"items": call(self.submissions.list_clusters)}
-
-    @route("GET", f"{CLUSTERS}/<string:cluster>")
-    def get_cluster(self, request, cluster):
-        return call(self.submissions.get_cluster, cluster)
-
-    @route("POST", f"{API}/people", body="Person")
-    def upsert_person(self, request, body):
-        return call(self.submissions.upsert_person, body)
+    list_units = forward("GET", UNITS, "submissions.list_units", "The units.", listing=True)
+    upsert_unit = forward("POST", UNITS, "submissions.upsert_unit", "Create or change a unit.", body="Unit")
+    list_clusters = forward("GET", CLUSTERS, "submissions.list_clusters", "The clusters, newest year first.",
+                            listing=True)
+    upsert_cluster = forward("POST", CLUSTERS, "submissions.upsert_cluster", "Create or change a cluster and its "
+                             "members for a year.", body="Cluster")
+    get_cluster = forward("GET", f"{CLUSTERS}/<string:cluster>", "submissions.get_cluster", "One cluster.")
+    upsert_person = forward("POST", f"{API}/people", "submissions.upsert_person", "Create or change a person.",
+                            body="Person")
+    list_periods = forward("GET", PERIODS, "submissions.list_periods", "The periods.", listing=True)
+    plan_period = forward("POST", PERIODS, "submissions.plan_period", "Plan a period (or re-plan one not yet open).",
+                          body="Period")
 
     @route("POST", f"{API}/templates", body="Template", status=201)
     def publish_template(self, request, body):
@@ -44,14 +32,6 @@ class Reference:
     def list_criterion_types(self, request):
         """The criterion types (settings, value shape, score range, texts): the pages build their inputs from it."""
         return criterion_types.document()
-
-    @route("GET", PERIODS)
-    def list_periods(self, request):
-        return {"items": call(self.submissions.list_periods)}
-
-    @route("POST", PERIODS, body="Period")
-    def plan_period(self, request, body):
-        return call(self.submissions.plan_period, body)
 
     @route("POST", f"{PERIODS}/<string:period>/transitions", body="PeriodTransition")
     def transition_period(self, request, period, body):

@@ -3,7 +3,7 @@ import base64
 from urllib.parse import unquote
 
 from services.gateway.api import API, attachment, call, idempotency_key, read_bytes
-from services.gateway.entrypoint import Int, Query, route
+from services.gateway.entrypoint import Int, Query, forward, route
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 REPORTS = f"{API}/reports"
@@ -22,13 +22,9 @@ class Reports:
         return {"items": call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"],
                               query["limit"])}
 
-    @route("GET", REPORT)
-    def get_report(self, request, report_id):
-        return call(self.submissions.get_report, report_id)
-
-    @route("PUT", REPORT, body="ReportUpdate")
-    def update_report(self, request, report_id, body):
-        return call(self.submissions.update_report, report_id, body)
+    get_report = forward("GET", REPORT, "submissions.get_report", "One report, as its reader may see it.")
+    update_report = forward("PUT", REPORT, "submissions.update_report",
+                            "Change a draft or returned report (send its current version).", body="ReportUpdate")
 
     @route("POST", f"{REPORT}/<string:action>", body="ReportAction")
     def act_on_report(self, request, report_id, action, body):

@@ -96,6 +96,12 @@ def may_read_evidence(reader, unit, attached_to):
         may_read_details(reader, report, cluster) for report, cluster in attached_to)
 
 
+def require_evidence_reader(reader, unit, attached_to):
+    if not may_read_evidence(reader, unit, attached_to):
+        raise Forbidden(f"Only unit {unit}, the lead and deputy of its cluster, the standing office, "
+                        "provincial leaders and administrators may download its evidence files.")
+
+
 def require_voter(caller, cluster):
     """One ballot per member unit, cast by its own people."""
     if not (caller.role in UNIT_ROLES and caller.unit in {m["unit"] for m in cluster["members"]}):

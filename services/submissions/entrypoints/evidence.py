@@ -9,7 +9,7 @@ from bson.errors import InvalidId
 
 from services.submissions import evidence
 from services.submissions.domain import access
-from thidua.errors import Forbidden, UnknownEvidence, ValidationFailed
+from thidua.errors import UnknownEvidence, ValidationFailed
 from thidua.events import utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
@@ -54,6 +54,14 @@ class Evidence:
         """The file and its record (content as base64), for those who may read it
         (``access.may_read_evidence``)."""
         reader = self.caller.require()
+        record, object_id = self._evidence_record(file_id)
+        cluster_of = self._clusters()
+        attached_to = [(r, cluster_of(r["cluster"])) for r in self.db.reports.find({"evidence.file_id": file_id})]
+        access.require_evidence_reader(reader, record["unit"], attached_to)
+        data = gridfs.GridFSBucket(self.db, bucket_name=BUCKET).open_download_stream(object_id).read()
+        return {**public(record), "data_base64": base64.b64encode(data).decode()}
+
+    def _evidence_record(self, file_id):
         record = self.db.evidence.find_one({"_id": file_id})
         try:
             object_id = ObjectId(file_id)
@@ -61,10 +69,4 @@ class Evidence:
             record = None
         if record is None:
             raise UnknownEvidence(f"No evidence file has the id {file_id!r}.")
-        cluster_of = self._clusters()
-        attached_to = [(r, cluster_of(r["cluster"])) for r in self.db.reports.find({"evidence.file_id": file_id})]
-        if not access.may_read_evidence(reader, record["unit"], attached_to):
-            raise Forbidden(f"Only unit {record['unit']}, the lead and deputy of its cluster, the standing office, "
-                            "provincial leaders and administrators may download its evidence files.")
-        data = gridfs.GridFSBucket(self.db, bucket_name=BUCKET).open_download_stream(object_id).read()
-        return {**public(record), "data_base64": base64.b64encode(data).decode()}
+        return record, object_id
