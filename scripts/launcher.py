@@ -290,7 +290,7 @@ def new_secret():
     return secrets.token_urlsafe(48)
 
 
-SECRETS = ("TOKEN_SECRET", "SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY")
+SECRETS = ("TOKEN_SECRET", "SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY", "BALLOT_SEAL_KEY")
 
 
 def local_secrets():
