@@ -233,7 +233,7 @@ class IsolatedPlatform:
             self.__exit__()
             raise
         from scripts import demo
-        demo.load(self.amqp_uri)
+        demo.load(self.amqp_uri, self.env["BALLOT_SEAL_KEY"])
         return self
 
     def __exit__(self, *exc):
@@ -333,7 +333,7 @@ def run():
     base = gateway_url()
     wait_healthy(base)
     from scripts import demo
-    counts = demo.load(amqp_uri)
+    counts = demo.load(amqp_uri, env["BALLOT_SEAL_KEY"])
     say(f"demo data loaded: {counts}")
     say(f"the API answers at {base}/api/v1 (health: {base}/health)")
     say("try (a unit officer of U02 hands in the Q2/2021 report):")

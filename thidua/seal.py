@@ -13,6 +13,8 @@ in the ballot box until the vote is closed (docs/security-ballots.md).
 import base64
 import hashlib
 import hmac
+import json
+import secrets
 
 NONCE = 16
 TAG = 32
@@ -80,6 +82,12 @@ def mac(key, *parts):
 def ballot_in_transit(cluster_code, period_code, token):
     """A ballot on its way from the gateway: it opens only with the token it came with."""
     return f"ballot|{cluster_code}|{period_code}|{token}"
+
+
+def seal_ballot(key, cluster_code, period_code, token, ballot):
+    """A ballot (its choices) sealed for its token, as the gateway sends it to be cast."""
+    return seal(key, json.dumps(ballot).encode(), ballot_in_transit(cluster_code, period_code, token),
+                secrets.token_bytes(NONCE))
 
 
 def ballot_in_box(session_id):

@@ -1,7 +1,6 @@
 """Every transition of a vote session (domain/vote.py), without broker or database."""
 import json
 import random
-import secrets
 from datetime import datetime, timezone
 
 import pytest
@@ -44,10 +43,9 @@ def test_a_refused_opening(caller, period, existing, error):
 KEY = "a-ballot-sealing-key-for-the-unit-tests-only-0123456789"
 
 
-def sealed_for(token, ballot, vote=None):
+def sealed_for(token, ballot):
     """A ballot as the gateway sends it: sealed for its token."""
-    return seal.seal(KEY, json.dumps(ballot).encode(), seal.ballot_in_transit("CUM-01", "2021-Q1", token),
-                     secrets.token_bytes(seal.NONCE))
+    return seal.seal_ballot(KEY, "CUM-01", "2021-Q1", token, ballot)
 
 
 def voted(vote, box, caller, ballot, rng=None):

@@ -4,9 +4,6 @@ A ballot takes two requests: ``POST .../vote/token`` as a signed-in member unit'
 unit now counts as voted) answers the unit's one-time token; ``POST .../vote/ballots`` with that
 token and the choices. The gateway seals the choices for the token before they cross the bus and
 sends them with no caller, so no message on the bus holds both a person and a ballot."""
-import json
-import secrets
-
 from services.gateway.api import API, call
 from services.gateway.entrypoint import route
 from thidua import seal
@@ -35,6 +32,5 @@ class Votes:
     @route("POST", f"{VOTE}/ballots", body="Ballot", status=201)
     def cast_ballot(self, request, cluster, period, body):
         token = body.pop("token")
-        sealed = seal.seal(self.settings.ballots.key(), json.dumps(body).encode(),
-                           seal.ballot_in_transit(cluster, period, token), secrets.token_bytes(seal.NONCE))
+        sealed = seal.seal_ballot(self.settings.ballots.key(), cluster, period, token, body)
         return call(self.submissions.cast_ballot, cluster, period, token, sealed)
