@@ -118,6 +118,8 @@ def voted(platform):
         assert (again.status_code, again.json()["error"]["code"]) == (409, "ALREADY_VOTED")
         reused = post(platform, f"{VOTE}/ballots", {"token": answers["U02"][0], **BALLOTS["U01"]})
         assert (reused.status_code, reused.json()["error"]["code"]) == (409, "ALREADY_VOTED")
+        made_up = post(platform, f"{VOTE}/ballots", {"token": "0" * 32 + "." + "0" * 32, **BALLOTS["U01"]})
+        assert (made_up.status_code, made_up.json()["error"]["code"]) == (403, "FORBIDDEN")
         closed = post(platform, f"{VOTE}/close", headers=as_("hanh.ptv"))
         assert closed.status_code == 200, closed.text
         messages = []
@@ -219,7 +221,7 @@ def test_a_broker_reader_sees_no_message_with_a_voter_and_a_ballot(voted):
     messages = voted["messages"]
     routed = [key for key, _, _ in messages]
     assert routed.count("submissions.take_ballot") == len(BALLOTS) + 1
-    assert routed.count("submissions.cast_ballot") == len(BALLOTS) + 1   # it did listen to the vote
+    assert routed.count("submissions.cast_ballot") == len(BALLOTS) + 2   # it did listen to the vote
     for key, headers, body in messages:
         assert not choices_in(body) and not choices_in(headers), f"{key} carries a ballot in the clear"
         if key == "submissions.cast_ballot":
