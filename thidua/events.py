@@ -37,7 +37,9 @@ SCHEMAS = {
     "period.archived.v1": ("submissions", _PERIOD),
     "template.published.v1": ("submissions", {"template": dict}),
     "vote.opened.v1": ("submissions", {**_VOTE, "members": list}),
-    # Who voted, never what: choices appear only in the tally of vote.closed.v1.
+    # A unit took its one-time ballot token, so it counts as voted: who, never what. Choices appear
+    # only in the tally of vote.closed.v1, and only as totals per class (``withheld``) when fewer
+    # ballots than BALLOT_MINIMUM came.
     "vote.ballot_cast.v1": ("submissions", {**_VOTE, "voter_unit": str, "ballots_cast": int}),
     "vote.closed.v1": ("submissions", {**_VOTE, "tally": dict, "rules": dict}),
     # Reference data, so other services keep their own copy of the directory (never account fields).

@@ -1,6 +1,7 @@
 """The gateway through its HTTP entrypoint, with every service replaced by a fake (nameko's
 ``replace_dependencies``): routes, body and query checks, the error table, the caller's
 credential. No broker, no database: a few milliseconds each."""
+import json
 import secrets
 import time
 
@@ -319,3 +320,27 @@ def test_every_handler_takes_exactly_what_its_route_gives():
             assert taken == ["self", "request", *given], name
             checked += 1
     assert checked >= 45
+
+
+# --- a secret ballot: its token and the ballot sealed, never the person ----------------------------
+
+def test_a_ballot_goes_on_sealed_for_its_token_and_without_the_person(gateway, web_session, forwarded):
+    from thidua import seal
+    key = "a-ballot-sealing-key-for-the-gateway-tests-0123456789"
+    fakes = gateway(submissions=Fake(session_active=True, cast_ballot={"cast": True}), BALLOT_SEAL_KEY=key)
+    token, ballot = "a" * 32 + "." + "b" * 32, {"classes": {"U02": "TOT"}, "leading_unit": "U01"}
+    response = web_session.post("/api/v1/clusters/CUM-01/periods/2021-Q1/vote/ballots", json={"token": token, **ballot},
+                                headers={"Authorization": f"Bearer {access_token()}"})   # sent with one: ignored
+    assert response.status_code == 201, response.text
+    assert forwarded == []   # the worker's calls carry no caller
+    ((cluster, period, sent_token, sealed), kwargs), = fakes["submissions"].called("cast_ballot")
+    assert (cluster, period, sent_token, kwargs) == ("CUM-01", "2021-Q1", token, {})
+    assert "U02" not in sealed and "TOT" not in sealed
+    assert json.loads(seal.unseal(key, sealed, seal.ballot_in_transit("CUM-01", "2021-Q1", token))) == ballot
+
+
+@pytest.mark.parametrize("body", [{"leading_unit": "U01"}, {"token": "U03", "leading_unit": "U01"}])
+def test_a_ballot_without_a_well_formed_token_is_refused_before_any_call(gateway, web_session, body):
+    fakes = gateway(BALLOT_SEAL_KEY="k" * 40)
+    response = web_session.post("/api/v1/clusters/CUM-01/periods/2021-Q1/vote/ballots", json=body)
+    assert response.status_code == 422 and fakes["submissions"].called("cast_ballot") == []
