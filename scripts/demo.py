@@ -81,7 +81,8 @@ def vote(submissions, person, cluster, period, ballot, ballot_key=None):
     sealed as the gateway seals it (``BALLOT_SEAL_KEY``, from the environment unless given)."""
     token = submissions.as_(person).take_ballot(cluster, period)["token"]
     key = ballot_key or Ballots.of({}).key()
-    return submissions.as_(None).cast_ballot(cluster, period, token, seal.seal_ballot(key, cluster, period, token, ballot))
+    sealed = seal.seal_ballot(key, cluster, period, token, ballot)
+    return submissions.as_(None).cast_ballot(cluster, period, token, sealed)
 
 
 def play_q1(submissions, content, ballot_key=None):

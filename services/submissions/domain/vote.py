@@ -115,9 +115,9 @@ class BallotBox:
 
     def with_ballot(self, clean, mark, key, rng):
         sealed = list(self.document["sealed"])
+        plain = json.dumps(clean, sort_keys=True).encode()
         sealed.insert(rng.randrange(len(sealed) + 1),
-                      seal.seal(key, json.dumps(clean, sort_keys=True).encode(), seal.ballot_in_box(self.document["_id"]),
-                                rng.randbytes(seal.NONCE)))
+                      seal.seal(key, plain, seal.ballot_in_box(self.document["_id"]), rng.randbytes(seal.NONCE)))
         return {**self.document, "sealed": sealed, "spent": sorted([*self.spent, mark]),
                 "version": self.document["version"] + 1}
 
