@@ -341,6 +341,6 @@ def test_a_ballot_goes_on_sealed_for_its_token_and_without_the_person(gateway, w
 
 @pytest.mark.parametrize("body", [{"leading_unit": "U01"}, {"token": "U03", "leading_unit": "U01"}])
 def test_a_ballot_without_a_well_formed_token_is_refused_before_any_call(gateway, web_session, body):
-    fakes = gateway(BALLOT_SEAL_KEY="k" * 40)
+    fakes = gateway(BALLOT_SEAL_KEY=secrets.token_urlsafe(48))
     response = web_session.post("/api/v1/clusters/CUM-01/periods/2021-Q1/vote/ballots", json=body)
     assert response.status_code == 422 and fakes["submissions"].called("cast_ballot") == []

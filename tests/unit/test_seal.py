@@ -35,3 +35,14 @@ def test_there_is_no_sealing_without_a_key_or_with_a_reused_shape_of_nonce():
         seal.seal("", b"x", "c", bytes(16))
     with pytest.raises(ValueError):
         seal.seal(KEY, b"x", "c", b"short")
+
+
+def test_the_services_that_seal_ballots_refuse_to_start_without_a_strong_key(monkeypatch):
+    from thidua.security import problems
+    monkeypatch.delenv("BALLOT_SEAL_KEY", raising=False)
+    strong = {"TOKEN_SECRET": "t" + KEY[1:] + "Zq9-xW3_pL7", "BALLOT_SEAL_KEY": "Hk2-9qLz_Wm4" * 4}
+    assert not any("BALLOT_SEAL_KEY" in p for p in problems(strong, ballots=True))
+    missing = problems({**strong, "BALLOT_SEAL_KEY": ""}, ballots=True)
+    assert any("BALLOT_SEAL_KEY is not set" in p for p in missing)
+    assert any("BALLOT_SEAL_KEY" in p for p in problems({**strong, "BALLOT_SEAL_KEY": "short"}, ballots=True))
+    assert not any("BALLOT_SEAL_KEY" in p for p in problems({**strong, "BALLOT_SEAL_KEY": ""}))   # not its business
