@@ -5,76 +5,20 @@ standard library only.
 A template is a tree of groups and criteria, each criterion with a maximum score, a
 type and the legal or regulatory source it comes from; plus the classification levels
 with their thresholds and discipline caps, and the voting rules. Published templates
-are immutable: a change is a new version. How each type scores is in
-``services/ranking/engine.py``; what each type must be configured with is here.
+are immutable: a change is a new version. What each criterion type is configured
+with, and how it scores, is its module in ``thidua/criterion_types/``.
 """
-import math
 from dataclasses import dataclass
 from fractions import Fraction
+
+import thidua.criterion_types as criterion_types
+from thidua.criterion_types.base import MAX, TemplateInvalid, fmt, is_number  # noqa: F401 (the contract's vocabulary)
+from thidua.criterion_types.registry import COMMON_FIELDS
 
 DEFAULT_VOTING = {"threshold": 0.5, "quorum": 0.5}
 TEMPLATE_FIELDS = ("id", "name", "source", "scale", "groups", "classification", "voting")
 GROUP_FIELDS = ("code", "name", "criteria")
-COMMON_CRITERION_FIELDS = ("code", "name", "type", "max", "source")
-
-
-class TemplateInvalid(ValueError):
-    """A template that cannot be used; the message says what to change."""
-
-
-def is_number(x):
-    # bool is an int subclass: a True must not count as 1.
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def fmt(x):
-    """A number as a person writes it: at most 2 decimals, no trailing zeros."""
-    text = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _require_number(criterion, key, *, minimum=None, strict=False):
-    value = criterion.get(key)
-    where = f"criterion {criterion.get('code')!r}"
-    if value is None:
-        raise TemplateInvalid(f"{where}: '{key}' is required")
-    if not is_number(value):
-        raise TemplateInvalid(f"{where}: '{key}' must be a number, got {value!r}")
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        relation = ">" if strict else ">="
-        raise TemplateInvalid(f"{where}: '{key}' must be {relation} {fmt(minimum)}, got {fmt(value)}")
-    return value
-
-
-
-def _check_target(criterion):
-    _require_number(criterion, "target", minimum=0, strict=True)
-    if not isinstance(criterion.get("higher_is_better", True), bool):
-        raise TemplateInvalid(f"criterion {criterion['code']!r}: 'higher_is_better' must be true or false")
-
-
-def _check_cap(criterion):
-    """``cap`` limits per_occurrence, bonus and penalty; it defaults to ``max`` and never exceeds it."""
-    if "cap" in criterion:
-        cap = _require_number(criterion, "cap", minimum=0)
-        if cap > criterion["max"]:
-            raise TemplateInvalid(f"criterion {criterion['code']!r}: cap {fmt(cap)} is above max "
-                                  f"{fmt(criterion['max'])}")
-
-
-def _check_per_occurrence(criterion):
-    _require_number(criterion, "points_per", minimum=0)
-    _check_cap(criterion)
-
-
-# type -> (its own settings, the check of them)
-TYPES = {
-    "target": (("target", "higher_is_better"), _check_target),
-    "pass_fail": ((), lambda criterion: None),
-    "per_occurrence": (("points_per", "cap"), _check_per_occurrence),
-    "bonus": (("cap",), _check_cap),
-    "penalty": (("cap",), _check_cap),
-}
+COMMON_CRITERION_FIELDS = tuple(COMMON_FIELDS)
 
 
 def fraction(x, what):
@@ -137,27 +81,32 @@ def _check_code(item, what):
 
 def _validate_criterion(criterion):
     code = _check_code(criterion, "criterion")
-    kind = criterion.get("type")
-    if kind not in TYPES:
-        raise TemplateInvalid(f"criterion {code!r}: unknown type {kind!r} "
-                              f"(expected one of: {', '.join(sorted(TYPES))})")
-    settings, check = TYPES[kind]
-    unknown = sorted(set(criterion) - set(COMMON_CRITERION_FIELDS) - set(settings))
+    kind = criterion_types.get(criterion.get("type"))
+    if kind is None:
+        raise TemplateInvalid(f"criterion {code!r}: unknown type {criterion.get('type')!r} "
+                              f"(expected one of: {', '.join(criterion_types.names())})")
+    unknown = sorted(set(criterion) - set(COMMON_CRITERION_FIELDS) - set(kind.settings))
     if unknown:
         raise TemplateInvalid(f"criterion {code!r}: {', '.join(map(repr, unknown))} is not a setting of a "
-                              f"{kind} criterion")
-    _require_number(criterion, "max", minimum=0, strict=True)
-    check(criterion)
+                              f"{kind.name} criterion")
+    MAX.check(criterion, "max")
+    kind.check(criterion)
+
+
+def _coded(items, what, refusal):
+    """A non-empty list of items, each with its own code: the items and their codes."""
+    if not isinstance(items, list) or not items:
+        raise TemplateInvalid(refusal)
+    codes = [_check_code(item, what) for item in items]
+    _unique(codes, what)
+    return items, codes
 
 
 def _validate_classification(classification):
     if not isinstance(classification, dict):
         raise TemplateInvalid("template: 'classification' with its 'levels' is required")
-    levels = classification.get("levels")
-    if not isinstance(levels, list) or not levels:
-        raise TemplateInvalid("classification: 'levels' must be a non-empty list, best first")
-    codes = [_check_code(level, "level") for level in levels]
-    _unique(codes, "level")
+    levels, codes = _coded(classification.get("levels"), "level",
+                           "classification: 'levels' must be a non-empty list, best first")
     for level in levels:
         if not is_number(level.get("min")):
             raise TemplateInvalid(f"classification: level {level['code']!r} needs a numeric 'min'")
@@ -203,11 +152,8 @@ def validate_template(template):
     """
     if not isinstance(template, dict):
         raise TemplateInvalid("template: must be an object")
-    groups = template.get("groups")
-    if not isinstance(groups, list) or not groups:
-        raise TemplateInvalid("template: 'groups' must be a non-empty list of groups with their criteria")
-    group_codes = [_check_code(group, "group") for group in groups]
-    _unique(group_codes, "group")
+    groups, group_codes = _coded(template.get("groups"), "group",
+                                 "template: 'groups' must be a non-empty list of groups with their criteria")
     criteria = []
     for group in groups:
         items = group.get("criteria") or []
@@ -232,10 +178,8 @@ def criteria_of(template):
 
 
 def score_range(criterion):
-    """The points a criterion can give: penalties are negative."""
-    top = float(criterion.get("cap", criterion["max"])) if criterion["type"] in ("per_occurrence", "bonus", "penalty") \
-        else float(criterion["max"])
-    return (-top, 0.0) if criterion["type"] == "penalty" else (0.0, top)
+    """The points a criterion can give, as its type bounds them: penalties are negative."""
+    return criterion_types.of(criterion).score_range(criterion)
 
 
 def level_codes(template):

@@ -8,6 +8,16 @@ parked in the handler's dead-letter queue ``<queue>.dlq``, with the error, for a
 operator to inspect and replay (``python -m thidua.dlq``). The original is acked
 only after the copy is safely in the broker.
 
+Before any handler runs, the producer's signature is checked (``thidua.signing``): an
+unsigned, altered or foreign-signed event, and a replayed copy of one already handled, goes
+straight to the dead-letter queue with the reason. Then the event is read against its contract (``thidua.events.accept``):
+checked by the JSON Schema of its type and version, and upcast to the version the
+handler understands (the ``event_type`` it binds to; the newest known version for a
+wildcard binding). A handler bound to ``x.v2`` is also bound to every older version an
+upcaster turns into ``x.v2``. An event that breaks its contract, or whose version this
+code cannot read, goes straight to the dead-letter queue with the reason: retrying it
+cannot succeed.
+
 Queues are durable, messages persistent (the relay publishes them so), and the
 correlation id of the event is put into the worker's context.
 """
@@ -20,9 +30,11 @@ from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
+from thidua import signing
 from thidua.config import retry_delays
+from thidua.contracts import upcast_sources
 from thidua.correlation import KEY as CORRELATION_KEY
-from thidua.events import utcnow, isoformat
+from thidua.events import InvalidEvent, accept, isoformat, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +43,7 @@ ERROR_HEADER = "x-thidua-error"
 QUEUE_HEADER = "x-thidua-queue"
 FAILED_AT_HEADER = "x-thidua-failed-at"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
+REFUSED = (InvalidEvent, signing.InvalidSignature)   # what no retry can make acceptable
 
 
 def retry_queue(queue_name, delay_ms):
@@ -55,14 +68,45 @@ class ReliableEventHandler(EventHandler):
         self.delays = retry_delays(self.container.config)
         self.retry_queues = [retry_queue(name, d) for d in self.delays]
         self.dlq = dead_letter_queue(name)
+        self.keys = signing.keys_from(self.container.config)
         with get_connection(self.container.config["AMQP_URI"]) as conn:
             for queue in [*self.retry_queues, self.dlq]:
                 queue.bind(conn.channel()).declare()
+            if self.understands is not None and upcast_sources(self.understands):
+                queue = self.queue.bind(conn.channel())
+                queue.declare()
+                for older in upcast_sources(self.understands):
+                    queue.bind_to(exchange=self.queue.exchange, routing_key=older)
         self.publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True,
                                    mandatory=True, serializer="json")
 
+    @property
+    def understands(self):
+        """The type and version the handler reads; None for a wildcard binding (newest of each)."""
+        return None if "*" in self.event_type or "#" in self.event_type else self.event_type
+
+    def read(self, body, message):
+        """The event as the handler gets it and the nonce of its signature, or the refusal (an
+        ``InvalidEvent`` or ``InvalidSignature``) of one no retry can make acceptable. Checks of the
+        message as received (its producer's signature) come before the upcast."""
+        nonce = signing.verify(body, (message.headers or {}).get(signing.HEADER), self.keys)
+        return accept(body, self.understands), nonce
+
+    def refuse(self, message, problem):
+        """Park a message that cannot succeed in the dead-letter queue at once, with the reason."""
+        log.error("handler %s refused an event: %s; parked in %s", self.queue.name, problem, self.dlq.name)
+        self.park(message, self.dlq, f"{type(problem).__name__}: {problem}", attempt=0)
+
     def handle_message(self, body, message):
+        try:
+            body, nonce = self.read(body, message)
+        except REFUSED as problem:
+            self.refuse(message, problem)
+            return
         context_data = self.unpack_message_headers(message)
+        # What the unit of work needs to tell a replayed copy from a redelivery (thidua.signing).
+        context_data[signing.DELIVERY_KEY] = {"nonce": nonce,
+                                              "redelivered": bool(message.delivery_info.get("redelivered"))}
         # The envelope carries the correlation id of the request that caused it.
         if isinstance(body, dict) and isinstance(body.get("correlation_id"), str):
             context_data[CORRELATION_KEY] = body["correlation_id"]
@@ -76,11 +120,11 @@ class ReliableEventHandler(EventHandler):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
-        headers = dict(message.headers or {})
-        attempt = int(headers.get(ATTEMPT_HEADER, 1))
+        if issubclass(exc_info[0], REFUSED):   # found out by the handler, e.g. a replayed copy
+            self.refuse(message, exc_info[1])
+            return
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
-        headers.update({ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:2000],
-                        QUEUE_HEADER: self.queue.name, FAILED_AT_HEADER: isoformat(utcnow())})
         if attempt <= len(self.delays):
             target = self.retry_queues[attempt - 1]
             log.warning("handler %s failed (attempt %s): %s; retrying in %s ms",
@@ -89,6 +133,13 @@ class ReliableEventHandler(EventHandler):
             target = self.dlq
             log.error("handler %s failed %s times: %s; parked in %s",
                       self.queue.name, attempt, error, self.dlq.name)
+        self.park(message, target, error, attempt)
+
+    def park(self, message, target, error, attempt):
+        """Put a copy of the message, with why and how often it failed, in ``target``; then ack it."""
+        headers = dict(message.headers or {})
+        headers.update({ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error[:2000],
+                        QUEUE_HEADER: self.queue.name, FAILED_AT_HEADER: isoformat(utcnow())})
         try:
             self.publisher.publish(
                 message.body, exchange=DEFAULT_EXCHANGE, routing_key=target.routing_key,

@@ -152,6 +152,17 @@ class Logging(Group):
 LOG_FORMAT = "%(asctime)s %(levelname)s {service} [%(correlation_id)s] %(name)s: %(message)s"
 
 
+class OneLineRefusals(logging.Filter):
+    """A request the rules refuse (a domain error, nameko's "expected" exception) is an answer,
+    not a fault: one line in the log, without the traceback nameko attaches to it. (Thousands of
+    refused calls once made a log of tracebacks; a real fault keeps its traceback.)"""
+
+    def filter(self, record):
+        if record.name == "nameko.containers" and str(record.msg).startswith("(expected) error"):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def log_handler(service):
     """The one log handler of every service, for its ``config.yml``:
     ``handlers: {console: {(): thidua.settings.log_handler, service: <name>}}``. It sets the
@@ -159,6 +170,7 @@ def log_handler(service):
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(LOG_FORMAT.format(service=service)))
     handler.addFilter(CorrelationFilter())
+    handler.addFilter(OneLineRefusals())
     logging.getLogger().setLevel(Logging.of({}).level.upper())
     return handler
 

@@ -27,6 +27,26 @@ class InvalidSignature(ValueError):
     """The event is unsigned, altered, or signed with a key that is not its producer's."""
 
 
+class ReplayedEvent(InvalidSignature):
+    """A consumer already processed this very message (same event, same signature nonce) and the
+    broker does not say it is redelivering it: someone published a captured copy again."""
+
+    def __init__(self, event_id):
+        super().__init__(f"event {event_id} was already processed from this very message (same signature "
+                         "nonce, not a redelivery): a replayed copy")
+
+
+DELIVERY_KEY = "event_delivery"   # worker context: {"nonce": ..., "redelivered": bool}
+
+
+def is_replay(delivery, processed_record):
+    """Whether a message delivering an already processed event is a replayed copy rather than the
+    broker's redelivery (after a consumer died before its ack) or the relay's republication
+    (after it died before marking the event sent: that one is signed afresh, with a new nonce)."""
+    return bool(delivery) and not delivery.get("redelivered") and \
+        delivery.get("nonce") is not None and processed_record.get("nonce") == delivery.get("nonce")
+
+
 def key_name(source):
     return f"{source.upper()}_EVENT_KEY"
 

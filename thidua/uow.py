@@ -22,7 +22,7 @@ import json
 
 from nameko.extensions import DependencyProvider
 
-from thidua import audit, outbox
+from thidua import audit, outbox, signing
 from thidua.correlation import CorrelationId
 from thidua.errors import IdempotencyKeyReused, StaleVersion
 from thidua.events import utcnow
@@ -78,11 +78,12 @@ class Transaction:
 
 
 class UnitOfWork:
-    def __init__(self, db, actor_id, correlation_id):
+    def __init__(self, db, actor_id, correlation_id, delivery=None):
         self.db, self.actor_id, self.correlation_id = db, actor_id, correlation_id
+        self.delivery = delivery   # how the event being handled arrived (thidua.signing.DELIVERY_KEY)
 
     def as_actor(self, actor_id):
-        return UnitOfWork(self.db, actor_id, self.correlation_id)
+        return UnitOfWork(self.db, actor_id, self.correlation_id, self.delivery)
 
     def run(self, work, idempotency_key=None, request=None, retry_on=(), retries=5, processed=None):
         """``work(tx)``'s result, committed with everything it wrote (see the module's doc)."""
@@ -103,10 +104,14 @@ class UnitOfWork:
             # Look before inserting: a failed write would abort the whole transaction. Two
             # deliveries racing past this check collide on the unique _id; the loser is retried
             # and then recognised here as a duplicate.
-            if tx.find_one(PROCESSED, {"_id": key}) is not None:
+            earlier = tx.find_one(PROCESSED, {"_id": key})
+            if earlier is not None:
+                if signing.is_replay(self.delivery, earlier):
+                    raise signing.ReplayedEvent(event["id"])
                 return False, None
             tx.insert(PROCESSED, {"_id": key, "consumer": consumer, "event_id": event["id"],
-                                  "type": event["type"], "processed_at": utcnow()})
+                                  "type": event["type"], "processed_at": utcnow(),
+                                  "nonce": (self.delivery or {}).get("nonce")})
             return True, work(tx)
         if idempotency_key is None:
             return work(tx)
@@ -141,7 +146,8 @@ class _Bound:
         if actor_id is None:
             caller = getattr(service, "caller", None)
             actor_id = caller.id if caller is not None else None
-        return UnitOfWork(service.db, actor_id, CorrelationId.of(self._worker_ctx))
+        return UnitOfWork(service.db, actor_id, CorrelationId.of(self._worker_ctx),
+                          self._worker_ctx.data.get(signing.DELIVERY_KEY))
 
     def as_actor(self, actor_id):
         return self._unit(actor_id)

@@ -5,6 +5,7 @@ with a stable ``code`` of ``thidua.errors`` clients may switch on and a message 
 what to fix.
 """
 import json
+import math
 from urllib.parse import quote
 
 import eventlet
@@ -94,7 +95,7 @@ def read_json(request):
     except UnicodeDecodeError:
         raise InvalidUtf8("The body is not valid UTF-8 text.")
     try:
-        body = json.loads(text, parse_constant=_reject_constant)
+        body = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:
         raise MalformedJson(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
     except ValueError as exc:
@@ -105,6 +106,15 @@ def read_json(request):
 
 def _reject_constant(name):
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(literal):
+    """Numbers that fit a float: 1e309 would become infinity, stored, and served back as
+    ``Infinity``, which is not JSON."""
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"{literal} is too large a number")
+    return value
 
 
 def call(method, *args, timeout=10.0, **kwargs):

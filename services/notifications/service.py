@@ -30,6 +30,7 @@ from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
 from thidua.rpc import rpc
+from thidua.security import StartupChecks
 from thidua.settings import Delivery
 from thidua.uow import Work
 
@@ -67,6 +68,7 @@ class NotificationsService:
     config = Config()
     caller = CallerProvider(ask_submissions)
     uow = Work()
+    startup_checks = StartupChecks(events=True)
 
     # --- events ---------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ the same ``input_hash``; a stored snapshot can be re-derived and audited.
 
 The rule (``RULE_VERSION``), in short; ``docs/ranking-engine.md`` has the worked details.
 
-* Criterion scores (one per criterion and unit):
+* Criterion scores (one per criterion and unit), each by its type's module in
+  ``thidua/criterion_types/`` (the registry); the built-in types:
   - ``target`` (so sánh chỉ tiêu): below target ``0.5*max*actual/target``; at target
     ``0.5*max``; better than target and best in the cluster ``max``; better than target,
     not best ``0.5*max + (actual-target)/(best-target)*0.5*max``. With
@@ -53,20 +54,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from fractions import Fraction
 
-from thidua.criteria import fmt, is_number, validate_template as check_template
+import thidua.criterion_types as criterion_types
+from thidua.criterion_types.base import NO_VALUE, CriterionType, InvalidValue, is_count as _is_count
+from thidua.criteria import is_number, validate_template as check_template
 
 RULE_VERSION = "engine/1"
 
 SIMPLE_MAJORITY = Fraction(1, 2)
 
-NO_VALUE = "no value"
-
 
 # --------------------------------------------------------------------------- numbers
-
-def _is_count(x):
-    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
-
 
 def _clamp(x, low, high):
     return max(low, min(high, x))
@@ -77,157 +74,6 @@ def _round2(x):
     return None if x is None else round(x, 2) + 0.0
 
 
-# --------------------------------------------------------------------------- criterion types
-
-class _InvalidValue(Exception):
-    """A unit's value that cannot be scored; the message is the reason shown in the breakdown."""
-
-    given = None    # the raw value, set by the reader
-
-
-def _read_field(raw, key, accept, shape):
-    """The one field a criterion type reads from a unit's value, or the reason it cannot."""
-    if isinstance(raw, dict) and raw.get(key, 0) is None:
-        raise _InvalidValue(NO_VALUE)      # an explicit null is a value not yet given
-    if not isinstance(raw, dict) or key not in raw or not accept(raw[key]):
-        raise _InvalidValue(f"wrong type: expected {shape}")
-    return raw[key]
-
-
-class _CriterionType:
-    """How one type of criterion is configured (validate), read (parse) and scored."""
-
-    name = ""
-    key = ""      # the field of the unit's value this type reads
-    shape = ""    # that value as the reason for a wrongly-typed value describes it
-
-    def accept(self, x):
-        return is_number(x)
-
-    def parse(self, raw):
-        return _read_field(raw, self.key, self.accept, self.shape)
-
-    def bounds(self, criterion):
-        """The range of this criterion's score; reviewed and self scores are clamped to it."""
-        return 0.0, float(criterion["max"])
-
-    def inputs(self, criterion, value, best):
-        return {self.key: value}
-
-    def score(self, criterion, value, best):
-        """(points, formula with the numbers) for a valid value."""
-        raise NotImplementedError
-
-
-class _Target(_CriterionType):
-    """Target-relative criterion (so sánh chỉ tiêu): depends on the best unit of the cluster."""
-
-    name, key, shape = "target", "actual", '{"actual": number}'
-
-    @staticmethod
-    def higher_is_better(criterion):
-        return criterion.get("higher_is_better", True)
-
-    def best(self, criterion, actuals):
-        """The best actual of the cluster among units with a value (None if nobody has one)."""
-        if not actuals:
-            return None
-        return max(actuals) if self.higher_is_better(criterion) else min(actuals)
-
-    def inputs(self, criterion, value, best):
-        return {"actual": value, "target": criterion["target"], "best": best,
-                "higher_is_better": self.higher_is_better(criterion)}
-
-    def score(self, criterion, actual, best):
-        top, target = float(criterion["max"]), criterion["target"]
-        half = 0.5 * top
-        higher = self.higher_is_better(criterion)
-        # The "distance ahead of the target", positive when better, so both directions
-        # share one formula: lower-is-better is the mirror image of higher-is-better.
-        ahead = (actual - target) if higher else (target - actual)
-        a, t, m = fmt(actual), fmt(target), fmt(top)
-        if ahead == 0:
-            return half, f"actual {a} = target {t}: 0.5*{m} = {fmt(half)}"
-        if ahead < 0:
-            # Worse than target: the ratio of achievement, actual/target (or target/actual
-            # when lower is better, which is < 1 and tends to 0 as the count grows).
-            ratio, text = (actual / target, f"{a}/{t}") if higher else (target / actual, f"{t}/{a}")
-            points = max(0.0, half * ratio)
-            return points, f"worse than target: 0.5*{m}*{text} = {fmt(points)}"
-        best_ahead = (best - target) if higher else (target - best)
-        if ahead >= best_ahead:
-            return top, f"better than target {t} and best in cluster ({fmt(best)}): max {m}"
-        points = half + ahead / best_ahead * half
-        gap = f"({a}-{t})/({fmt(best)}-{t})" if higher else f"({t}-{a})/({t}-{fmt(best)})"
-        return points, f"better than target, best {fmt(best)}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
-
-
-class _PassFail(_CriterionType):
-    """Pass/fail criterion (đạt / không đạt)."""
-
-    name, key, shape = "pass_fail", "passed", '{"passed": true|false}'
-
-    def accept(self, x):
-        return isinstance(x, bool)
-
-    def score(self, criterion, passed, best):
-        top = float(criterion["max"])
-        return (top, f"passed: {fmt(top)}") if passed else (0.0, "not passed: 0")
-
-
-class _Capped(_CriterionType):
-    """A criterion whose contribution is limited by ``cap`` (defaults to ``max``, never above it)."""
-
-    @staticmethod
-    def cap(criterion):
-        return float(criterion.get("cap", criterion["max"]))
-
-    def bounds(self, criterion):
-        return 0.0, self.cap(criterion)
-
-
-class _PerOccurrence(_Capped):
-    """Points per occurrence with a cap (e.g. points per commendation by level)."""
-
-    name, key, shape = "per_occurrence", "count", '{"count": integer >= 0}'
-
-    def accept(self, x):
-        return _is_count(x)
-
-    def score(self, criterion, count, best):
-        per, cap = criterion["points_per"], self.cap(criterion)
-        points = min(count * per, cap)
-        return points, f"min({count}*{fmt(per)}, cap {fmt(cap)}) = {fmt(points)}"
-
-
-class _Bonus(_Capped):
-    """Bonus points (điểm thưởng), floored at 0 and capped."""
-
-    name, key, shape = "bonus", "points", '{"points": number}'
-
-    def score(self, criterion, points, best):
-        cap = self.cap(criterion)
-        result = _clamp(float(points), 0.0, cap)
-        return result, f"clamp({fmt(points)}, 0, cap {fmt(cap)}) = {fmt(result)}"
-
-
-class _Penalty(_Capped):
-    """Penalty points (điểm trừ): the unit reports a positive number, the score is negative."""
-
-    name, key, shape = "penalty", "points", '{"points": number}'
-
-    def bounds(self, criterion):
-        return -self.cap(criterion), 0.0
-
-    def score(self, criterion, points, best):
-        cap = self.cap(criterion)
-        result = -_clamp(float(points), 0.0, cap)
-        return result, f"-clamp({fmt(points)}, 0, cap {fmt(cap)}) = {fmt(result)}"
-
-
-CRITERION_TYPES = {t.name: t for t in (_Target(), _PassFail(), _PerOccurrence(), _Bonus(), _Penalty())}
-
-
 # --------------------------------------------------------------------------- template
 
 @dataclass(frozen=True)
@@ -235,15 +81,18 @@ class _Criterion:
     code: str
     group: str
     spec: dict
-    kind: _CriterionType
+    kind: CriterionType
+    low: float      # the score's range, asked for every line: found once per template
+    high: float
 
 
 def validate_template(template):
     """Check a criteria template (``thidua.criteria``: a ``ValueError`` says what to change)
     and return its rules in the engine's shape."""
     contract = check_template(template)
-    return replace(contract, criteria=[_Criterion(code, group, spec, CRITERION_TYPES[spec["type"]])
-                                       for code, group, spec in contract.criteria])
+    return replace(contract, criteria=[_Criterion(code, group, spec, kind, *kind.score_range(spec))
+                                       for code, group, spec in contract.criteria
+                                       for kind in [criterion_types.of(spec)]])
 
 
 # --------------------------------------------------------------------------- votes
@@ -368,7 +217,7 @@ def _commendation_count(commendations):
 
 
 def _parse_values(rules, report):
-    """Each criterion's parsed value (a list in template order), or the ``_InvalidValue`` saying why
+    """Each criterion's parsed value (a list in template order), or the ``InvalidValue`` saying why
     it cannot be scored. A list, not a dict: n*c of them are alive at once in a large cluster."""
     values = report.get("values")
     values = values if isinstance(values, dict) else {}
@@ -377,21 +226,22 @@ def _parse_values(rules, report):
         raw = values.get(criterion.code)
         try:
             if raw is None:
-                raise _InvalidValue(NO_VALUE)
-            parsed.append(criterion.kind.parse(raw))
-        except _InvalidValue as problem:
+                raise InvalidValue(NO_VALUE)
+            parsed.append(criterion.kind.value.read(raw))
+        except InvalidValue as problem:
             problem.given = raw     # kept for the breakdown: the reviewer sees what was sent
             parsed.append(problem)
     return parsed
 
 
 def _bests(rules, parsed_reports):
-    """The best actual per target criterion, computed once for the whole cluster: O(n*c)."""
+    """The cluster's best value per cluster-relative criterion (target), computed once for the
+    whole cluster: O(n*c)."""
     bests = [None] * len(rules.criteria)
     for index, criterion in enumerate(rules.criteria):
-        if isinstance(criterion.kind, _Target):
-            actuals = [p[index] for p in parsed_reports if not isinstance(p[index], _InvalidValue)]
-            bests[index] = criterion.kind.best(criterion.spec, actuals)
+        if criterion.kind.cluster_relative:
+            values = [p[index] for p in parsed_reports if not isinstance(p[index], InvalidValue)]
+            bests[index] = criterion.kind.best(criterion.spec, values)
     return bests
 
 
@@ -399,8 +249,7 @@ def _score_in_range(criterion, score):
     """A self or reviewed score, clamped to the criterion's range; None if absent or not a number."""
     if not is_number(score):
         return None
-    low, high = criterion.kind.bounds(criterion.spec)
-    return _clamp(float(score), low, high)
+    return _clamp(float(score), criterion.low, criterion.high)
 
 
 def _mapping(report, key):
@@ -411,7 +260,7 @@ def _mapping(report, key):
 def _score_criterion(criterion, value, best, self_score, review):
     """One line of the breakdown, unrounded."""
     kind, spec = criterion.kind, criterion.spec
-    if isinstance(value, _InvalidValue):
+    if isinstance(value, InvalidValue):
         computed, formula, reason = 0.0, f"{value}: 0", str(value)
         inputs = {} if value.given is None else {"given": value.given}
     else:

@@ -18,9 +18,28 @@ def _object(payload, what):
         raise ValidationFailed(f"{what} must be a JSON object.")
 
 
+def _named(payload, what, allowed, key="code"):
+    """The start every named reference document shares: an object of known fields with its code
+    (or id) and its name. Returns the problems found so far and those two fields."""
+    _object(payload, what)
+    problems = Problems()
+    _fields(payload, allowed, problems)
+    return problems, {"_id": code(payload.get(key), key, problems),
+                      "name": text(payload.get("name"), "name", problems, 200, True)}
+
+
 def _fields(payload, allowed, problems):
     for key in sorted(set(payload) - set(allowed)):
         problems.add(key, "unknown field")
+
+
+def _checked(clean, payload, illustrative, problems, what):
+    """The clean document, marked illustrative where the source is (the demo's invented parts),
+    or the refusal naming every problem found."""
+    if payload.get(illustrative):
+        clean[illustrative] = True
+    problems.raise_if_any(what)
+    return clean
 
 
 def _year(payload, problems):
@@ -47,28 +66,18 @@ def _moment(payload, field, problems, required=True):
 
 
 def unit(payload):
-    _object(payload, "A unit")
-    problems = Problems()
-    _fields(payload, ("code", "name", "type", "parent", "illustrative"), problems)
-    clean = {"_id": code(payload.get("code"), "code", problems),
-             "name": text(payload.get("name"), "name", problems, 200, True),
-             "type": payload.get("type", "department"),
+    problems, clean = _named(payload, "A unit", ("code", "name", "type", "parent", "illustrative"))
+    clean = {**clean, "type": payload.get("type", "department"),
              "parent": code(payload.get("parent"), "parent", problems, required=False)}
     if clean["type"] not in UNIT_TYPES:
         problems.add("type", f"one of {', '.join(UNIT_TYPES)}")
-    if payload.get("illustrative"):
-        clean["illustrative"] = True
-    problems.raise_if_any("The unit")
-    return clean
+    return _checked(clean, payload, "illustrative", problems, "The unit")
 
 
 def cluster(payload, known_units):
-    _object(payload, "A cluster")
-    problems = Problems()
-    _fields(payload, ("code", "name", "level", "force", "year", "members", "illustrative_members"), problems)
-    clean = {"_id": code(payload.get("code"), "code", problems),
-             "name": text(payload.get("name"), "name", problems, 200, True),
-             "level": payload.get("level", "province"),
+    problems, clean = _named(payload, "A cluster",
+                             ("code", "name", "level", "force", "year", "members", "illustrative_members"))
+    clean = {**clean, "level": payload.get("level", "province"),
              "force": text(payload.get("force"), "force", problems, 200),
              "year": _year(payload, problems), "members": []}
     if clean["level"] not in LEVELS:
@@ -92,10 +101,7 @@ def cluster(payload, known_units):
     for role in ("lead", "deputy"):
         if sum(1 for m in clean["members"] if m["role"] == role) > 1:
             problems.add("members", f"a cluster has at most one {role} unit")
-    if payload.get("illustrative_members"):
-        clean["illustrative_members"] = True
-    problems.raise_if_any("The cluster")
-    return clean
+    return _checked(clean, payload, "illustrative_members", problems, "The cluster")
 
 
 def period(payload, known_templates):
@@ -118,19 +124,13 @@ def period(payload, known_templates):
         problems.add("template", "{id, version} of a published criteria template")
     else:
         clean["template"] = {"id": template["id"], "version": template["version"]}
-    if payload.get("illustrative_dates"):
-        clean["illustrative_dates"] = True
-    problems.raise_if_any("The period")
-    return clean
+    return _checked(clean, payload, "illustrative_dates", problems, "The period")
 
 
 def person(payload, known_units):
-    _object(payload, "A person")
-    problems = Problems()
-    _fields(payload, ("id", "name", "title", "role", "unit", "email", "illustrative", "demo"), problems)
-    clean = {"_id": code(payload.get("id"), "id", problems),
-             "name": text(payload.get("name"), "name", problems, 200, True),
-             "title": text(payload.get("title"), "title", problems, 200),
+    problems, clean = _named(payload, "A person",
+                             ("id", "name", "title", "role", "unit", "email", "illustrative", "demo"), key="id")
+    clean = {**clean, "title": text(payload.get("title"), "title", problems, 200),
              "role": payload.get("role"), "unit": payload.get("unit"),
              "email": text(payload.get("email"), "email", problems, 200)}
     if clean["role"] not in PERSON_ROLES:
@@ -139,12 +139,9 @@ def person(payload, known_units):
         problems.add("unit", "the person's unit (a known unit code)")
     if clean["unit"] is not None and clean["unit"] not in known_units:
         problems.add("unit", "unknown unit")
-    if payload.get("illustrative"):
-        clean["illustrative"] = True
     if payload.get("demo"):
         clean["demo"] = True   # a demo account: it may sign in only while the platform runs in demo mode
-    problems.raise_if_any("The person")
-    return clean
+    return _checked(clean, payload, "illustrative", problems, "The person")
 
 
 def template(payload):

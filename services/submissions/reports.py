@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
+import thidua.criterion_types as criterion_types
 from thidua.criteria import criteria_of, score_range
 from thidua.errors import Problems, ValidationFailed
 
@@ -24,8 +25,6 @@ COMMENDATION_FORMS = {  # form -> awarding levels it can come from
 }
 SEVERITIES = (1, 2, 3, 4)  # 1 nhắc nhở ... 4 kỷ luật nặng; what each caps is the template's business
 CONTENT_FIELDS = ("values", "self_scores", "sections", "commendations", "violations", "evidence")
-VALUE_KEYS = {"target": ("actual", "number"), "pass_fail": ("passed", "bool"),
-              "per_occurrence": ("count", "count"), "bonus": ("points", "number"), "penalty": ("points", "number")}
 
 
 def text(value, field, problems, limit=MAX_TEXT, required=False):
@@ -90,20 +89,12 @@ def _in_range(criterion, points, field, problems):
 
 
 def _value(criterion, value, field, problems):
-    name, kind = VALUE_KEYS[criterion["type"]]
-    if not isinstance(value, dict) or set(value) != {name}:
-        problems.add(field, f"must be {{\"{name}\": ...}} for a {criterion['type']} criterion")
+    """The value's shape is its criterion type's (``thidua/criterion_types``)."""
+    problem = criterion_types.of(criterion).value.problem(value, criterion["type"])
+    if problem is not None:
+        problems.add(field, problem)
         return None
-    raw = value[name]
-    if kind == "bool" and not isinstance(raw, bool):
-        problems.add(field, "must be true or false")
-    elif kind == "count" and (isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 100_000):
-        problems.add(field, "must be a whole number from 0 to 100000")
-    elif kind == "number" and (not number(raw) or not 0 <= raw <= 1e9):
-        problems.add(field, "must be a number from 0 to 1000000000")
-    else:
-        return {name: raw}
-    return None
+    return dict(value)
 
 
 def _self_score(criterion, points, field, problems):

@@ -163,7 +163,9 @@ def test_an_smtp_outage_is_retried_then_failed_and_the_administrators_retry_deli
     mail.start(mail.port)                                          # fixed
     admin.retry_notice(failed["id"])
     eventually(lambda: len(mails_to(mail.maildir, "hanh.ptv@example.com")) == 1, what="the retried e-mail")
-    assert platform.db.outgoing.find_one({"_id": failed["id"]})["status"] == "SENT"
+    # The mail server has the message before the sender records the delivery: wait for the record.
+    eventually(lambda: platform.db.outgoing.find_one({"_id": failed["id"]})["status"] == "SENT",
+               what="the notice recorded as sent")
 
 
 def test_a_signed_webhook_is_delivered_and_an_outage_is_retried(platform, tmp_path):

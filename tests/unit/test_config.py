@@ -97,3 +97,29 @@ def test_no_code_reads_a_setting_around_the_settings_object():
                 bypassing += [f"{path.relative_to(config.ROOT)}: {name}" for name in read.findall(path.read_text())
                               if name in variables()]
     assert bypassing == []
+
+
+def test_a_refused_call_is_one_line_in_the_log_and_a_fault_keeps_its_traceback():
+    import io
+    import logging
+    from thidua.errors import Forbidden
+    from thidua.settings import log_handler
+    handler = log_handler("submissions")
+    out = io.StringIO()
+    handler.stream = out
+    log = logging.getLogger("nameko.containers")
+    log.addHandler(handler)
+    try:
+        try:
+            raise Forbidden("Only the officers of unit U02 may create its report.")
+        except Forbidden as exc:
+            log.warning("(expected) error handling worker %s: %s", "<worker>", exc, exc_info=True)
+        try:
+            raise KeyError("values")
+        except KeyError as exc:
+            log.exception("error handling worker %s: %s", "<worker>", exc)
+    finally:
+        log.removeHandler(handler)
+    lines = out.getvalue().splitlines()
+    assert "(expected) error handling worker <worker>: Only the officers" in lines[0]
+    assert "Traceback" in lines[2] and len([l for l in lines if "Traceback" in l]) == 1

@@ -47,3 +47,14 @@ def test_a_structural_problem_is_a_validation_error_that_says_what_to_change():
     payload["classification"]["levels"][1]["min"] = 95
     with pytest.raises(ValidationFailed, match="strictly descending"):
         publishable(payload)
+
+
+@pytest.mark.parametrize("where", ["max", "target", "min"])
+def test_a_template_number_must_be_finite(where):
+    template = copy.deepcopy(demo_template())
+    if where == "min":
+        template["classification"]["levels"][0]["min"] = float("inf")
+    else:
+        template["groups"][0]["criteria"][0][where] = float("inf")
+    with pytest.raises(TemplateInvalid):
+        validate_template(template)

@@ -389,10 +389,14 @@ def test_the_engine_imports_only_the_standard_library():
                for alias in node.names}
     modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert modules <= set(sys.stdlib_module_names) | {"__future__", "thidua"}
-    shared = ast.parse(Path(sys.modules["thidua.criteria"].__file__).read_text(encoding="utf-8"))
-    assert {n.module.split(".")[0] for n in ast.walk(shared) if isinstance(n, ast.ImportFrom)} | \
-        {a.name.split(".")[0] for n in ast.walk(shared) if isinstance(n, ast.Import) for a in n.names} <= \
-        set(sys.stdlib_module_names)
+    # The shared contract it reads, the criteria template and the criterion types, is pure too.
+    contract = Path(sys.modules["thidua.criteria"].__file__)
+    for path in [contract, *sorted((contract.parent / "criterion_types").glob("*.py"))]:
+        shared = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(shared) if isinstance(n, ast.ImportFrom)} | \
+            {a.name for n in ast.walk(shared) if isinstance(n, ast.Import) for a in n.names}
+        assert {m for m in imported if m.split(".")[0] not in sys.stdlib_module_names
+                and m != "thidua" and not m.startswith("thidua.criterion_types")} == set(), path
 
 
 # ---------------------------------------------------------------- properties

@@ -14,12 +14,15 @@ def request(data, content_type="application/json"):
 
 def test_json_is_read():
     assert read_json(request(json.dumps({"unit": "Đơn vị"}).encode())) == {"unit": "Đơn vị"}
+    assert read_json(request(b'{"max": 1.7e308, "tiny": 1e-400}')) == {"max": 1.7e308, "tiny": 0.0}
 
 
 @pytest.mark.parametrize("data, content_type, status, code", [
     (b'{"unit": ', "application/json", 400, "MALFORMED_JSON"),
     (b"\xff\xfe{}", "application/json", 400, "INVALID_UTF8"),
     (b'{"a": NaN}', "application/json", 400, "MALFORMED_JSON"),
+    (b'{"scale": 1e309}', "application/json", 400, "MALFORMED_JSON"),     # a template's number, infinite
+    (b'{"max": -1.5e400}', "application/json", 400, "MALFORMED_JSON"),
     (b"[" * 100 + b"]" * 100, "application/json", 400, "MALFORMED_JSON"),
     (b"[" * 100000 + b"]" * 100000, "application/json", 400, "MALFORMED_JSON"),
     (b"unit=U01", "application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"),

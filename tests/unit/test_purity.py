@@ -16,7 +16,8 @@ PURE = ["services/submissions/lifecycle.py", "services/submissions/reports.py", 
         "services/ranking/queries.py", "services/notifications/rules.py", "services/notifications/messages.py",
         "services/notifications/directory.py", "services/notifications/preferences.py",
         "services/notifications/channels/base.py",
-        "thidua/criteria.py", "thidua/errors.py"]
+        "thidua/criteria.py", "thidua/errors.py",
+        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "thidua/criterion_types").glob("*.py"))]
 PURE_MODULES = {path[:-3].replace("/", ".").removesuffix(".__init__") for path in PURE}  # a package by its name
 
 

@@ -60,3 +60,12 @@ def test_keys_come_from_configuration_per_producer(monkeypatch):
     monkeypatch.delenv("RANKING_EVENT_KEY", raising=False)
     assert keys_from({"SUBMISSIONS_EVENT_KEY": "a" * 40, "RANKING_EVENT_KEY": "", "OTHER": 1}) == {
         "submissions": "a" * 40}
+
+
+def test_a_replay_is_the_same_message_again_not_a_redelivery_nor_a_republication():
+    from thidua.signing import is_replay
+    processed = {"nonce": "n1"}
+    assert is_replay({"nonce": "n1", "redelivered": False}, processed)          # the captured copy again
+    assert not is_replay({"nonce": "n1", "redelivered": True}, processed)       # the broker's redelivery
+    assert not is_replay({"nonce": "n2", "redelivered": False}, processed)      # the relay signed it afresh
+    assert not is_replay(None, processed) and not is_replay({"nonce": None}, {"nonce": None})

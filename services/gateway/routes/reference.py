@@ -1,6 +1,7 @@
 """Reference data: units, clusters, people, criteria templates and periods."""
 from services.gateway.api import API, call, idempotency_key
 from services.gateway.entrypoint import Int, route
+import thidua.criterion_types as criterion_types
 
 UNITS, CLUSTERS, PERIODS = f"{API}/units", f"{API}/clusters", f"{API}/periods"
 
@@ -38,6 +39,11 @@ class Reference:
     @route("GET", f"{API}/templates/<string:template_id>", query={"version": Int(1, 10_000)})
     def get_template(self, request, template_id, query):
         return call(self.submissions.get_template, template_id, query["version"])
+
+    @route("GET", f"{API}/criterion-types")
+    def list_criterion_types(self, request):
+        """The criterion types (settings, value shape, score range, texts): the pages build their inputs from it."""
+        return criterion_types.document()
 
     @route("GET", PERIODS)
     def list_periods(self, request):

@@ -41,19 +41,18 @@ class Voting:
     def take_ballot(self, cluster_code, period_code):
         """The caller's unit's one-time ballot token; the unit now counts as voted (the same token
         again while it is unused, ALREADY_VOTED once it is)."""
-        caller = self.caller.require()
-        key = self._ballots().key()
+        caller, key = self.caller.require(), self._ballots().key()
+        return self.uow.run(lambda tx: self._take(tx, cluster_code, period_code, caller, key), retry_on=CONCURRENT)
 
-        def work(tx):
-            vote = self._vote(cluster_code, period_code, tx)
-            after, token, event = vote.take(caller, tx.find_one(BOXES, {"_id": vote.document["_id"]}), key)
-            if after is not None:
-                tx.replace("vote_sessions", vote.document, after.document)
-                tx.record("vote.ballot_taken", "vote", vote.document["_id"], None, None,
-                          {"period": period_code, "unit": caller.unit}, [self._envelope(event)])
-            return {"cluster": cluster_code, "period": period_code, "token": token,
-                    "ballots_cast": len((after or vote).document["voted"])}
-        return self.uow.run(work, retry_on=CONCURRENT)
+    def _take(self, tx, cluster_code, period_code, caller, key):
+        vote = self._vote(cluster_code, period_code, tx)
+        after, token, event = vote.take(caller, tx.find_one(BOXES, {"_id": vote.document["_id"]}), key)
+        if after is not None:
+            tx.replace("vote_sessions", vote.document, after.document)
+            tx.record("vote.ballot_taken", "vote", vote.document["_id"], None, None,
+                      {"period": period_code, "unit": caller.unit}, [self._envelope(event)])
+        return {"cluster": cluster_code, "period": period_code, "token": token,
+                "ballots_cast": len((after or vote).document["voted"])}
 
     @rpc
     def cast_ballot(self, cluster_code, period_code, token, sealed_ballot):
@@ -62,35 +61,35 @@ class Voting:
         if self.caller.signed_in:
             raise Forbidden("A ballot is cast with its token alone: send it without a caller.")
         key = self._ballots().key()
-
-        def work(tx):
-            vote = self._vote(cluster_code, period_code, tx)
-            box = tx.find_one(BOXES, {"_id": vote.document["_id"]})
-            after = vote.cast(box, token, sealed_ballot, key, random.SystemRandom())
-            if box is None:
-                tx.insert(BOXES, after)
-            else:
-                tx.replace(BOXES, box, after)
-            tx.record("vote.ballot_received", "vote", vote.document["_id"], None, None, {"period": period_code})
-            return {"cluster": cluster_code, "period": period_code, "cast": True}
         # No actor and no correlation id: nothing in the audit ties this entry to a request of a person.
-        return UnitOfWork(self.db, None, None).run(work, retry_on=CONCURRENT)
+        return UnitOfWork(self.db, None, None).run(
+            lambda tx: self._cast(tx, cluster_code, period_code, token, sealed_ballot, key), retry_on=CONCURRENT)
+
+    def _cast(self, tx, cluster_code, period_code, token, sealed_ballot, key):
+        vote = self._vote(cluster_code, period_code, tx)
+        box = tx.find_one(BOXES, {"_id": vote.document["_id"]})
+        after = vote.cast(box, token, sealed_ballot, key, random.SystemRandom())
+        if box is None:
+            tx.insert(BOXES, after)
+        else:
+            tx.replace(BOXES, box, after)
+        tx.record("vote.ballot_received", "vote", vote.document["_id"], None, None, {"period": period_code})
+        return {"cluster": cluster_code, "period": period_code, "cast": True}
 
     @rpc
     def close_vote(self, cluster_code, period_code):
-        caller = self.caller.require()
-        ballots = self._ballots()
+        caller, ballots = self.caller.require(), self._ballots()
+        return self.uow.run(lambda tx: self._close(tx, cluster_code, period_code, caller, ballots))
 
-        def work(tx):
-            vote = self._vote(cluster_code, period_code, tx)
-            box = tx.find_one(BOXES, {"_id": vote.document["_id"]})
-            after, event = vote.close(box, caller, utcnow(), ballots.key(), ballots.minimum)
-            self._save(tx, "vote_sessions", vote.document, after.document, "vote.close", "vote",
-                       {"period": period_code}, [event])
-            if box is not None:
-                tx.delete(BOXES, box)   # counted: the single ballots are gone, only the tally stays
-            return public(after.view())
-        return self.uow.run(work)
+    def _close(self, tx, cluster_code, period_code, caller, ballots):
+        vote = self._vote(cluster_code, period_code, tx)
+        box = tx.find_one(BOXES, {"_id": vote.document["_id"]})
+        after, event = vote.close(box, caller, utcnow(), ballots.key(), ballots.minimum)
+        self._save(tx, "vote_sessions", vote.document, after.document, "vote.close", "vote",
+                   {"period": period_code}, [event])
+        if box is not None:
+            tx.delete(BOXES, box)   # counted: the single ballots are gone, only the tally stays
+        return public(after.view())
 
     def _ballots(self):
         return Ballots.of(self.config)

@@ -2,7 +2,7 @@
 import { api, get, post, put } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
 import { button, clear, field, flash, h, notice, num, when } from "../dom.js";
-import { criteria, describe, markInvalid, pointsControl, readNumber, readValue, valueControl } from "../criteria.js";
+import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, readValue, valueControl } from "../criteria.js";
 import { breakdownTable, classBadge } from "../ranking.js";
 import {
   COMMENDATION_FORMS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES,
@@ -21,7 +21,8 @@ export async function render(main, me) {
   if (!me.unit || !period) {
     return clear(main, h("h1", {}, TITLE), notice("info", "Tài khoản này không thuộc đơn vị nào, hoặc chưa có kỳ thi đua."));
   }
-  const template = await get(`/templates/${encodeURIComponent(period.template.id)}?version=${period.template.version}`);
+  const [template] = await Promise.all([
+    get(`/templates/${encodeURIComponent(period.template.id)}?version=${period.template.version}`), loadTypes()]);
   const found = (await get(`/reports?unit=${encodeURIComponent(me.unit)}&period=${encodeURIComponent(period.id)}`)).items[0];
   draw(main, me, ctx, template, found || null);
 }

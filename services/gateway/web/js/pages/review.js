@@ -2,7 +2,7 @@
 import { get, post } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
 import { button, clear, field, flash, h, notice, num, when } from "../dom.js";
-import { criteria, describe, markInvalid, pointsControl, readNumber, VALUE_KEY } from "../criteria.js";
+import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, valueShape } from "../criteria.js";
 import { COMMENDATION_FORMS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
 import { votePanel } from "../vote.js";
 
@@ -19,6 +19,7 @@ export async function render(main, me) {
     get(`/reports?cluster=${cluster.id}&period=${period.id}`).then((r) => r.items),
     get(`/clusters/${cluster.id}/periods/${period.id}/summary`),
     get(`/templates/${encodeURIComponent(period.template.id)}?version=${period.template.version}`),
+    loadTypes(),
   ]);
   const units = Object.fromEntries((await get("/units")).items.map((u) => [u.id, u.name]));
   const chosen = new URLSearchParams(location.search).get("bao-cao");
@@ -75,8 +76,9 @@ function queue(reports, units, open) {
 
 function shownValue(criterion, value) {
   if (!value) return "—";
-  const raw = value[VALUE_KEY[criterion.type]];
-  if (criterion.type === "pass_fail") return raw ? "Đạt" : "Không đạt";
+  const { key, kind } = valueShape(criterion);
+  const raw = value[key];
+  if (kind === "boolean") return raw ? "Đạt" : "Không đạt";
   return num(raw);
 }
 
