@@ -1,8 +1,9 @@
-"""How fast a report travels: POST -> stored -> ranking updated -> leader's inbox.
+"""How fast a report travels: POST -> stored -> ranking updated -> the cluster lead's inbox.
 
 Starts its own isolated platform (the four services as processes, a vhost and
-databases of their own), so it can run beside `make run`. Prints figures; asserts
-nothing. Needs the broker and the database server up (`make infra`).
+databases of their own, demo mode), so it can run beside `make run`. Prints figures; asserts
+nothing. Needs the broker and the database server up (`make infra`). Every read needs a
+caller: the bench names one with demo mode's ``X-Actor`` header, as the tests do.
 
     .venv/bin/python bench/flow_latency.py [--sequential 50] [--burst 200] [--threads 8] [--clusters 20]
 
@@ -25,7 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-PERIOD, LEADER = "2021-Q2", "thien.nh"   # the demo's open period and a provincial leader
+PERIOD, READER = "2021-Q2", "thien.nh"   # the demo's open period; a provincial leader reads the rankings
+
+
+def lead_of(cluster):
+    """The leader of the cluster's lead unit: told of every report handed in (cụm trưởng)."""
+    return f"bench.lead.{cluster}"
 
 
 def cluster_of(unit, clusters):
@@ -41,7 +47,9 @@ def load_clusters(platform, units, clusters):
                           "members": [{"unit": u, "role": "lead" if i == 0 else "member"}
                                       for i, u in enumerate(listed)]} for code, listed in members.items()],
             "people": [{"id": f"bench.{u}", "name": f"Cán bộ {u}", "role": "unit_officer", "unit": u}
-                       for u in units]}
+                       for u in units] +
+                      [{"id": lead_of(code), "name": f"Cụm trưởng {code}", "role": "unit_leader", "unit": listed[0]}
+                       for code, listed in members.items()]}
     with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri}, timeout=120,
                          context_data={"caller": {"id": "system:bench"}}) as cluster:
         cluster.submissions.load_reference_data(data)
@@ -66,12 +74,14 @@ def wait_until(probe, timeout=30.0, interval=0.002):
 
 
 def ranked_units(session, platform, cluster):
-    response = session.get(f"{platform.url}/api/v1/clusters/{cluster}/periods/{PERIOD}/ranking", timeout=30)
+    response = session.get(f"{platform.url}/api/v1/clusters/{cluster}/periods/{PERIOD}/ranking", timeout=30,
+                           headers={"X-Actor": READER})
     return {row["unit"] for row in response.json().get("table", [])} if response.status_code == 200 else set()
 
 
-def inbox_reports(session, platform):
-    items = session.get(f"{platform.url}/api/v1/people/{LEADER}/inbox?limit=200", timeout=30).json()["items"]
+def inbox_reports(session, platform, person):
+    items = session.get(f"{platform.url}/api/v1/people/{person}/inbox?limit=200", timeout=30,
+                        headers={"X-Actor": person}).json()["items"]
     return {i["link"] for i in items if i["kind"] == "report.submitted"}
 
 
@@ -100,12 +110,12 @@ def main():
             cluster = cluster_of(unit, args.clusters)
             ranked.append(wait_until(lambda: unit in ranked_units(session, platform, cluster)) - start)
             link = f"/api/v1/reports/{report['id']}"
-            notified.append(wait_until(lambda: link in inbox_reports(session, platform)) - start)
+            notified.append(wait_until(lambda: link in inbox_reports(session, platform, lead_of(cluster))) - start)
         print(f"{len(units)} units in {args.clusters} cluster(s); all four services as processes")
         print(f"sequential: {args.sequential} reports, one at a time")
         describe("POST answered (stored)", posted)
         describe("in the ranking", ranked)
-        describe("in the leader's inbox", notified)
+        describe("in the cluster lead's inbox", notified)
 
         burst = units[args.sequential:]
         start = time.perf_counter()

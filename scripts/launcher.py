@@ -336,13 +336,18 @@ def run():
     counts = demo.load(amqp_uri, env["BALLOT_SEAL_KEY"])
     say(f"demo data loaded: {counts}")
     say(f"the API answers at {base}/api/v1 (health: {base}/health)")
-    say("try (a unit officer of U02 hands in the Q2/2021 report):")
-    say(f"  curl -s -X POST {base}/api/v1/reports -H 'Content-Type: application/json' -H 'X-Actor: canbo.u02' "
+    say("try (every call but signing in needs the token; a unit officer of U02 hands in the Q2/2021 report):")
+    say(f"  TOKEN=$(curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' "
+        "-d '{\"person\": \"canbo.u02\", \"password\": \"thidua-demo\"}' "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')")
+    say(f"  curl -s -X POST {base}/api/v1/reports -H 'Content-Type: application/json' -H \"Authorization: Bearer $TOKEN\" "
         "-d '{\"unit\": \"U02\", \"period\": \"2021-Q2\", \"values\": {\"C1.1\": {\"actual\": 100}}, "
-        "\"self_scores\": {\"C1.1\": 20}}'")
-    say(f"  curl -s {base}/api/v1/clusters/CUM-01/periods/2021-Q2/ranking")
-    say(f"  curl -s {base}/api/v1/people/thien.nh/inbox")
-    say(f"the concluded Q1/2021 of the seed: {base}/api/v1/clusters/CUM-01/periods/2021-Q1/summary")
+        "\"self_scores\": {\"C1.1\": 10}}'")
+    say(f"  curl -s {base}/api/v1/clusters/CUM-01/periods/2021-Q2/ranking -H \"Authorization: Bearer $TOKEN\"")
+    say(f"  curl -s {base}/api/v1/clusters/CUM-01/periods/2021-Q1/summary -H \"Authorization: Bearer $TOKEN\"   "
+        "# the concluded Q1/2021 of the seed")
+    say("the cluster lead's inbox: sign in as hanh.ptv the same way, then "
+        f"curl -s {base}/api/v1/people/hanh.ptv/inbox -H \"Authorization: Bearer $TOKEN\"")
     say("stop everything with: make stop")
 
 

@@ -134,6 +134,10 @@ class NotFound(DomainError):
     status, code = 404, "NOT_FOUND"
 
 
+class MethodNotSupported(DomainError):
+    status, code = 405, "METHOD_NOT_ALLOWED"
+
+
 class BodyTooLarge(DomainError):
     status, code = 413, "BODY_TOO_LARGE"
 

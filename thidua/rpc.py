@@ -1,5 +1,6 @@
 """nameko's side of the domain errors: they cross RPC as themselves, and an RPC entrypoint
-treats them as expected answers (a warning in the log, not a fault with a traceback)."""
+treats them as expected answers (a warning in the log, not a fault with a traceback). And what
+every service with a database answers the same way (:class:`Operations`)."""
 from nameko.exceptions import deserialize_to_instance
 from nameko.rpc import rpc as _nameko_rpc
 
@@ -11,3 +12,21 @@ for _error in DomainError.__subclasses__():
 
 def rpc(method):
     return _nameko_rpc(expected_exceptions=DomainError)(method)
+
+
+class Operations:
+    """The RPCs every service with its own database has: its audit trail, for those who may read
+    it (``thidua.audit.trail``), and a ping of its database for the health check. A service class
+    inherits it through the module (``thidua.rpc.Operations``), never imports the class by name:
+    ``nameko run`` takes every class with entrypoints in a service module for a service."""
+
+    @rpc
+    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
+        """The audit entries, filtered by unit, period, who acted (``actor``), entity."""
+        from thidua import audit
+        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit)
+
+    @rpc
+    def ping(self):
+        self.db.command("ping")
+        return {"service": self.name, "ok": True}

@@ -1,12 +1,15 @@
 """The gateway's one HTTP entrypoint: a route carries what it reads and what it answers.
 
-``@route("POST", "/api/v1/reports", body="ReportCreate", status=201, caller=True)`` says it
-all: the body schema (checked before any worker starts, passed on as ``body``), the query
-parameters (parsed and passed on as ``query``), the success status, and whether the caller's
-credential travels with the worker's RPC calls (``caller=True``: the service's
-``credential(request)`` is forwarded before the handler runs, a bad token refused with 401). Every failure becomes the JSON error of its
-code in ``thidua.errors``, never a bare 500 page. The OpenAPI document is read from the same
-routes, so it cannot drift from them.
+``@route("POST", "/api/v1/reports", body="ReportCreate", status=201)`` says it all: the body
+schema (checked before any worker starts, passed on as ``body``), the query parameters (parsed
+and passed on as ``query``), the success status. Every route under ``/api/v1`` acts for a
+signed-in caller unless it says ``public=True`` (signing in, the API's own document): the
+service's ``credential(request)`` is checked and forwarded before the handler runs, a missing
+credential refused with 401 UNAUTHENTICATED and a bad token with 401 INVALID_TOKEN; a route that
+checks its own token says ``caller=False``. Every failure becomes the JSON error of its code in
+``thidua.errors``, never a bare 500 page, and so does a path or method no route matches under
+``/api/v1`` (the site's pages keep werkzeug's plain 404). The OpenAPI document is read from the
+same routes, so it cannot drift from them.
 """
 import functools
 import logging
@@ -15,11 +18,14 @@ from functools import partial
 from eventlet.event import Event
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
-from werkzeug.wrappers import Response
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Request, Response
 
-from services.gateway.api import check_body, cors, error_response, json_response, read_json, secure
+from services.gateway.api import API, check_body, cors, error_response, json_response, read_json, secure
 from thidua import correlation
-from thidua.errors import DomainError, InternalError, InvalidQuery, ServiceUnavailable, UpstreamError
+from thidua.errors import (DomainError, InternalError, InvalidQuery, MethodNotSupported, NotFound, ServiceUnavailable,
+                          Unauthenticated, UpstreamError)
 
 log = logging.getLogger(__name__)
 
@@ -80,26 +86,79 @@ class Choice(Query):
         return raw
 
 
+SIGN_IN = "Sign in first (POST /api/v1/auth/login) and send the access token: Authorization: Bearer <token>."
+
+
+def acts_for_caller(url, caller=None, public=False):
+    """Whether a route checks and forwards its caller's credential: every ``/api/v1`` route
+    does unless it is public or checks its own token (``caller=False``)."""
+    if caller is not None:
+        return caller
+    return url.startswith(API + "/") and not public
+
+
+class ApiServer(WebServer):
+    """nameko's web server, answering a path or method that no route matches under ``/api/v1``
+    with the JSON error of its code, as every other refusal of the API."""
+
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
+class JsonWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        try:
+            provider, request.path_values = self.url_map.bind_to_environ(environ).match()
+        except HTTPException as exc:
+            answer = unmatched(request, exc, self.server.container.config)
+        else:
+            answer = provider.handle_request(request)
+        return answer(environ, start_response)
+
+
+def unmatched(request, exc, config):
+    """werkzeug's 404 or 405 as the API's JSON error; the site's pages keep their own."""
+    if not request.path.startswith(API + "/") or exc.code not in (404, 405):
+        return exc
+    allowed = sorted(set(getattr(exc, "valid_methods", None) or ()) - {"OPTIONS", "HEAD"})
+    cid = correlation.accept(request.headers.get(correlation.HEADER))
+    if isinstance(exc, MethodNotAllowed) and allowed:   # every path matches the CORS preflight: not a 405
+        error = MethodNotSupported(f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}.",
+                                   {"allowed": allowed})
+    else:
+        error = NotFound(f"No operation of the API has the path {request.path}; see /api/v1/docs.")
+    response = cors(error_response(error.status, error.code, error.message, error.details, cid), request, config)
+    if error.status == 405:
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
 class GatewayEntrypoint(HttpRequestHandler):
     """A route of the gateway (see the module's docstring). ``listed=False`` keeps a route
     (pages, health, the document itself) out of the OpenAPI document."""
+    server = ApiServer()
 
-    def __init__(self, method, url, body=None, status=200, query=None, caller=False, upload=False,
+    def __init__(self, method, url, body=None, status=200, query=None, caller=None, public=False, upload=False,
                  download=False, listed=True, **kwargs):
-        self.body, self.status, self.query, self.caller = body, status, dict(query or {}), caller
+        self.body, self.status, self.query = body, status, dict(query or {})
+        self.caller, self.public = acts_for_caller(url, caller, public), public
         self.upload, self.download, self.listed = upload, download, listed
         super().__init__(method, url, expected_exceptions=DomainError, **kwargs)
 
     @classmethod
-    def decorator(cls, *args, **kwargs):
-        register = super().decorator(*args, **kwargs)
-        if not kwargs.get("caller"):
+    def decorator(cls, method, url, *args, **kwargs):
+        register = super().decorator(method, url, *args, **kwargs)
+        if not acts_for_caller(url, kwargs.get("caller"), kwargs.get("public", False)):
             return register
 
         def acting(handler):
             @functools.wraps(handler)
             def for_the_caller(service, request, *args, **kwargs):
-                service.forward_caller(service.credential(request))
+                claimed = service.credential(request)
+                if not claimed.get("id"):
+                    raise Unauthenticated(SIGN_IN)
+                service.forward_caller(claimed)
                 return handler(service, request, *args, **kwargs)
             return register(for_the_caller)
         return acting

@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of the gateway, built from its own routes and body schemas.
 
 Each route's method, path, body schema, success status and query parameters come from
-its ``@route``: nothing is written twice, so the document always says what the gateway does.
+its ``@route``: nothing is written twice, so the document always says what the gateway does;
+every operation needs a bearer token but those of signing in.
 """
 import re
 from html import escape
@@ -49,6 +50,8 @@ def _operation(name, handler, route):
             "parameters": parameters,
             "responses": {str(route.status): success, "4XX": ERROR,
                           "503": {**ERROR, "description": "a service is down or slow; retry"}}}
+    if route.public:
+        spec["security"] = []   # signing in needs no token; every other operation does
     if route.body is not None:
         spec["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{route.body}"}}}}
@@ -75,7 +78,10 @@ def document(service_class):
                  "description": "Emulation-movement platform of a provincial police force. "
                                 "Errors: {error: {code, message, details, correlation_id}}."},
         "paths": paths,
-        "components": {"schemas": SCHEMAS},
+        "security": [{"bearer": []}],
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "an access token from POST /api/v1/auth/login, or a machine client's API token"}}},
     }
 
 

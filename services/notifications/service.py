@@ -29,6 +29,7 @@ from thidua.errors import Forbidden, UnknownNotice, ValidationFailed
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
+from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 from thidua.security import StartupChecks
 from thidua.settings import Delivery
@@ -59,7 +60,7 @@ def put(tx, collection, before, after):
     return tx.insert(collection, after) if before is None else tx.replace(collection, before, after)
 
 
-class NotificationsService:
+class NotificationsService(shared_rpc.Operations):
     name = "notifications"
 
     db = Mongo(indexes=ensure_indexes)
@@ -367,11 +368,3 @@ class NotificationsService:
         tx.record("notice.retry", "notice", notice, before, after)
         return public(after)
 
-    @rpc
-    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
-
-    @rpc
-    def ping(self):
-        self.db.command("ping")
-        return {"service": self.name, "ok": True}

@@ -9,11 +9,13 @@ from collections import defaultdict
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.ranking import engine, queries
 from thidua import audit, outbox
+from thidua.caller import CallerProvider, ask_submissions
 from thidua.correlation import CorrelationId
 from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
@@ -21,6 +23,7 @@ from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
 from thidua.security import StartupChecks
 from thidua.uow import Work
+from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 
 ACTOR = "system:ranking"
@@ -63,7 +66,7 @@ def table_key(cluster, period):
     return f"{cluster}|{period}"
 
 
-class RankingService:
+class RankingService(shared_rpc.Operations):
     name = "ranking"
 
     db = Mongo(indexes=ensure_indexes)
@@ -72,6 +75,8 @@ class RankingService:
     table_locks = TableLocks()
     uow = Work()
     startup_checks = StartupChecks(events=True)
+    submissions = RpcProxy("submissions")           # who the caller is (the audit trail is not for everyone)
+    caller = CallerProvider(ask_submissions)
 
     @event_handler("submissions", "template.published.v1")
     def on_template_published(self, event):
@@ -241,14 +246,6 @@ class RankingService:
             latest[pointer["_id"]] = pointer["version"]
         return [self.db.snapshots.find_one({"_id": f"{key}|{version}"}) for key, version in sorted(latest.items())]
 
-    @rpc
-    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
-
-    @rpc
-    def ping(self):
-        self.db.command("ping")
-        return {"service": self.name, "ok": True}
 
 
 def _empty():

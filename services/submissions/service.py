@@ -25,13 +25,13 @@ from thidua import audit, outbox
 from thidua.caller import CallerProvider
 from thidua.correlation import CorrelationId
 from thidua.mongo import Mongo
-from thidua.rpc import rpc
+from thidua import rpc as shared_rpc
 from thidua.security import StartupChecks
 from thidua.uow import Work
 
 
 class SubmissionsService(identity.Identity, directory.Directory, reference_data.ReferenceData, reports.Reports,
-                         evidence.Evidence, voting.Voting, common.Common):
+                         evidence.Evidence, voting.Voting, common.Common, shared_rpc.Operations):
     name = "submissions"
 
     db = Mongo(indexes=store.ensure_indexes)
@@ -42,12 +42,3 @@ class SubmissionsService(identity.Identity, directory.Directory, reference_data.
     caller = CallerProvider(identity.resolve)
     uow = Work()
 
-    @rpc
-    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        """The audit entries, filtered by unit, period, who acted (``actor``), entity."""
-        return audit.query(self.db, unit, period, actor, entity, entity_id, limit)
-
-    @rpc
-    def ping(self):
-        self.db.command("ping")
-        return {"service": self.name, "ok": True}

@@ -85,7 +85,8 @@ def post(platform, path, body=None, headers=JSON):
 
 def move_to_voting(platform):
     for action in ("close", "start_scoring", "start_voting"):
-        period = next(p for p in requests.get(f"{platform.url}/api/v1/periods", timeout=15).json()["items"]
+        period = next(p for p in requests.get(f"{platform.url}/api/v1/periods", headers=as_("trung.th"),
+                                              timeout=15).json()["items"]
                       if p["id"] == PERIOD)
         moved = post(platform, f"/periods/{PERIOD}/transitions", {"action": action, "version": period["version"]},
                      as_("trung.th"))

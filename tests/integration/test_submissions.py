@@ -199,7 +199,7 @@ def play_vote(svc):
 
 def test_the_cluster_summary_reports_the_seeds_commendation_totals(svc):
     play_vote(svc)
-    summary = svc.cluster_summary("CUM-01", "2021-Q1")
+    summary = svc.as_(OFFICE).cluster_summary("CUM-01", "2021-Q1")
     assert summary["commendations"] == {
         "BANG_KHEN": {"GOVERNMENT": {"collective": 1, "individual": 0},
                       "MINISTRY": {"collective": 10, "individual": 0},
@@ -264,14 +264,17 @@ def test_a_vote_below_the_minimum_publishes_only_the_totals(svc, db_of):
 
 def test_the_audit_trail_is_queryable_by_unit_period_and_actor(svc):
     play_vote(svc)
-    by_unit = svc.audit_trail(unit="U04", limit=500)
+    office = svc.as_(OFFICE)
+    by_unit = office.audit_trail(unit="U04", limit=500)
     assert {a["action"] for a in by_unit} == {"report.submit", "report.review", "vote.ballot_taken"}
-    by_actor = svc.audit_trail(actor="hanh.ptv", limit=500)
+    by_actor = office.audit_trail(actor="hanh.ptv", limit=500)
     assert {a["action"] for a in by_actor} == {"report.review", "vote.open", "vote.close"}
-    by_period = svc.audit_trail(period="2021-Q1", limit=500)
+    by_period = office.audit_trail(period="2021-Q1", limit=500)
     assert {"period.open", "period.conclude", "report.submit"} <= {a["action"] for a in by_period}
     with pytest.raises(ValidationFailed):
-        svc.audit_trail(limit=100000)
+        office.audit_trail(limit=100000)
+    with pytest.raises(Forbidden):
+        svc.as_({"id": "thien.nh"}).audit_trail()
 
 
 def test_if_the_event_cannot_be_recorded_the_report_is_not_stored_either(opened, db_of, monkeypatch):
@@ -303,9 +306,14 @@ def test_an_evidence_file_is_kept_in_gridfs_and_a_report_may_refer_only_to_its_o
     unit = opened.as_(officer("U02"))
     stored = unit.store_evidence("U02", "Bao cao quy I.pdf", "application/pdf", base64.b64encode(pdf).decode())
     assert stored["size"] == len(pdf) and stored["content_type"] == "application/pdf"
-    assert base64.b64decode(opened.get_evidence(stored["id"])["data_base64"]) == pdf
+    assert base64.b64decode(unit.get_evidence(stored["id"])["data_base64"]) == pdf
+    with pytest.raises(Forbidden):   # not the cluster lead while no handed-in report refers to it
+        opened.as_(LEAD).get_evidence(stored["id"])
     report = unit.submit_report({**GOOD, "evidence": [{"file_id": stored["id"], "name": "Báo cáo"}]})
     assert report["evidence"] == [{"file_id": stored["id"], "name": "Báo cáo"}]
+    assert opened.as_(LEAD).get_evidence(stored["id"])["unit"] == "U02"   # the cluster lead, once handed in
+    with pytest.raises(Forbidden):
+        opened.as_(officer("U03")).get_evidence(stored["id"])
     with pytest.raises(ValidationFailed, match="no file"):
         opened.as_(officer("U03")).submit_report({**GOOD, "unit": "U03", "evidence": [{"file_id": stored["id"]}]})
     with pytest.raises(Forbidden):
@@ -371,3 +379,19 @@ def test_racing_commands_end_as_if_one_came_after_the_other(opened, db_of, rabbi
     assert all(isinstance(b.wait(), dict) for b in ballots)
     box = db_of("submissions").ballot_boxes.find_one()
     assert (len(box["sealed"]), len(box["spent"])) == (5, 5)
+
+
+def test_over_the_bus_without_a_caller_reports_summaries_evidence_and_the_audit_trail_are_refused(opened):
+    import base64
+    unit = opened.as_(officer("U02"))
+    file_id = unit.store_evidence("U02", "a.pdf", "application/pdf", base64.b64encode(b"%PDF-1.4 x").decode())["id"]
+    report = unit.submit_report({**GOOD, "violations": [{"severity": 2, "description": "kỷ luật"}],
+                                 "evidence": [{"file_id": file_id, "name": "a.pdf"}]})
+    for read in (lambda: opened.get_report(report["id"]), lambda: opened.list_reports("CUM-01", "2021-Q1"),
+                 lambda: opened.cluster_summary("CUM-01", "2021-Q1"), lambda: opened.get_evidence(file_id),
+                 lambda: opened.audit_trail()):
+        with pytest.raises(Unauthenticated):
+            read()
+    seen = opened.as_(officer("U03")).get_report(report["id"])   # a member unit: the report, not its details
+    assert seen["violations"] == [{"severity": 2}] and seen["evidence"] == [] and seen["details_withheld"]
+    assert opened.as_(LEAD).get_report(report["id"])["violations"][0]["description"] == "kỷ luật"

@@ -117,8 +117,9 @@ def test_the_engine_scores_a_new_type(percentage):
 
 
 def test_the_api_document_describes_a_new_type(percentage, gateway, web_session):
-    gateway()
-    response = web_session.get("/api/v1/criterion-types")     # no sign-in needed
+    gateway(DEMO_MODE="true")
+    assert web_session.get("/api/v1/criterion-types").status_code == 401      # like every read: signed in
+    response = web_session.get("/api/v1/criterion-types", headers={"X-Actor": "canbo.u02"})
     assert response.status_code == 200
     assert [i["type"] for i in response.json()["items"]][-1] == "percentage"
     item = next(i for i in response.json()["items"] if i["type"] == "percentage")

@@ -105,3 +105,32 @@ def test_the_fifth_wrong_password_locks_the_account_and_a_right_one_clears_the_c
     assert people.locked(locked, NOW) and not people.locked(locked, NOW + timedelta(minutes=16))
     assert people.after_login(person, True, NOW)["failed_logins"] == 0
     assert people.with_password(locked, "h") == {**locked, "password_hash": "h", "locked_until": None}
+
+
+DETAIL_READERS = {OFFICER_U03, LEADER_U03, LEADER_U01, LEADER_U02, ADMIN, OFFICE, PROVINCE, SYSTEM}
+REPORT_U03 = {"unit": "U03", "status": "SUBMITTED", "cluster": "CUM-01",
+              "violations": [{"severity": 3, "description": "khiển trách một cán bộ"}],
+              "evidence": [{"file_id": "f1", "name": "bien-ban.pdf"}]}
+
+
+def test_discipline_details_are_read_by_the_unit_its_cluster_lead_the_office_leaders_and_administrators():
+    assert {c for c in EVERYONE if access.may_read_details(c, REPORT_U03, CLUSTER)} == DETAIL_READERS
+    draft = {**REPORT_U03, "status": "DRAFT"}
+    assert {c for c in EVERYONE if access.may_read_details(c, draft, CLUSTER)} == {OFFICER_U03, LEADER_U03, ADMIN,
+                                                                                  SYSTEM}
+
+
+def test_others_see_a_report_with_each_violations_severity_and_no_evidence():
+    assert access.as_read_by(LEADER_U01, REPORT_U03, CLUSTER) is REPORT_U03
+    seen = access.as_read_by(OFFICER_U01, REPORT_U03, CLUSTER)   # the lead unit's officer, not its leader
+    assert seen["violations"] == [{"severity": 3}] and seen["evidence"] == [] and seen["details_withheld"]
+    assert "khiển trách" not in str(seen) and "bien-ban" not in str(seen)
+    assert REPORT_U03["violations"][0]["description"]   # the stored report is untouched
+
+
+def test_an_evidence_file_is_read_by_its_unit_administrators_and_who_may_read_the_details_of_its_reports():
+    assert {c for c in EVERYONE if access.may_read_evidence(c, "U03", [(REPORT_U03, CLUSTER)])} == DETAIL_READERS
+    only_in_a_draft = [({**REPORT_U03, "status": "DRAFT"}, CLUSTER)]
+    assert {c for c in EVERYONE if access.may_read_evidence(c, "U03", only_in_a_draft)} == \
+        {OFFICER_U03, LEADER_U03, ADMIN, SYSTEM}
+    assert {c for c in EVERYONE if access.may_read_evidence(c, "U03", [])} == {OFFICER_U03, LEADER_U03, ADMIN, SYSTEM}

@@ -104,9 +104,13 @@ def error_of(response):
     return response.status_code, response.json()["error"]["code"]
 
 
+DEMO = {"DEMO_MODE": "true"}       # the caller named by X-Actor: these tests are about routes, not tokens
+ADMIN = {"X-Actor": "admin"}
+
+
 def test_a_route_answers_json_with_the_correlation_id(gateway, web_session):
-    fakes = gateway(submissions=Fake(list_units=[{"code": "U01"}]))
-    response = web_session.get("/api/v1/units", headers={"X-Correlation-Id": "req-42"})
+    fakes = gateway(submissions=Fake(list_units=[{"code": "U01"}]), **DEMO)
+    response = web_session.get("/api/v1/units", headers={"X-Correlation-Id": "req-42", **ADMIN})
     assert response.status_code == 200
     assert response.json() == {"items": [{"code": "U01"}]}
     assert response.headers["X-Correlation-Id"] == "req-42"
@@ -159,10 +163,10 @@ def test_a_bad_query_is_refused_with_what_to_send(gateway, web_session, path, co
 
 
 def test_query_parameters_reach_the_service_parsed_with_their_defaults(gateway, web_session):
-    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail=[]))
-    assert web_session.get("/api/v1/clusters/C/periods/P/ranking/diff?from=1&to=3").status_code == 200
+    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail=[]), **DEMO)
+    assert web_session.get("/api/v1/clusters/C/periods/P/ranking/diff?from=1&to=3", headers=ADMIN).status_code == 200
     assert fakes["ranking"].called("compare") == [(("C", "P", 1, 3), {})]
-    assert web_session.get("/api/v1/audit?service=notifications&unit=U01").json() == {"items": []}
+    assert web_session.get("/api/v1/audit?service=notifications&unit=U01", headers=ADMIN).json() == {"items": []}
     assert fakes["notifications"].called("audit_trail") == [(("U01", None, None, None, None, 100), {})]
 
 
@@ -172,8 +176,8 @@ def test_query_parameters_reach_the_service_parsed_with_their_defaults(gateway, 
     (UnknownService("submissions"), 503, "SERVICE_UNAVAILABLE"),
 ])
 def test_a_failure_of_a_service_is_answered_from_the_error_table(gateway, web_session, failure, status, code):
-    gateway(submissions=Fake(get_cluster=failure))
-    response = web_session.get("/api/v1/clusters/C1", headers={"X-Correlation-Id": "req-7"})
+    gateway(submissions=Fake(get_cluster=failure), **DEMO)
+    response = web_session.get("/api/v1/clusters/C1", headers={"X-Correlation-Id": "req-7", **ADMIN})
     assert error_of(response) == (status, code)
     assert response.json()["error"]["correlation_id"] == "req-7"
     if status == 404:
@@ -181,15 +185,33 @@ def test_a_failure_of_a_service_is_answered_from_the_error_table(gateway, web_se
 
 
 def test_an_unforeseen_failure_of_the_gateway_is_a_500_with_a_code_not_a_page(gateway, web_session):
-    gateway(submissions=Fake(get_cluster={"when": object()}))   # cannot be written as JSON
-    assert error_of(web_session.get("/api/v1/clusters/C1")) == (500, "INTERNAL_ERROR")
+    gateway(submissions=Fake(get_cluster={"when": object()}), **DEMO)   # cannot be written as JSON
+    assert error_of(web_session.get("/api/v1/clusters/C1", headers=ADMIN)) == (500, "INTERNAL_ERROR")
 
 
-def test_an_unknown_path_keeps_the_plain_404(gateway, web_session):
+def test_an_unknown_path_of_the_api_is_a_json_404_and_the_sites_stays_plain(gateway, web_session):
     gateway()
-    assert web_session.get("/nothing/here").status_code == 404
-    assert web_session.get("/api/v1/nothing-here").status_code == 405   # only the CORS preflight matches
+    page = web_session.get("/nothing/here")
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+    answer = web_session.get("/api/v1/nothing-here", headers={"X-Correlation-Id": "req-8"})
+    assert error_of(answer) == (404, "NOT_FOUND")   # not the 405 of the CORS preflight that matches every path
+    assert answer.json()["error"]["correlation_id"] == "req-8" and "/api/v1/docs" in answer.json()["error"]["message"]
     assert error_of(web_session.get("/static/nothing.js")) == (404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("DELETE", "/api/v1/reports", ["GET", "POST"]),
+    ("PATCH", "/api/v1/reports/R1", ["GET", "PUT"]),
+    ("PUT", "/api/v1/auth/login", ["POST"]),
+    ("GET", "/api/v1/reports/R1/submit", ["POST"]),
+])
+def test_a_method_a_path_does_not_take_is_a_json_405_naming_those_it_does(gateway, web_session, method, path, allowed):
+    fakes = gateway()
+    answer = web_session.request(method, path, json={})
+    assert error_of(answer) == (405, "METHOD_NOT_ALLOWED")
+    assert answer.json()["error"]["details"] == {"allowed": allowed}
+    assert answer.headers["Allow"] == ", ".join(allowed)
+    assert all(fake.calls == [] for fake in fakes.values())
 
 
 def test_only_the_configured_origins_get_cors_headers(gateway, web_session):
@@ -269,15 +291,32 @@ def test_a_machine_client_travels_as_its_api_tokens_owner(gateway, web_session, 
 @pytest.mark.parametrize("demo, named", [("true", "canbo.u01"), ("false", None)])
 def test_x_actor_names_the_caller_only_in_demo_mode(gateway, web_session, forwarded, demo, named):
     fakes = gateway(DEMO_MODE=demo, notifications=Fake(inbox=[]))
-    web_session.get("/api/v1/people/canbo.u01/inbox?unread=1", headers={"X-Actor": "canbo.u01"})
-    assert forwarded == [{"id": named, "address": "127.0.0.1"}]
-    assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50})]
+    response = web_session.get("/api/v1/people/canbo.u01/inbox?unread=1", headers={"X-Actor": "canbo.u01"})
+    if named:
+        assert forwarded == [{"id": named, "address": "127.0.0.1"}]
+        assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50})]
+    else:   # outside demo mode the header names nobody, and nobody reads
+        assert error_of(response) == (401, "UNAUTHENTICATED")
+        assert forwarded == [] and fakes["notifications"].calls == []
 
 
-def test_a_route_that_acts_for_nobody_neither_checks_nor_forwards_a_token(gateway, web_session, forwarded):
-    fakes = gateway(submissions=Fake(list_units=[]))
-    response = web_session.get("/api/v1/units", headers={"Authorization": "Bearer not-a-token"})
-    assert response.status_code == 200
+@pytest.mark.parametrize("path", ["/api/v1/units", "/api/v1/clusters/C/periods/P/ranking", "/api/v1/audit",
+                                  "/api/v1/evidence/F1", "/api/v1/clusters/C/periods/P/summary",
+                                  "/api/v1/reports/R1", "/api/v1/units/U01/trend?year=2021"])
+def test_a_read_without_a_credential_is_refused_before_any_service_is_asked(gateway, web_session, forwarded, path):
+    fakes = gateway()
+    response = web_session.get(path)
+    assert error_of(response) == (401, "UNAUTHENTICATED")
+    assert "auth/login" in response.json()["error"]["message"]
+    assert forwarded == [] and all(fake.calls == [] for fake in fakes.values())
+
+
+def test_the_public_routes_neither_check_nor_forward_a_token(gateway, web_session, forwarded):
+    fakes = gateway(submissions=Fake(login={"session": "s1", "person": {"id": "a"}}))
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert web_session.get("/api/v1/openapi.json", headers=bad).status_code == 200
+    assert web_session.get("/api/v1/docs", headers=bad).status_code == 200
+    assert web_session.post("/api/v1/auth/login", json={"person": "a", "password": "p"}, headers=bad).status_code == 200
     assert forwarded == [] and fakes["submissions"].called("session_active") == []
 
 
@@ -290,18 +329,23 @@ def test_signing_out_ends_the_session_of_the_token_it_carries(gateway, web_sessi
     assert error_of(web_session.post("/api/v1/auth/logout", json={})) == (401, "UNAUTHENTICATED")
 
 
-def test_every_route_that_acts_for_someone_forwards_the_caller():
-    """The routes that change state or read what only some may see are the ones with ``caller=True``;
-    a route without it reaches the services as nobody."""
+def test_every_route_of_the_api_but_signing_in_and_its_document_acts_for_a_signed_in_caller():
+    """Reads included: a route under /api/v1 reaches the services only with a credential."""
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
-    acting = {name for name in dir(GatewayService)
+    routes = [(name, route) for name in dir(GatewayService)
               for route in getattr(getattr(GatewayService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
-              if route.caller}
-    changes = {name for name in dir(GatewayService)
-               for route in getattr(getattr(GatewayService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
-               if route.method in ("POST", "PUT") and route.url.startswith("/api/v1/")}
-    assert changes - acting == {"login", "refresh", "logout", "cast_ballot"}   # they carry their own token
-    assert {"whoami", "get_report", "list_reports", "get_inbox", "failed_notices"} <= acting
+              if route.url.startswith("/api/v1/")]
+    # logout checks its own token; a ballot goes with its one-time token and never with the person
+    assert {name for name, route in routes if not route.caller} == \
+        {"login", "refresh", "logout", "cast_ballot", "cors_preflight", "openapi_document", "openapi_page"}
+    assert {name for name, route in routes if route.public} == \
+        {"login", "refresh", "cast_ballot", "cors_preflight", "openapi_document", "openapi_page"}
+    assert {"list_units", "get_ranking", "get_audit", "get_evidence", "cluster_summary", "vote_status"} <= \
+        {name for name, route in routes if route.caller}
+    document = openapi.of(GatewayService)
+    assert document["security"] == [{"bearer": []}]
+    assert {spec["operationId"] for methods in document["paths"].values() for spec in methods.values()
+            if spec.get("security") == []} == {"login", "refresh", "cast_ballot"}
 
 
 def test_every_handler_takes_exactly_what_its_route_gives():

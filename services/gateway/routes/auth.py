@@ -62,19 +62,19 @@ class Auth:
                                               security.refresh_token_seconds),
                 "token_type": "Bearer", "expires_in": access}
 
-    @route("POST", f"{API}/auth/login", body="Login")
+    @route("POST", f"{API}/auth/login", body="Login", public=True)
     def login(self, request, body):
         address = request.remote_addr or "?"
         throttle(address, self.settings.gateway.login_attempts_per_minute)
         signed_in = call(self.submissions.login, body["person"], body["password"], address)
         return {**self._tokens(body["person"], signed_in["session"]), "person": signed_in["person"]}
 
-    @route("POST", f"{API}/auth/refresh", body="Refresh")
+    @route("POST", f"{API}/auth/refresh", body="Refresh", public=True)
     def refresh(self, request, body):
         claims = self._claims(body["refresh_token"], "refresh", "The refresh token is not valid; sign in again.")
         return self._tokens(claims["sub"], claims["sid"])
 
-    @route("POST", f"{API}/auth/logout", body="Empty")
+    @route("POST", f"{API}/auth/logout", body="Empty", caller=False)   # checks its own token
     def logout(self, request, body):
         me = self.credential(request)
         if not me.get("session"):

@@ -10,35 +10,35 @@ AUDIT = {"service": Choice(SERVICES, "submissions"), "unit": Query(), "period": 
 
 class Notices:
 
-    @route("GET", INBOX, query={"unread": Flag(), "limit": Int(1, 200, default=50)}, caller=True)
+    @route("GET", INBOX, query={"unread": Flag(), "limit": Int(1, 200, default=50)})
     def get_inbox(self, request, person, query):
         return call(self.notifications.inbox, person, unread_only=query["unread"], limit=query["limit"])
 
-    @route("POST", f"{INBOX}/<string:notice>/read", body="Empty", caller=True)
+    @route("POST", f"{INBOX}/<string:notice>/read", body="Empty")
     def mark_read(self, request, person, notice, body):
         return call(self.notifications.mark_read, person, notice)
 
-    @route("GET", PREFERENCES, caller=True)
+    @route("GET", PREFERENCES)
     def get_preferences(self, request, person):
         return call(self.notifications.get_preferences, person)
 
-    @route("PUT", PREFERENCES, body="Preferences", caller=True)
+    @route("PUT", PREFERENCES, body="Preferences")
     def set_preferences(self, request, person, body):
         return call(self.notifications.set_preferences, person, body)
 
-    @route("POST", f"{API}/webhooks", body="Webhook", status=201, caller=True)
+    @route("POST", f"{API}/webhooks", body="Webhook", status=201)
     def add_webhook(self, request, body):
         return call(self.notifications.add_webhook, body)
 
-    @route("GET", f"{API}/notices/failed", caller=True)
+    @route("GET", f"{API}/notices/failed")
     def failed_notices(self, request):
         return {"items": call(self.notifications.failed_notices)}
 
-    @route("GET", f"{API}/notices/<string:notice>/deliveries", caller=True)
+    @route("GET", f"{API}/notices/<string:notice>/deliveries")
     def notice_deliveries(self, request, notice):
         return {"items": call(self.notifications.notice_deliveries, notice)}
 
-    @route("POST", f"{API}/notices/<string:notice>/retry", caller=True)
+    @route("POST", f"{API}/notices/<string:notice>/retry")
     def retry_notice(self, request, notice):
         return call(self.notifications.retry_notice, notice)
 

@@ -12,11 +12,11 @@ class Reference:
     def list_units(self, request):
         return {"items": call(self.submissions.list_units)}
 
-    @route("POST", UNITS, body="Unit", caller=True)
+    @route("POST", UNITS, body="Unit")
     def upsert_unit(self, request, body):
         return call(self.submissions.upsert_unit, body)
 
-    @route("POST", CLUSTERS, body="Cluster", caller=True)
+    @route("POST", CLUSTERS, body="Cluster")
     def upsert_cluster(self, request, body):
         return call(self.submissions.upsert_cluster, body)
 
@@ -28,11 +28,11 @@ class Reference:
     def get_cluster(self, request, cluster):
         return call(self.submissions.get_cluster, cluster)
 
-    @route("POST", f"{API}/people", body="Person", caller=True)
+    @route("POST", f"{API}/people", body="Person")
     def upsert_person(self, request, body):
         return call(self.submissions.upsert_person, body)
 
-    @route("POST", f"{API}/templates", body="Template", status=201, caller=True)
+    @route("POST", f"{API}/templates", body="Template", status=201)
     def publish_template(self, request, body):
         return call(self.submissions.publish_template, body, idempotency_key(request))
 
@@ -49,10 +49,10 @@ class Reference:
     def list_periods(self, request):
         return {"items": call(self.submissions.list_periods)}
 
-    @route("POST", PERIODS, body="Period", caller=True)
+    @route("POST", PERIODS, body="Period")
     def plan_period(self, request, body):
         return call(self.submissions.plan_period, body)
 
-    @route("POST", f"{PERIODS}/<string:period>/transitions", body="PeriodTransition", caller=True)
+    @route("POST", f"{PERIODS}/<string:period>/transitions", body="PeriodTransition")
     def transition_period(self, request, period, body):
         return call(self.submissions.transition_period, period, body["action"], body.get("version"))

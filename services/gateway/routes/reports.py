@@ -12,25 +12,25 @@ REPORT = f"{REPORTS}/<string:report_id>"
 
 class Reports:
 
-    @route("POST", REPORTS, body="ReportCreate", status=201, caller=True)
+    @route("POST", REPORTS, body="ReportCreate", status=201)
     def submit_report(self, request, body):
         return call(self.submissions.submit_report, body, idempotency_key(request))
 
     @route("GET", REPORTS, query={"cluster": Query(), "period": Query(), "unit": Query(),
-                                           "limit": Int(1, 1000, default=200)}, caller=True)
+                                           "limit": Int(1, 1000, default=200)})
     def list_reports(self, request, query):
         return {"items": call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"],
                               query["limit"])}
 
-    @route("GET", REPORT, caller=True)
+    @route("GET", REPORT)
     def get_report(self, request, report_id):
         return call(self.submissions.get_report, report_id)
 
-    @route("PUT", REPORT, body="ReportUpdate", caller=True)
+    @route("PUT", REPORT, body="ReportUpdate")
     def update_report(self, request, report_id, body):
         return call(self.submissions.update_report, report_id, body)
 
-    @route("POST", f"{REPORT}/<string:action>", body="ReportAction", caller=True)
+    @route("POST", f"{REPORT}/<string:action>", body="ReportAction")
     def act_on_report(self, request, report_id, action, body):
         return call(self.submissions.act_on_report, report_id, action, body, idempotency_key(request))
 
@@ -38,7 +38,7 @@ class Reports:
     def cluster_summary(self, request, cluster, period):
         return call(self.submissions.cluster_summary, cluster, period)
 
-    @route("POST", f"{API}/units/<string:unit>/evidence", status=201, upload=True, caller=True)
+    @route("POST", f"{API}/units/<string:unit>/evidence", status=201, upload=True)
     def store_evidence(self, request, unit):
         name = unquote(request.headers.get("X-Filename", ""))
         data = read_bytes(request, MAX_EVIDENCE_BYTES)

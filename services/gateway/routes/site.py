@@ -15,15 +15,15 @@ PAGES = f"/<any({', '.join(repr(p) for p in web.PAGES)}):page>"
 
 class Site:
 
-    @route("OPTIONS", f"{API}/<path:anything>", listed=False)
+    @route("OPTIONS", f"{API}/<path:anything>", public=True, listed=False)
     def cors_preflight(self, request, anything):
         return preflight(request, self.config)
 
-    @route("GET", f"{API}/openapi.json", listed=False)
+    @route("GET", f"{API}/openapi.json", public=True, listed=False)
     def openapi_document(self, request):
         return json_response(openapi.of(type(self)), 200, self.correlation_id)
 
-    @route("GET", f"{API}/docs", listed=False)
+    @route("GET", f"{API}/docs", public=True, listed=False)
     def openapi_page(self, request):
         response = secure(Response(openapi.html(openapi.of(type(self))), mimetype="text/html"))
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"

@@ -66,8 +66,40 @@ def require_report_actor(caller, action, report, cluster):
 
 
 def may_read_report(reader, report):
-    """Anyone may read a handed-in report; a draft only its unit's people (and administrators)."""
+    """Anyone signed in may read a handed-in report; a draft only its unit's people (and administrators)."""
     return report["status"] != "DRAFT" or acts_for_unit(reader, report["unit"]) or reader.role in LOADER_ROLES
+
+
+def may_read_details(reader, report, cluster):
+    """A report's discipline details and evidence files: its unit, the lead and deputy of its
+    cluster, the standing office, provincial leaders and administrators (of a draft, only those
+    who may read the draft)."""
+    return may_read_report(reader, report) and (
+        acts_for_unit(reader, report["unit"]) or reader.role in LEADER_ROLES + LOADER_ROLES
+        or leads_cluster(reader, cluster))
+
+
+def as_read_by(reader, report, cluster):
+    """The report as ``reader`` may see it: whole, or with each violation's severity only (it
+    weighs in the score) and no evidence files, marked ``details_withheld``."""
+    if may_read_details(reader, report, cluster):
+        return report
+    return {**report, "violations": [{"severity": v.get("severity")} for v in report.get("violations") or []],
+            "evidence": [], "details_withheld": True}
+
+
+def may_read_evidence(reader, unit, attached_to):
+    """An evidence file of ``unit``: its unit's people and administrators, and whoever may read
+    the details of a report it is attached to (``attached_to``: (report, cluster) pairs), so a
+    file only a draft refers to stays the unit's own."""
+    return acts_for_unit(reader, unit) or reader.role in LOADER_ROLES or any(
+        may_read_details(reader, report, cluster) for report, cluster in attached_to)
+
+
+def require_evidence_reader(reader, unit, attached_to):
+    if not may_read_evidence(reader, unit, attached_to):
+        raise Forbidden(f"Only unit {unit}, the lead and deputy of its cluster, the standing office, "
+                        "provincial leaders and administrators may download its evidence files.")
 
 
 def require_voter(caller, cluster):

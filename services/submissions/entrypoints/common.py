@@ -25,6 +25,16 @@ class Common:
             raise error(f"No {error.__name__[len('Unknown'):].lower()} has the code {code!r}{hint}.")
         return found
 
+    def _clusters(self):
+        """A look-up of clusters by code, each read at most once."""
+        known = {}
+
+        def cluster(code):
+            if code not in known:
+                known[code] = self.db.clusters.find_one({"_id": code}) or {"_id": code, "members": []}
+            return known[code]
+        return cluster
+
     def _scope(self, unit_code, period_code, tx=None):
         """What a report of ``unit_code`` for ``period_code`` is judged against."""
         unit = self._get("units", unit_code, tx)

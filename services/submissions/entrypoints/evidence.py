@@ -51,7 +51,17 @@ class Evidence:
 
     @rpc
     def get_evidence(self, file_id):
-        """The file and its record (content as base64)."""
+        """The file and its record (content as base64), for those who may read it
+        (``access.may_read_evidence``)."""
+        reader = self.caller.require()
+        record, object_id = self._evidence_record(file_id)
+        cluster_of = self._clusters()
+        attached_to = [(r, cluster_of(r["cluster"])) for r in self.db.reports.find({"evidence.file_id": file_id})]
+        access.require_evidence_reader(reader, record["unit"], attached_to)
+        data = gridfs.GridFSBucket(self.db, bucket_name=BUCKET).open_download_stream(object_id).read()
+        return {**public(record), "data_base64": base64.b64encode(data).decode()}
+
+    def _evidence_record(self, file_id):
         record = self.db.evidence.find_one({"_id": file_id})
         try:
             object_id = ObjectId(file_id)
@@ -59,5 +69,4 @@ class Evidence:
             record = None
         if record is None:
             raise UnknownEvidence(f"No evidence file has the id {file_id!r}.")
-        data = gridfs.GridFSBucket(self.db, bucket_name=BUCKET).open_download_stream(object_id).read()
-        return {**public(record), "data_base64": base64.b64encode(data).decode()}
+        return record, object_id

@@ -6,8 +6,7 @@ from services.submissions import reports as contents
 from services.submissions.domain import access
 from services.submissions.domain.report import Report, identify
 from services.submissions.entrypoints.common import LOST_RACE
-from thidua.caller import Caller
-from thidua.errors import ReportExists, Unauthenticated, UnknownReport, ValidationFailed
+from thidua.errors import ReportExists, UnknownReport, ValidationFailed
 from thidua.events import utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
@@ -76,37 +75,32 @@ class Reports:
     def _scope_of(self, report, tx):
         return self._scope(report["unit"], report["period"], tx)
 
-    def _reader(self):
-        """Who is reading: anyone may read handed-in reports, so a missing or refused
-        credential reads as nobody rather than failing."""
-        try:
-            return self.caller.require()
-        except Unauthenticated:
-            return Caller.ANONYMOUS
-
     @rpc
     def get_report(self, report_id):
-        report = self._report(report_id)
-        if not access.may_read_report(self._reader(), report):
+        """The report as its reader may see it (``access.as_read_by``): a draft only its unit's."""
+        reader, report = self.caller.require(), self._report(report_id)
+        if not access.may_read_report(reader, report):
             raise UnknownReport(f"No report has the id {report_id!r}.")   # a draft is nobody else's business
-        return public(report)
+        return public(access.as_read_by(reader, report, self._clusters()(report["cluster"])))
 
     @rpc
     def list_reports(self, cluster=None, period=None, unit=None, limit=200):
-        reader = self._reader()
+        reader, cluster_of = self.caller.require(), self._clusters()
         query = {k: v for k, v in (("cluster", cluster), ("period", period), ("unit", unit)) if v is not None}
         found = self.db.reports.find(query).sort("unit").limit(min(int(limit), 1000))
-        return [public(r) for r in found if access.may_read_report(reader, r)]
+        return [public(access.as_read_by(reader, r, cluster_of(r["cluster"])))
+                for r in found if access.may_read_report(reader, r)]
 
     @rpc
     def cluster_summary(self, cluster_code, period_code):
         """What a cluster handed in for a period: reports by status, late ones, who is missing,
-        and the cluster-wide commendation figures."""
+        and the cluster-wide commendation figures. Drafts count nowhere: they are their unit's own."""
+        self.caller.require()
         cluster = self._get("clusters", cluster_code)
-        found = list(self.db.reports.find({"cluster": cluster_code, "period": period_code}))
-        handed_in = [r for r in found if r["status"] != "DRAFT"]
+        handed_in = list(self.db.reports.find({"cluster": cluster_code, "period": period_code,
+                                               "status": {"$ne": "DRAFT"}}))
         by_status = {}
-        for report in found:
+        for report in handed_in:
             by_status[report["status"]] = by_status.get(report["status"], 0) + 1
         members = [m["unit"] for m in cluster["members"]]
         return {"cluster": cluster_code, "period": period_code, "members": len(members),

@@ -71,3 +71,16 @@ export async function api(method, path, body, options = {}) {
 export const get = (path) => api("GET", path);
 export const post = (path, body) => api("POST", path, body === undefined ? {} : body);
 export const put = (path, body) => api("PUT", path, body);
+
+// A file of the API (an evidence file, the ranking as Excel), fetched with the token: a plain link
+// cannot send it. Saved under the name the gateway gives it.
+export async function download(path) {
+  const response = await api("GET", path, undefined, { raw: true });
+  const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: named ? decodeURIComponent(named[1]) : "" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

@@ -1,4 +1,5 @@
 // Small helpers to build the page: no framework, nothing loaded from another host.
+import { download } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -52,6 +53,15 @@ export function flash(kind, text) {
   const place = document.getElementById("flash");
   clear(place, notice(kind, text));
   place.scrollIntoView({ block: "nearest" });
+}
+
+// A link to a file of the API: it downloads with the signed-in person's token.
+export function fileLink(path, label, attrs = {}) {
+  const fetchIt = (event) => {
+    event.preventDefault();
+    download(path).catch((error) => flash("error", error.text));
+  };
+  return h("a", { href: `/api/v1${path}`, ...attrs, onclick: fetchIt }, label);
 }
 
 export function button(label, onclick, attrs = {}) {

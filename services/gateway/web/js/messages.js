@@ -18,6 +18,7 @@ export const ERRORS = {
   UNKNOWN_NOTICE: "Không tìm thấy thông báo.",
   RANKING_NOT_FOUND: "Cụm chưa có bảng xếp hạng cho kỳ này (chưa đơn vị nào nộp báo cáo).",
   NOT_FOUND: "Không tìm thấy trang hoặc tệp yêu cầu.",
+  METHOD_NOT_ALLOWED: "Thao tác này không dùng được với địa chỉ này.",
   BODY_TOO_LARGE: "Tệp hoặc dữ liệu quá lớn: tệp minh chứng tối đa 10 MB.",
   UNSUPPORTED_MEDIA_TYPE: "Loại tệp không được chấp nhận: chỉ nhận PDF, PNG, JPEG, DOCX, XLSX.",
   REPORT_EXISTS: "Đơn vị đã có báo cáo cho kỳ này. Hãy tải lại trang để sửa báo cáo đó.",

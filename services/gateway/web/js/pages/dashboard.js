@@ -1,7 +1,7 @@
 // The leaders' dashboard: the ranking as it stands, what just changed, the trend, the inbox, live.
 import { get, post } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
-import { button, clear, flash, h, notice, num, when } from "../dom.js";
+import { button, clear, fileLink, flash, h, notice, num, when } from "../dom.js";
 import { LEADER_STATUS, PERIOD_ACTIONS } from "../messages.js";
 import { barChart, className, rankingTable, trendChart } from "../ranking.js";
 import { lastInbox, pageFor, POLL_MS } from "../inbox.js";
@@ -28,7 +28,7 @@ export async function render(main, me) {
   clear(main,
     h("div", { class: "page-head" }, h("h1", {}, TITLE), picker(ctx)),
     h("p", { class: "muted" }, `${cluster.name} · ${period.label} · `, periodBadge(period), " ",
-      h("a", { href: `/api/v1${base}/ranking.xlsx`, class: "download", id: "tai-excel", download: "" }, "Tải bảng xếp hạng (Excel)")),
+      fileLink(`${base}/ranking.xlsx`, "Tải bảng xếp hạng (Excel)", { class: "download", id: "tai-excel" })),
     MANAGERS.includes(me.role) ? periodControls(period, () => render(main, me)) : null,
     live,
     h("div", { class: "columns" }, board, inbox));

@@ -1,7 +1,7 @@
 // The unit officer's page: the period's report form, generated from the criteria template.
 import { api, get, post, put } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
-import { button, clear, field, flash, h, notice, num, when } from "../dom.js";
+import { button, clear, field, fileLink, flash, h, notice, num, when } from "../dom.js";
 import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, readValue, valueControl } from "../criteria.js";
 import { breakdownTable, classBadge } from "../ranking.js";
 import {
@@ -240,7 +240,7 @@ function evidenceEditor(unit, items, disabled) {
   const files = [...items];
   const listEl = h("ul", { class: "files" });
   const show = () => clear(listEl, files.map((file, index) => h("li", {},
-    h("a", { href: `/api/v1/evidence/${encodeURIComponent(file.file_id)}` }, file.name),
+    fileLink(`/evidence/${encodeURIComponent(file.file_id)}`, file.name),
     disabled ? null : button("Gỡ", () => { files.splice(index, 1); show(); }, { class: "link danger",
       "aria-label": `Gỡ tệp ${file.name}` }))));
   show();

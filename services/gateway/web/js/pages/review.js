@@ -1,7 +1,7 @@
 // The cluster lead's page: the review queue, scoring per criterion, returns, the vote and the results.
 import { get, post } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
-import { button, clear, field, flash, h, notice, num, when } from "../dom.js";
+import { button, clear, field, fileLink, flash, h, notice, num, when } from "../dom.js";
 import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, valueShape } from "../criteria.js";
 import { COMMENDATION_FORMS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
 import { votePanel } from "../vote.js";
@@ -159,9 +159,11 @@ function contentOf(report) {
   const commendations = report.commendations.map((c) =>
     h("li", {}, `${COMMENDATION_FORMS[c.form][0]} ${LEVEL_NAMES[c.level]} (${c.collective ? "tập thể" : "cá nhân"}) × ${c.count}`,
       c.decision_no ? `, QĐ ${c.decision_no}` : ""));
-  const violations = report.violations.map((v) => h("li", {}, `${SEVERITY_NAMES[v.severity]}: ${v.description}`));
-  const evidence = report.evidence.map((e) => h("li", {}, h("a", { href: `/api/v1/evidence/${encodeURIComponent(e.file_id)}` }, e.name)));
+  // Without the right to the discipline details, the gateway sends each violation's severity only.
+  const violations = report.violations.map((v) => h("li", {}, SEVERITY_NAMES[v.severity] + (v.description ? `: ${v.description}` : "")));
+  const evidence = report.evidence.map((e) => h("li", {}, fileLink(`/evidence/${encodeURIComponent(e.file_id)}`, e.name)));
   return h("div", { class: "content" }, sections,
+    report.details_withheld ? notice("info", "Chi tiết vi phạm và minh chứng chỉ đơn vị, cụm trưởng, cụm phó, Thường trực thi đua và lãnh đạo được xem.") : null,
     h("h3", {}, "Khen thưởng"), commendations.length ? h("ul", {}, commendations) : h("p", { class: "muted" }, "Không có."),
     h("h3", {}, "Vi phạm"), violations.length ? h("ul", {}, violations) : h("p", { class: "muted" }, "Không có."),
     h("h3", {}, "Minh chứng"), evidence.length ? h("ul", {}, evidence) : h("p", { class: "muted" }, "Không có."));
