@@ -17,7 +17,9 @@ from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from thidua import seal
 from thidua.caller import as_system
+from thidua.settings import Ballots
 
 DATA = Path(__file__).resolve().parent / "demo_data.json"
 LOADER = "demo-loader"
@@ -76,7 +78,16 @@ class Submissions:
         return getattr(self.proxies[key], method)
 
 
-def play_q1(submissions, content):
+def vote(submissions, person, cluster, period, ballot, ballot_key=None):
+    """``person`` takes their unit's ballot token, then the ballot goes with the token alone,
+    sealed as the gateway seals it (``BALLOT_SEAL_KEY``, from the environment unless given)."""
+    token = submissions.as_(person).take_ballot(cluster, period)["token"]
+    key = ballot_key or Ballots.of({}).key()
+    sealed = seal.seal_ballot(key, cluster, period, token, ballot)
+    return submissions.as_(None).cast_ballot(cluster, period, token, sealed)
+
+
+def play_q1(submissions, content, ballot_key=None):
     """Q1/2021 from opening to conclusion, unless it has already been played."""
     period = next(p for p in submissions.list_periods() if p["id"] == Q1)
     if period["state"] != "PLANNED":
@@ -96,7 +107,7 @@ def play_q1(submissions, content):
     move("start_voting")
     submissions.as_(LEAD).open_vote(CLUSTER, Q1)
     for unit, ballot in ballots(content).items():
-        submissions.as_(officer(unit)).cast_ballot(CLUSTER, Q1, ballot, f"demo-ballot-{Q1}-{unit}")
+        vote(submissions, officer(unit), CLUSTER, Q1, ballot, ballot_key)
     submissions.as_(LEAD).close_vote(CLUSTER, Q1)
     move("conclude")
     return True
@@ -110,7 +121,7 @@ def open_q2(submissions):
     return False
 
 
-def load(amqp_uri=None, service_secret=None):
+def load(amqp_uri=None, ballot_key=None, service_secret=None):
     """``service_secret``: the platform's ``SERVICE_SECRET`` (default: the environment's)."""
     config = {"AMQP_URI": amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
     content = data()
@@ -120,7 +131,7 @@ def load(amqp_uri=None, service_secret=None):
         counts = loader.load_reference_data(reference(content))
         for person in content["people"]:
             loader.set_password(person["id"], DEMO_PASSWORD)
-        counts["q1_played"] = play_q1(submissions, content)
+        counts["q1_played"] = play_q1(submissions, content, ballot_key)
         counts["q2_opened"] = open_q2(submissions)
         return counts
 

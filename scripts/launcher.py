@@ -233,7 +233,7 @@ class IsolatedPlatform:
             self.__exit__()
             raise
         from scripts import demo
-        demo.load(self.amqp_uri, self.env["SERVICE_SECRET"])
+        demo.load(self.amqp_uri, self.env["BALLOT_SEAL_KEY"], self.env["SERVICE_SECRET"])
         return self
 
     def __exit__(self, *exc):
@@ -290,7 +290,7 @@ def new_secret():
     return secrets.token_urlsafe(48)
 
 
-SECRETS = ("TOKEN_SECRET", "SERVICE_SECRET", "SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY")
+SECRETS = ("TOKEN_SECRET", "SERVICE_SECRET", "SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY", "BALLOT_SEAL_KEY")
 
 
 def local_secrets():
@@ -333,7 +333,7 @@ def run():
     base = gateway_url()
     wait_healthy(base)
     from scripts import demo
-    counts = demo.load(amqp_uri, env["SERVICE_SECRET"])
+    counts = demo.load(amqp_uri, env["BALLOT_SEAL_KEY"], env["SERVICE_SECRET"])
     say(f"demo data loaded: {counts}")
     say(f"the API answers at {base}/api/v1 (health: {base}/health)")
     say("try (every call but signing in needs the token; a unit officer of U02 hands in the Q2/2021 report):")

@@ -25,6 +25,7 @@ def generate():
         "SERVICE_SECRET": secrets.token_urlsafe(48),     # signs what the bus carries: assertions, service tokens
         "SUBMISSIONS_EVENT_KEY": secrets.token_urlsafe(48),   # signs the events submissions publishes
         "RANKING_EVENT_KEY": secrets.token_urlsafe(48),       # signs the events ranking publishes
+        "BALLOT_SEAL_KEY": secrets.token_urlsafe(48),         # seals secret ballots (gateway, submissions)
         "RABBIT_USER": "thidua-" + secrets.token_hex(4),
         "RABBIT_PASSWORD": secrets.token_urlsafe(32),
         "MONGO_USER": "thidua-" + secrets.token_hex(4),

@@ -11,7 +11,7 @@ TEST_SECRET = secrets.token_urlsafe(48)   # a strong secret, as every service ou
 # The producers' event keys, in the environment: every container, relay and platform process of
 # the test run reads them from there (thidua.settings.Signing), as a deployment's services do.
 # SERVICE_SECRET likewise: the tests' operator tools sign their service tokens with it.
-for _producer_key in ("SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY", "SERVICE_SECRET"):
+for _producer_key in ("SUBMISSIONS_EVENT_KEY", "RANKING_EVENT_KEY", "BALLOT_SEAL_KEY", "SERVICE_SECRET"):
     os.environ.setdefault(_producer_key, secrets.token_urlsafe(48))
 EMBEDDED_URI = f"mongodb://127.0.0.1:{os.environ.get('EMBEDDED_MONGO_PORT', '27027')}/?retryWrites=false"
 

@@ -105,8 +105,10 @@ class ReliableEventHandler(EventHandler):
             return
         context_data = self.unpack_message_headers(message)
         # What the unit of work needs to tell a replayed copy from a redelivery (thidua.signing).
-        context_data[signing.DELIVERY_KEY] = {"nonce": nonce,
-                                              "redelivered": bool(message.delivery_info.get("redelivered"))}
+        # A message back from a retry queue or replayed from the dead-letter queue carries the
+        # attempt header: it is this platform's own redelivery, like the broker's.
+        again = bool(message.delivery_info.get("redelivered")) or ATTEMPT_HEADER in (message.headers or {})
+        context_data[signing.DELIVERY_KEY] = {"nonce": nonce, "redelivered": again}
         # The envelope carries the correlation id of the request that caused it.
         if isinstance(body, dict) and isinstance(body.get("correlation_id"), str):
             context_data[CORRELATION_KEY] = body["correlation_id"]

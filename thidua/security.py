@@ -80,12 +80,14 @@ def is_loopback(host):
         return False
 
 
-def problems(config, events=False):
+def problems(config, events=False, ballots=False):
     """Everything wrong with ``config`` for a service about to start (empty when it may);
-    ``events``: the service publishes or consumes events, so it needs the producers' keys."""
+    ``events``: the service publishes or consumes events, so it needs the producers' keys;
+    ``ballots``: it seals or opens secret ballots, so it needs ``BALLOT_SEAL_KEY``."""
     found = []
     demo = demo_mode(config)
-    for name in (key_name(source) for source in PRODUCERS) if events else ():
+    keys = [key_name(source) for source in PRODUCERS] if events else []
+    for name in keys + (["BALLOT_SEAL_KEY"] if ballots else []):
         value = given(config, name)
         problem = secret_problem(name, value) if not demo or not value else None   # a demo needs keys too
         if problem:
@@ -125,10 +127,10 @@ def _credential_problems(config):
 class StartupChecks(DependencyProvider):
     """Refuses to start a service whose configuration fails :func:`problems`."""
 
-    def __init__(self, events=False):
-        self.events = events
+    def __init__(self, events=False, ballots=False):
+        self.events, self.ballots = events, ballots
 
     def setup(self):
-        found = problems(self.container.config, self.events)
+        found = problems(self.container.config, self.events, self.ballots)
         if found:
             raise RuntimeError("refusing to start: " + "; ".join(found))

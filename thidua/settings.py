@@ -105,6 +105,20 @@ class Signing(Group):
 
 
 @dataclass(frozen=True)
+class Ballots(Group):
+    """Secret ballots (docs/security-ballots.md). The sealing key is held by the gateway and the
+    submissions service, never by the database: ballots cross the bus and rest in the ballot box
+    sealed with it. A vote with fewer ballots than ``minimum`` publishes only totals per class."""
+    seal_key: str = setting("BALLOT_SEAL_KEY", "")
+    minimum: int = setting("BALLOT_MINIMUM", 3)
+
+    def key(self):
+        if not self.seal_key:
+            raise RuntimeError("BALLOT_SEAL_KEY is not set; generate one with `python -m scripts.secrets`")
+        return self.seal_key
+
+
+@dataclass(frozen=True)
 class Gateway(Group):
     login_attempts_per_minute: int = setting("LOGIN_ATTEMPTS_PER_MINUTE", 10)
     cors_origins: tuple = listed("CORS_ORIGINS", (), "words")
@@ -171,10 +185,10 @@ class Settings:
     gateway: Gateway
     messaging: Messaging
     delivery: Delivery
-
+    ballots: Ballots
     logging: Logging
 
-    GROUPS = (Security, Signing, Gateway, Messaging, Delivery, Logging)
+    GROUPS = (Security, Signing, Gateway, Messaging, Delivery, Ballots, Logging)
 
     @classmethod
     def of(cls, config):

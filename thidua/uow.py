@@ -48,12 +48,21 @@ class Transaction:
     def replace(self, collection, before, after):
         """Write ``after`` over ``before`` only if the stored document is still ``before``'s
         version (or, for an unversioned document, still there); else :class:`StaleVersion`."""
+        if self.db[collection].replace_one(self._as_read(before), after, session=self.session).matched_count != 1:
+            raise StaleVersion(f"It changed meanwhile ({collection} {before['_id']}); reload it and try again.")
+        return after
+
+    def delete(self, collection, before):
+        """Remove ``before``, compare-and-set like :meth:`replace`."""
+        if self.db[collection].delete_one(self._as_read(before), session=self.session).deleted_count != 1:
+            raise StaleVersion(f"It changed meanwhile ({collection} {before['_id']}); reload it and try again.")
+
+    @staticmethod
+    def _as_read(before):
         query = {"_id": before["_id"]}
         if "version" in before:
             query["version"] = before["version"]
-        if self.db[collection].replace_one(query, after, session=self.session).matched_count != 1:
-            raise StaleVersion(f"It changed meanwhile ({collection} {before['_id']}); reload it and try again.")
-        return after
+        return query
 
     def emit(self, event):
         outbox.record(self.db, self.session, event)

@@ -31,4 +31,4 @@ class GatewayService(auth.Auth, reference.Reference, reports.Reports, votes.Vote
     forward_caller = Forward()   # a route's credential travels with each RPC call (``caller=True``)
     config = Config()
     settings = SettingsProvider()
-    startup_checks = StartupChecks()
+    startup_checks = StartupChecks(ballots=True)

@@ -108,6 +108,7 @@ class _Vote:
         self.threshold = rules.threshold
         self.given = votes is not None
         self.quorum_met = None
+        self.withheld = False
         self.ballots = 0
         self.classes, self.leading = {}, {}
         if not self.given:
@@ -123,6 +124,8 @@ class _Vote:
         self.leading = self._tallies(votes.get("leading_unit"), "leading_unit", nested=False)
         # ballots/eligible >= quorum, as exact fractions; nobody eligible means no quorum.
         self.quorum_met = eligible > 0 and Fraction(self.ballots, eligible) >= rules.quorum
+        # Too few ballots to publish per unit (BALLOT_MINIMUM): only totals came, so it decides nothing.
+        self.withheld = bool(votes.get("withheld"))
 
     @staticmethod
     def _tallies(tally, name, nested):
@@ -140,7 +143,7 @@ class _Vote:
 
     @property
     def decides(self):
-        return bool(self.quorum_met)
+        return bool(self.quorum_met) and not self.withheld
 
     def passes(self, count):
         """Whether ``count`` ballots out of those cast pass the threshold (see module doc)."""

@@ -38,7 +38,7 @@ class SubmissionsService(identity.Identity, directory.Directory, reference_data.
     relay = outbox.Relay()
     correlation_id = CorrelationId()
     config = Config()
-    startup_checks = StartupChecks(events=True)
+    startup_checks = StartupChecks(events=True, ballots=True)
     caller = CallerProvider(identity.resolve)
     uow = Work()
 

@@ -1,10 +1,37 @@
 """Secret ballots of a cluster's classification vote (bỏ phiếu xếp loại). Pure: no I/O.
 
 A ballot names a class for some or all member units and/or one leading unit (đơn vị
-dẫn đầu). Who voted and what was chosen are stored apart and never linked: a ballot
-record holds its choices and nothing about its voter.
+dẫn đầu). Who voted and what was chosen are never linked. A member unit takes a one-time
+ballot token (which records that it voted); the ballot then arrives with that token and no
+person, sealed (:mod:`thidua.seal`) under a key the database does not hold; it rests sealed
+in the session's ballot box, in no order, until the close opens the box, counts it and
+empties it. See docs/security-ballots.md.
 """
-from thidua.errors import Problems
+import hmac
+
+from thidua import seal
+from thidua.errors import Forbidden, Problems
+
+TOKEN_PART = 32   # hex characters of each half of a ballot token
+
+
+def ballot_token(key, session_id, unit):
+    """The unit's one ballot token for this vote: ``nonce.check``. The nonce is derived from the
+    unit with the key, so a unit that lost its token gets the same one again (and cannot vote
+    twice), while nothing stored, and no one without the key, can tell whose token it is."""
+    nonce = seal.mac(key, "ballot-nonce", session_id, unit)[:TOKEN_PART]
+    return f"{nonce}.{seal.mac(key, 'ballot-token', session_id, nonce)[:TOKEN_PART]}"
+
+
+def spent_mark(key, session_id, token):
+    """What the ballot box keeps of a used token: a keyed fingerprint of its nonce that names no
+    unit. :class:`Forbidden` unless ``token`` was issued for this vote."""
+    nonce, _, check = str(token).partition(".")
+    expected = seal.mac(key, "ballot-token", session_id, nonce)[:TOKEN_PART]
+    if len(nonce) != TOKEN_PART or not hmac.compare_digest(check.encode(), expected.encode()):
+        raise Forbidden("This ballot token is not one of this vote's: take the unit's ballot again "
+                        "(POST .../vote/token) and cast it with that token.")
+    return seal.mac(key, "ballot-spent", session_id, nonce)
 
 
 def validate_ballot(payload, members, levels):
@@ -39,8 +66,22 @@ def validate_ballot(payload, members, levels):
     return clean
 
 
-def tally(ballots, eligible):
-    """Counts of a closed session, in the form the ranking engine takes."""
+def tally(ballots, eligible, minimum=1):
+    """Counts of a closed session, in the form the ranking engine takes. Fewer ballots than
+    ``minimum``: only the totals per class, never per unit (one ballot's tally would be that
+    ballot), marked ``withheld`` so the vote decides nothing."""
+    counted = _count(ballots, eligible)
+    if len(ballots) >= minimum:
+        return counted
+    totals = {}
+    for per_unit in counted["classes"].values():
+        for level, count in per_unit.items():
+            totals[level] = totals.get(level, 0) + count
+    return {"ballots_cast": len(ballots), "eligible": eligible, "classes": {}, "leading_unit": {},
+            "withheld": True, "minimum": minimum, "class_totals": totals}
+
+
+def _count(ballots, eligible):
     classes, leading = {}, {}
     for ballot in ballots:
         for unit, level in ballot["classes"].items():

@@ -123,10 +123,11 @@ def test_a_report_goes_from_the_unit_through_review_and_vote_to_the_leaders_live
     officer.get_by_role("radio", name=U03).check()
     officer.locator("#bo-phieu").click()
     expect(officer.locator("main")).to_contain_text("Đơn vị của đồng chí đã bỏ phiếu")
+    vote = f"{web.url}/api/v1/clusters/CUM-01/periods/2021-Q2/vote"
     for voter in ("canbo.u01", "canbo.u02", "canbo.u04", "canbo.u05"):
-        cast = requests.post(f"{web.url}/api/v1/clusters/CUM-01/periods/2021-Q2/vote/ballots",
-                             json={"classes": {"U03": "XUAT_SAC"}, "leading_unit": "U03"},
-                             headers={"X-Actor": voter}, timeout=15)
+        token = requests.post(f"{vote}/token", headers={"X-Actor": voter}, timeout=15).json()["token"]
+        cast = requests.post(f"{vote}/ballots", json={"token": token, "classes": {"U03": "XUAT_SAC"},
+                                                      "leading_unit": "U03"}, timeout=15)
         assert cast.status_code == 201, cast.text
 
     # The lead closes it and sees the count.

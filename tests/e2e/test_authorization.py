@@ -104,8 +104,8 @@ def operations(scene):
          {"version": 99}),
         ("POST vote/open", {"hanh.ptv"}, "POST", f"/clusters/CUM-01/periods/{PERIOD}/vote/open", {}),
         ("POST vote/open (other cluster)", {"lanhdao.az"}, "POST", f"/clusters/CUM-AZ/periods/{PERIOD}/vote/open", {}),
-        ("POST vote/ballots", {"hanh.ptv", "canbo.u04", "canbo.u05"}, "POST",
-         f"/clusters/CUM-01/periods/{PERIOD}/vote/ballots", {"leading_unit": "U01"}),
+        ("POST vote/token", {"hanh.ptv", "canbo.u04", "canbo.u05"}, "POST",
+         f"/clusters/CUM-01/periods/{PERIOD}/vote/token", {}),
         ("PUT /people/canbo.u04/preferences", {"canbo.u04", "admin"}, "PUT", "/people/canbo.u04/preferences",
          {"muted": []}),
         ("POST /webhooks", ADMINS, "POST", "/webhooks",   # for a kind no other test triggers: it never fires
@@ -152,7 +152,8 @@ def reads(scene):
 def state(platform):
     submissions, notifications = platform.db("submissions"), platform.db("notifications")
     return {name: submissions[name].count_documents({}) for name in
-            ("audit", "reports", "units", "clusters", "people", "templates", "periods", "evidence", "ballots")} | \
+            ("audit", "reports", "units", "clusters", "people", "templates", "periods", "evidence", "vote_sessions",
+             "ballot_boxes")} | \
         {f"n.{name}": notifications[name].count_documents({}) for name in ("audit", "webhooks", "preferences")}
 
 

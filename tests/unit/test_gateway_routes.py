@@ -1,6 +1,7 @@
 """The gateway through its HTTP entrypoint, with every service replaced by a fake (nameko's
 ``replace_dependencies``): routes, body and query checks, the error table, the caller's
 credential. No broker, no database: a few milliseconds each."""
+import json
 import os
 import secrets
 import time
@@ -381,16 +382,17 @@ def test_every_route_of_the_api_but_signing_in_and_its_document_acts_for_a_signe
     routes = [(name, route) for name in dir(GatewayService)
               for route in getattr(getattr(GatewayService, name), ENTRYPOINT_EXTENSIONS_ATTR, ())
               if route.url.startswith("/api/v1/")]
+    # logout checks its own token; a ballot goes with its one-time token and never with the person
     assert {name for name, route in routes if not route.caller} == \
-        {"login", "refresh", "logout", "cors_preflight", "openapi_document", "openapi_page"}   # logout: its own token
+        {"login", "refresh", "logout", "cast_ballot", "cors_preflight", "openapi_document", "openapi_page"}
     assert {name for name, route in routes if route.public} == \
-        {"login", "refresh", "cors_preflight", "openapi_document", "openapi_page"}
+        {"login", "refresh", "cast_ballot", "cors_preflight", "openapi_document", "openapi_page"}
     assert {"list_units", "get_ranking", "get_audit", "get_evidence", "cluster_summary", "vote_status"} <= \
         {name for name, route in routes if route.caller}
     document = openapi.of(GatewayService)
     assert document["security"] == [{"bearer": []}]
     assert {spec["operationId"] for methods in document["paths"].values() for spec in methods.values()
-            if spec.get("security") == []} == {"login", "refresh"}
+            if spec.get("security") == []} == {"login", "refresh", "cast_ballot"}
 
 
 def test_every_handler_takes_exactly_what_its_route_gives():
@@ -409,3 +411,27 @@ def test_every_handler_takes_exactly_what_its_route_gives():
             assert taken == ["self", "request", *given], name
             checked += 1
     assert checked >= 45
+
+
+# --- a secret ballot: its token and the ballot sealed, never the person ----------------------------
+
+def test_a_ballot_goes_on_sealed_for_its_token_and_without_the_person(gateway, web_session, forwarded):
+    from thidua import seal
+    key = "a-ballot-sealing-key-for-the-gateway-tests-0123456789"
+    fakes = gateway(submissions=Fake(session_active=True, cast_ballot={"cast": True}), BALLOT_SEAL_KEY=key)
+    token, ballot = "a" * 32 + "." + "b" * 32, {"classes": {"U02": "TOT"}, "leading_unit": "U01"}
+    response = web_session.post("/api/v1/clusters/CUM-01/periods/2021-Q1/vote/ballots", json={"token": token, **ballot},
+                                headers={"Authorization": f"Bearer {access_token()}"})   # sent with one: ignored
+    assert response.status_code == 201, response.text
+    assert forwarded == []   # the worker's calls carry no caller
+    ((cluster, period, sent_token, sealed), kwargs), = fakes["submissions"].called("cast_ballot")
+    assert (cluster, period, sent_token, kwargs) == ("CUM-01", "2021-Q1", token, {})
+    assert "U02" not in sealed and "TOT" not in sealed
+    assert json.loads(seal.unseal(key, sealed, seal.ballot_in_transit("CUM-01", "2021-Q1", token))) == ballot
+
+
+@pytest.mark.parametrize("body", [{"leading_unit": "U01"}, {"token": "U03", "leading_unit": "U01"}])
+def test_a_ballot_without_a_well_formed_token_is_refused_before_any_call(gateway, web_session, body):
+    fakes = gateway(BALLOT_SEAL_KEY=secrets.token_urlsafe(48))
+    response = web_session.post("/api/v1/clusters/CUM-01/periods/2021-Q1/vote/ballots", json=body)
+    assert response.status_code == 422 and fakes["submissions"].called("cast_ballot") == []

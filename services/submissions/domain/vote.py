@@ -2,14 +2,18 @@
 lead or deputy while the period is VOTING, one secret ballot per member unit, closed with
 its tally. Pure: no I/O.
 
-Who voted is kept on the session, what was chosen in a ballot record that names neither
-its voter nor its time (:mod:`services.submissions.voting` checks and counts ballots).
+Who voted is kept on the session when a unit takes its ballot token; what was chosen arrives
+later with the token and no person, and rests sealed in the session's ballot box, in no order,
+with no time, until the close opens, counts and empties it (:mod:`services.submissions.voting`).
 """
+import json
+
 from services.submissions import voting
 from services.submissions.domain import access
 from services.submissions.domain.aggregate import Event
+from thidua import seal
 from thidua.criteria import level_codes
-from thidua.errors import AlreadyVoted, Conflict, PeriodNotOpen, VotingClosed
+from thidua.errors import AlreadyVoted, Conflict, Forbidden, PeriodNotOpen, VotingClosed
 
 DEFAULT_RULES = {"threshold": 0.5, "quorum": 0.5}
 
@@ -42,25 +46,44 @@ class VoteSession:
         if self.document["state"] != "OPEN":
             raise VotingClosed(f"There is no open vote of {self.cluster['_id']} for {self.document['period']}.")
 
-    def cast(self, ballot, caller, ballot_id):
-        """The session with the caller's unit counted as voted, the ballot to store, and the event."""
+    def take(self, caller, box, key):
+        """The caller's unit takes its one ballot token: ``(after, token, event)``; ``after`` and
+        ``event`` are ``None`` when it had taken it before and not used it (nothing to write)."""
         access.require_voter(caller, self.cluster)
         self._require_open()
-        clean = voting.validate_ballot(ballot, set(self.document["members"]), self.document["levels"])
+        token = voting.ballot_token(key, self.document["_id"], caller.unit)
         if caller.unit in self.document["voted"]:
-            raise AlreadyVoted(f"Unit {caller.unit} has already voted.")
+            if voting.spent_mark(key, self.document["_id"], token) in BallotBox(box, self.document["_id"]).spent:
+                raise AlreadyVoted(f"Unit {caller.unit} has already voted.")
+            return None, token, None
         voted = sorted([*self.document["voted"], caller.unit])  # sorted: the order says nothing of who came when
         after = VoteSession(self._bumped(voted=voted), self.cluster)
-        # Nothing in the ballot points back at its unit: a random id, no time, no voter.
-        record = {"_id": ballot_id, "session": self.document["_id"], **clean}
-        return after, record, after._event("vote.ballot_cast.v1", voter_unit=caller.unit, ballots_cast=len(voted))
+        return after, token, after._event("vote.ballot_cast.v1", voter_unit=caller.unit, ballots_cast=len(voted))
 
-    def close(self, ballots, caller, now):
+    def cast(self, box, token, sealed, key, rng):
+        """The ballot box with one more ballot, given a token of this vote not used before and the
+        ballot sealed for that token; no person is involved. ``rng``: ``random.SystemRandom()``."""
+        self._require_open()
+        box = BallotBox(box, self.document["_id"])
+        mark = voting.spent_mark(key, self.document["_id"], token)
+        if mark in box.spent:
+            raise AlreadyVoted("This ballot token has already been used: each unit casts one ballot.")
+        try:
+            ballot = json.loads(seal.unseal(key, sealed, seal.ballot_in_transit(self.cluster["_id"],
+                                                                          self.document["period"], token)))
+        except (seal.Unsealable, ValueError):
+            raise Forbidden("This ballot was not sealed for this token by the platform.") from None
+        clean = voting.validate_ballot(ballot, set(self.document["members"]), self.document["levels"])
+        return box.with_ballot(clean, mark, key, rng)
+
+    def close(self, box, caller, now, key, minimum):
         access.require_cluster_lead(caller, self.cluster, "close its vote")
         self._require_open()
-        after = VoteSession(self._bumped(state="CLOSED", closed_at=now, closed_by=caller.id,
-                                         tally=voting.tally(ballots, len(self.document["members"]))), self.cluster)
-        return after, after._event("vote.closed.v1", tally=after.document["tally"], rules=self.document["rules"])
+        ballots = BallotBox(box, self.document["_id"]).opened(key)
+        tally = voting.tally(ballots, len(self.document["members"]), minimum)
+        after = VoteSession(self._bumped(state="CLOSED", closed_at=now, closed_by=caller.id, tally=tally),
+                            self.cluster)
+        return after, after._event("vote.closed.v1", tally=tally, rules=self.document["rules"])
 
     def view(self):
         """The session as anyone may see it: who voted, and the tally only once it is closed."""
@@ -77,3 +100,32 @@ class VoteSession:
     def _event(self, event_type, **data):
         return Event(event_type, {"cluster": self.cluster["_id"], "cluster_name": self.cluster["name"],
                                   "period": self.document["period"], "session_id": self.document["_id"], **data})
+
+
+class BallotBox:
+    """The sealed ballots of one vote and the marks of the tokens used, nothing else: no voter,
+    no time, no order (each ballot goes in at a random place; the marks are kept sorted)."""
+
+    def __init__(self, document, session_id):
+        self.document = document or {"_id": session_id, "sealed": [], "spent": [], "version": 0}
+
+    @property
+    def spent(self):
+        return self.document["spent"]
+
+    def with_ballot(self, clean, mark, key, rng):
+        sealed = list(self.document["sealed"])
+        plain = json.dumps(clean, sort_keys=True).encode()
+        sealed.insert(rng.randrange(len(sealed) + 1),
+                      seal.seal(key, plain, seal.ballot_in_box(self.document["_id"]), rng.randbytes(seal.NONCE)))
+        return {**self.document, "sealed": sealed, "spent": sorted([*self.spent, mark]),
+                "version": self.document["version"] + 1}
+
+    def opened(self, key):
+        """The ballots, opened for counting (never written down opened)."""
+        try:
+            return [json.loads(seal.unseal(key, s, seal.ballot_in_box(self.document["_id"])))
+                    for s in self.document["sealed"]]
+        except seal.Unsealable:
+            raise Conflict("The ballot box was sealed with another BALLOT_SEAL_KEY; "
+                           "restore the key the vote was opened with, then close it.") from None

@@ -1,20 +1,25 @@
 """A cluster's classification vote: opened and closed by its lead or deputy, one secret
-ballot per member unit (``domain/vote.py``)."""
+ballot per member unit (``domain/vote.py``, docs/security-ballots.md).
+
+A unit's people take its ballot token (``take_ballot``, as themselves: this records that the
+unit voted); the ballot is cast with the token alone (``cast_ballot``, no caller), sealed by the
+gateway, and rests sealed in the ballot box, which only ``close_vote`` opens, counts and empties.
+"""
 import random
 import uuid
 
 from services.submissions import store
 from services.submissions.domain.vote import VoteSession
 from services.submissions.entrypoints.common import LOST_RACE
-from thidua.errors import StaleVersion, VotingClosed
+from thidua.errors import Forbidden, StaleVersion, VotingClosed
 from thidua.events import utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
+from thidua.settings import Ballots
+from thidua.uow import UnitOfWork
 
-
-def _ballot_id():
-    # Random, not time-ordered: a ballot's id says nothing of when, or by whom, it was cast.
-    return uuid.UUID(int=random.SystemRandom().getrandbits(128)).hex
+BOXES = "ballot_boxes"
+CONCURRENT = (*LOST_RACE, StaleVersion)   # another ballot at the same moment: count again
 
 
 class Voting:
@@ -33,36 +38,61 @@ class Voting:
         return self.uow.run(work, retry_on=LOST_RACE)
 
     @rpc
-    def cast_ballot(self, cluster_code, period_code, ballot, idempotency_key=None):
-        """One secret ballot per member unit: who voted is recorded, apart from what was chosen."""
-        caller = self.caller.require()
-        return self.uow.run(lambda tx: self._cast(tx, cluster_code, period_code, ballot, caller),
-                            idempotency_key=idempotency_key, request={"ballot": [cluster_code, period_code]},
-                            retry_on=(*LOST_RACE, StaleVersion))   # another ballot at the same moment: count again
+    def take_ballot(self, cluster_code, period_code):
+        """The caller's unit's one-time ballot token; the unit now counts as voted (the same token
+        again while it is unused, ALREADY_VOTED once it is)."""
+        caller, key = self.caller.require(), self._ballots().key()
+        return self.uow.run(lambda tx: self._take(tx, cluster_code, period_code, caller, key), retry_on=CONCURRENT)
 
-    def _cast(self, tx, cluster_code, period_code, ballot, caller):
+    def _take(self, tx, cluster_code, period_code, caller, key):
         vote = self._vote(cluster_code, period_code, tx)
-        after, record, event = vote.cast(ballot, caller, _ballot_id())
-        tx.replace("vote_sessions", vote.document, after.document)
-        tx.insert("ballots", record)
-        # The audit names the voting unit but fingerprints nothing: no trace of the choice.
-        tx.record("vote.ballot_cast", "vote", vote.document["_id"], None, None,
-                  {"period": period_code, "unit": caller.unit}, [self._envelope(event)])
-        return {"cluster": cluster_code, "period": period_code, "voted": True,
-                "ballots_cast": len(after.document["voted"])}
+        after, token, event = vote.take(caller, tx.find_one(BOXES, {"_id": vote.document["_id"]}), key)
+        if after is not None:
+            tx.replace("vote_sessions", vote.document, after.document)
+            tx.record("vote.ballot_taken", "vote", vote.document["_id"], None, None,
+                      {"period": period_code, "unit": caller.unit}, [self._envelope(event)])
+        return {"cluster": cluster_code, "period": period_code, "token": token,
+                "ballots_cast": len((after or vote).document["voted"])}
+
+    @rpc
+    def cast_ballot(self, cluster_code, period_code, token, sealed_ballot):
+        """A ballot, sealed by the gateway for ``token``, into the ballot box. It carries no person:
+        a call with a caller is refused, and the audit entry names neither actor nor request."""
+        if self.caller.signed_in:
+            raise Forbidden("A ballot is cast with its token alone: send it without a caller.")
+        key = self._ballots().key()
+        # No actor and no correlation id: nothing in the audit ties this entry to a request of a person.
+        return UnitOfWork(self.db, None, None).run(
+            lambda tx: self._cast(tx, cluster_code, period_code, token, sealed_ballot, key), retry_on=CONCURRENT)
+
+    def _cast(self, tx, cluster_code, period_code, token, sealed_ballot, key):
+        vote = self._vote(cluster_code, period_code, tx)
+        box = tx.find_one(BOXES, {"_id": vote.document["_id"]})
+        after = vote.cast(box, token, sealed_ballot, key, random.SystemRandom())
+        if box is None:
+            tx.insert(BOXES, after)
+        else:
+            tx.replace(BOXES, box, after)
+        tx.record("vote.ballot_received", "vote", vote.document["_id"], None, None, {"period": period_code})
+        return {"cluster": cluster_code, "period": period_code, "cast": True}
 
     @rpc
     def close_vote(self, cluster_code, period_code):
-        caller = self.caller.require()
+        caller, ballots = self.caller.require(), self._ballots()
+        return self.uow.run(lambda tx: self._close(tx, cluster_code, period_code, caller, ballots))
 
-        def work(tx):
-            vote = self._vote(cluster_code, period_code, tx)
-            ballots = list(self.db.ballots.find({"session": vote.document["_id"]}, session=tx.session))
-            after, event = vote.close(ballots, caller, utcnow())
-            self._save(tx, "vote_sessions", vote.document, after.document, "vote.close", "vote",
-                       {"period": period_code}, [event])
-            return public(after.view())
-        return self.uow.run(work)
+    def _close(self, tx, cluster_code, period_code, caller, ballots):
+        vote = self._vote(cluster_code, period_code, tx)
+        box = tx.find_one(BOXES, {"_id": vote.document["_id"]})
+        after, event = vote.close(box, caller, utcnow(), ballots.key(), ballots.minimum)
+        self._save(tx, "vote_sessions", vote.document, after.document, "vote.close", "vote",
+                   {"period": period_code}, [event])
+        if box is not None:
+            tx.delete(BOXES, box)   # counted: the single ballots are gone, only the tally stays
+        return public(after.view())
+
+    def _ballots(self):
+        return Ballots.of(self.config)
 
     def _vote(self, cluster_code, period_code, tx):
         cluster = self._get("clusters", cluster_code, tx)

@@ -30,7 +30,8 @@ export function saveSession(value) {
 async function send(method, path, body, options) {
   const current = session();
   const headers = { ...(options.headers || {}) };
-  if (current && current.access_token) headers.Authorization = `Bearer ${current.access_token}`;
+  // anonymous: a secret ballot goes with its one-time token, never with the person's credential.
+  if (current && current.access_token && !options.anonymous) headers.Authorization = `Bearer ${current.access_token}`;
   let payload;
   if (body instanceof Blob) payload = body;
   else if (body !== undefined) {

@@ -47,6 +47,7 @@ export async function votePanel(cluster, period, me, { manage = false, units = {
 }
 
 function tallyTable(vote, name) {
+  if (vote.tally.withheld) return totalsTable(vote);
   const { classes, leading_unit: leading } = vote.tally;
   return h("table", { class: "tally", id: "kiem-phieu" },
     h("caption", {}, `Kết quả kiểm phiếu (${vote.tally.ballots_cast}/${vote.tally.eligible} phiếu)`),
@@ -56,6 +57,18 @@ function tallyTable(vote, name) {
     h("tbody", {}, vote.members.map((unit) => h("tr", {}, h("th", { scope: "row" }, name(unit)),
       vote.levels.map((level) => h("td", { class: "num" }, String((classes[unit] || {})[level] || 0))),
       h("td", { class: "num" }, String(leading[unit] || 0))))));
+}
+
+// Fewer ballots than the minimum: only how many times each class was given, never per unit.
+function totalsTable(vote) {
+  const totals = vote.tally.class_totals || {};
+  return h("div", { id: "kiem-phieu" },
+    h("p", { class: "muted" }, `Kết quả kiểm phiếu (${vote.tally.ballots_cast}/${vote.tally.eligible} phiếu): ít hơn `
+      + `${vote.tally.minimum} phiếu nên chỉ công bố tổng số theo mức xếp loại, không công bố theo đơn vị; `
+      + "biểu quyết không quyết định xếp loại."),
+    h("table", { class: "tally" },
+      h("thead", {}, h("tr", {}, vote.levels.map((level) => h("th", { scope: "col" }, CLASS_NAMES[level] || level)))),
+      h("tbody", {}, h("tr", {}, vote.levels.map((level) => h("td", { class: "num" }, String(totals[level] || 0)))))));
 }
 
 export function noticeOfVote(vote, me) {

@@ -1,5 +1,5 @@
 // The ballot of a member unit: a class for each unit of the cluster and the leading unit.
-import { get, post } from "../api.js";
+import { api, get, post } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
 import { button, clear, field, flash, h, notice } from "../dom.js";
 import { className } from "../ranking.js";
@@ -35,9 +35,14 @@ export async function render(main, me) {
     const classes = Object.fromEntries(Object.entries(choices).filter(([, s]) => s.value).map(([u, s]) => [u, s.value]));
     const picked = leading.querySelector("input:checked");
     if (!Object.keys(classes).length && !picked) return flash("error", "Phiếu trống: hãy chọn xếp loại hoặc đơn vị dẫn đầu.");
+    const base = `/clusters/${cluster.id}/periods/${period.id}/vote`;
     try {
-      await post(`/clusters/${cluster.id}/periods/${period.id}/vote/ballots`,
-        { classes, ...(picked ? { leading_unit: picked.value } : {}) });
+      // First as the person: the unit's one-time token (the unit now counts as voted). Then the
+      // ballot with that token alone, without the person's credential: nothing ties the two.
+      // A refused ballot leaves the token unused; asking again gives the same token.
+      const { token } = await post(`${base}/token`);
+      await api("POST", `${base}/ballots`, { token, classes, ...(picked ? { leading_unit: picked.value } : {}) },
+        { anonymous: true });
       await render(main, me);
       flash("success", "Đã bỏ phiếu. Cảm ơn đồng chí.");
     } catch (error) {
@@ -47,7 +52,7 @@ export async function render(main, me) {
   clear(main, head,
     h("form", { class: "card", id: "phieu-bau", onsubmit: (e) => e.preventDefault() },
       h("h2", {}, "Phiếu biểu quyết (phiếu kín)"),
-      h("p", { class: "muted" }, "Mỗi đơn vị bỏ một phiếu. Hệ thống ghi nhận đơn vị đã bỏ phiếu, không ghi nhận đơn vị đã chọn gì."),
+      h("p", { class: "muted" }, "Mỗi đơn vị bỏ một phiếu. Hệ thống ghi nhận đơn vị đã bỏ phiếu; phiếu được gửi riêng, niêm phong, không kèm tên đơn vị."),
       h("div", { class: "grid" }, rows), leading,
       h("div", { class: "actions" }, button("Bỏ phiếu", cast, { class: "primary", id: "bo-phieu" }))),
     panel);
