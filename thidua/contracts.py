@@ -67,7 +67,7 @@ CONTRACTS = {
     "vote.opened.v1": {"source": SUBMISSIONS, "data": extend(_VOTE, members=ARRAY)},
     # A unit took its one-time ballot token, so it counts as voted: who, never what. Choices appear
     # only in the tally of vote.closed.v1, and only as totals per class ("withheld") when fewer
-    # ballots than BALLOT_MINIMUM came (docs/security-ballots.md).
+    # ballots than BALLOT_MINIMUM came (docs/security.md, "Secret ballots").
     "vote.ballot_cast.v1": {"source": SUBMISSIONS, "data": extend(_VOTE, voter_unit=STRING, ballots_cast=INTEGER)},
     "vote.closed.v1": {"source": SUBMISSIONS, "data": extend(_VOTE, tally=OBJECT, rules=OBJECT)},
     # Reference data, so other services keep their own copy of the directory (never account fields).

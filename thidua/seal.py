@@ -8,7 +8,7 @@ keys are derived from one configured secret. ``context`` binds a sealed value to
 opened (a vote, a ballot token), so a value copied elsewhere does not open.
 
 Used for secret ballots: on the bus between the gateway and the submissions service, and at rest
-in the ballot box until the vote is closed (docs/security-ballots.md).
+in the ballot box until the vote is closed (docs/security.md, "Secret ballots").
 """
 import base64
 import hashlib

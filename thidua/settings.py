@@ -106,7 +106,7 @@ class Signing(Group):
 
 @dataclass(frozen=True)
 class Ballots(Group):
-    """Secret ballots (docs/security-ballots.md). The sealing key is held by the gateway and the
+    """Secret ballots (docs/security.md, "Secret ballots"). The sealing key is held by the gateway and the
     submissions service, never by the database: ballots cross the bus and rest in the ballot box
     sealed with it. A vote with fewer ballots than ``minimum`` publishes only totals per class."""
     seal_key: str = setting("BALLOT_SEAL_KEY", "")

@@ -5,7 +5,7 @@ dẫn đầu). Who voted and what was chosen are never linked. A member unit tak
 ballot token (which records that it voted); the ballot then arrives with that token and no
 person, sealed (:mod:`thidua.seal`) under a key the database does not hold; it rests sealed
 in the session's ballot box, in no order, until the close opens the box, counts it and
-empties it. See docs/security-ballots.md.
+empties it. See docs/security.md, "Secret ballots".
 """
 import hmac
 

@@ -1,7 +1,7 @@
 """Secret ballots against the whole platform: five units vote over HTTP while a broker reader
 listens to every RPC message and the database's change stream and oplog record every write; then
 nothing read (the three services' databases, the change stream, the oplog, the bus) links any
-ballot's content to its unit (docs/security-ballots.md)."""
+ballot's content to its unit (docs/security.md, "Secret ballots")."""
 import json
 import uuid
 

@@ -1,5 +1,5 @@
 """A cluster's classification vote: opened and closed by its lead or deputy, one secret
-ballot per member unit (``domain/vote.py``, docs/security-ballots.md).
+ballot per member unit (``domain/vote.py``, docs/security.md, "Secret ballots").
 
 A unit's people take its ballot token (``take_ballot``, as themselves: this records that the
 unit voted); the ballot is cast with the token alone (``cast_ballot``, no caller), sealed by the
