@@ -121,8 +121,10 @@ def open_q2(submissions):
     return False
 
 
-def load(amqp_uri=None, ballot_key=None, service_secret=None):
-    """``service_secret``: the platform's ``SERVICE_SECRET`` (default: the environment's)."""
+def load(amqp_uri=None, ballot_key=None, service_secret=None, play=True):
+    """``service_secret``: the platform's ``SERVICE_SECRET`` (default: the environment's).
+    ``play``: also play Q1/2021 through and open Q2, acting as the demo's people, which only a
+    platform in demo mode accepts; without it, only the reference data is loaded."""
     config = {"AMQP_URI": amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
     content = data()
     with ExitStack() as stack:
@@ -131,11 +133,14 @@ def load(amqp_uri=None, ballot_key=None, service_secret=None):
         counts = loader.load_reference_data(reference(content))
         for person in content["people"]:
             loader.set_password(person["id"], DEMO_PASSWORD)
-        counts["q1_played"] = play_q1(submissions, content, ballot_key)
-        counts["q2_opened"] = open_q2(submissions)
+        if play:
+            counts["q1_played"] = play_q1(submissions, content, ballot_key)
+            counts["q2_opened"] = open_q2(submissions)
         return counts
 
 
 if __name__ == "__main__":
-    print(load())
+    # --reference-only: a platform outside demo mode (docker compose) takes the seed's cluster,
+    # units, people, template and periods, but no one acts as the demo's people there.
+    print(load(play="--reference-only" not in sys.argv[1:]))
     sys.exit(0)
