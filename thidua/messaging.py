@@ -29,6 +29,7 @@ from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
 
 from thidua import signing
 from thidua.config import retry_delays
@@ -60,7 +61,27 @@ def dead_letter_queue(queue_name):
                  routing_key=f"{queue_name}.dlq", durable=True)
 
 
+class UndecodableBody(InvalidEvent):
+    """The body is not JSON of an accepted content type (malformed, text/plain, pickle, ...)."""
+
+
+class ReliableQueueConsumer(QueueConsumer):
+    """kombu's consumer logs a body it cannot decode and acks it: the message is gone. Here it
+    goes to the dead-letter queue of the handler it was meant for, with the reason, like every
+    other message no retry can make acceptable."""
+
+    def on_decode_error(self, message, exc):
+        tag = (message.delivery_info or {}).get("consumer_tag")
+        for provider, consumer in list(self._consumers.items()):
+            if tag in consumer._active_tags.values() and hasattr(provider, "refuse"):
+                provider.refuse(message, UndecodableBody(f"the body cannot be decoded "
+                                                         f"({message.content_type}): {exc}"))
+                return
+        super().on_decode_error(message, exc)   # not ours: kombu's own handling
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = ReliableQueueConsumer()
 
     def setup(self):
         super().setup()
