@@ -17,7 +17,9 @@ import logging
 import re
 from functools import partial
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from eventlet.event import Event
+from kombu.exceptions import OperationalError as KombuOperationalError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -196,7 +198,18 @@ class GatewayEntrypoint(HttpRequestHandler):
 
     def response_from_exception(self, exc, cid=None):
         error = refusal(exc, self.method_name)
-        return error_response(error.status, error.code, error.message, error.details, cid)
+        response = error_response(error.status, error.code, error.message, error.details, cid)
+        if error.status == 503:
+            response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+
+# An outage is not a fault of the request: 503 with Retry-After, and a write may be sent again.
+DATABASE_OUTAGES = {"ServerSelectionTimeoutError", "AutoReconnect", "NetworkTimeout", "ConnectionFailure",
+                    "NotPrimaryError", "WaitQueueTimeoutError"}
+BROKER_OUTAGES = (OSError, KombuOperationalError, AmqpConnectionError)
+AGAIN = " (a change: send it again with the same Idempotency-Key, it will not be made twice)"
+RETRY_AFTER_SECONDS = "5"
 
 
 def refusal(exc, where):
@@ -205,6 +218,10 @@ def refusal(exc, where):
         return exc
     if isinstance(exc, UnknownService):
         return ServiceUnavailable(f"{exc} is not running; try again shortly.")
+    if isinstance(exc, RemoteError) and exc.exc_type in DATABASE_OUTAGES:
+        return ServiceUnavailable(f"The database does not answer; try again shortly{AGAIN}.")
+    if isinstance(exc, BROKER_OUTAGES):
+        return ServiceUnavailable(f"The message broker does not answer; try again shortly{AGAIN}.")
     if isinstance(exc, RemoteError):
         log.error("unexpected remote error in %s: %s %s", where, exc.exc_type, exc.value)
         return UpstreamError("A service failed to handle the request; it has been logged with the correlation id.")

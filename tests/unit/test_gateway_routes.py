@@ -190,6 +190,8 @@ def test_query_parameters_reach_the_service_parsed_with_their_defaults(gateway, 
     (UnknownReport("No report R9."), 404, "UNKNOWN_REPORT"),
     (RemoteError("KeyError", "boom"), 502, "UPSTREAM_ERROR"),
     (UnknownService("submissions"), 503, "SERVICE_UNAVAILABLE"),
+    (RemoteError("ServerSelectionTimeoutError", "127.0.0.1:27017: connection refused"), 503,
+     "SERVICE_UNAVAILABLE"),                                            # the database is down
 ])
 def test_a_failure_of_a_service_is_answered_from_the_error_table(gateway, web_session, failure, status, code):
     gateway(submissions=Fake(get_cluster=failure), **DEMO)
@@ -198,6 +200,17 @@ def test_a_failure_of_a_service_is_answered_from_the_error_table(gateway, web_se
     assert response.json()["error"]["correlation_id"] == "req-7"
     if status == 404:
         assert response.json()["error"]["message"] == "No report R9."
+
+
+@pytest.mark.parametrize("outage", [ConnectionResetError(104, "Connection reset by peer"),
+                                    __import__("kombu").exceptions.OperationalError("[Errno 111] Connection refused")])
+def test_a_broker_or_database_outage_is_a_503_with_retry_after_never_a_500(gateway, web_session, outage):
+    def publish_fails(*args):
+        raise outage                          # the request could not even be sent
+    gateway(submissions=Fake(get_cluster=publish_fails), **DEMO)
+    response = web_session.get("/api/v1/clusters/C1", headers=ADMIN)
+    assert error_of(response) == (503, "SERVICE_UNAVAILABLE")
+    assert response.headers["Retry-After"] == "5" and "Idempotency-Key" in response.json()["error"]["message"]
 
 
 def test_an_unforeseen_failure_of_the_gateway_is_a_500_with_a_code_not_a_page(gateway, web_session):
