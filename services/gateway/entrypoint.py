@@ -17,9 +17,8 @@ import logging
 import re
 from functools import partial
 
-from amqp.exceptions import ConnectionError as AmqpConnectionError
 from eventlet.event import Event
-from kombu.exceptions import OperationalError as KombuOperationalError
+from kombu.exceptions import ConnectionError as AmqpConnectionError, OperationalError as KombuOperationalError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
