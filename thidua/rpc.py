@@ -1,10 +1,12 @@
 """nameko's side of the domain errors: they cross RPC as themselves, and an RPC entrypoint
 treats them as expected answers (a warning in the log, not a fault with a traceback). And what
 every service with a database answers the same way (:class:`Operations`)."""
+import eventlet
 from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import rpc as _nameko_rpc
+from nameko.rpc import RpcProxy, rpc as _nameko_rpc
 
-from thidua.errors import DomainError
+from thidua.errors import DomainError, ServiceUnavailable
+from thidua.settings import Messaging
 
 for _error in DomainError.__subclasses__():
     deserialize_to_instance(_error)
@@ -12,6 +14,37 @@ for _error in DomainError.__subclasses__():
 
 def rpc(method):
     return _nameko_rpc(expected_exceptions=DomainError)(method)
+
+
+class TimedRpcProxy(RpcProxy):
+    """``submissions = TimedRpcProxy("submissions")``: nameko's RPC proxy, but a call that gets no
+    answer within ``RPC_TIMEOUT_SECONDS`` gives up with :class:`ServiceUnavailable` instead of
+    holding its worker (and the service's shutdown) for ever."""
+
+    def setup(self):
+        super().setup()
+        self.timeout = Messaging.of(self.container.config).rpc_timeout_seconds
+
+    def get_dependency(self, worker_ctx):
+        return _Timed(super().get_dependency(worker_ctx), self.target_service, self.timeout)
+
+
+class _Timed:
+    def __init__(self, proxy, service, timeout):
+        self._proxy, self._service, self._timeout = proxy, service, timeout
+
+    def __getattr__(self, method):
+        call_async = getattr(self._proxy, method).call_async
+
+        def call(*args, **kwargs):
+            reply = call_async(*args, **kwargs)
+            try:
+                with eventlet.Timeout(self._timeout):
+                    return reply.result()
+            except eventlet.Timeout:
+                raise ServiceUnavailable(f"{self._service}.{method} did not answer within {self._timeout:g} s; "
+                                         "try again shortly.") from None
+        return call
 
 
 class Operations:

@@ -128,6 +128,7 @@ class Gateway(Group):
 class Messaging(Group):
     retry_delays_ms: tuple = listed("RETRY_DELAYS_MS", (1000, 5000, 30000), "ints")
     outbox_sweep_seconds: float = setting("OUTBOX_SWEEP_SECONDS", 1.0)
+    rpc_timeout_seconds: float = setting("RPC_TIMEOUT_SECONDS", 10.0)   # a service's call to another
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ import logging
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
@@ -64,7 +63,7 @@ class NotificationsService(shared_rpc.Operations):
     name = "notifications"
 
     db = Mongo(indexes=ensure_indexes)
-    submissions = RpcProxy("submissions")
+    submissions = shared_rpc.TimedRpcProxy("submissions")
     correlation_id = CorrelationId()
     config = Config()
     caller = CallerProvider(ask_submissions)

@@ -9,7 +9,6 @@ from collections import defaultdict
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -75,7 +74,7 @@ class RankingService(shared_rpc.Operations):
     table_locks = TableLocks()
     uow = Work()
     startup_checks = StartupChecks(events=True)
-    submissions = RpcProxy("submissions")           # who the caller is (the audit trail is not for everyone)
+    submissions = shared_rpc.TimedRpcProxy("submissions")           # who the caller is (the audit trail is not for everyone)
     caller = CallerProvider(ask_submissions)
 
     @event_handler("submissions", "template.published.v1")
