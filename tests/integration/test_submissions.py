@@ -267,11 +267,11 @@ def test_a_vote_below_the_minimum_publishes_only_the_totals(svc, db_of):
 def test_the_audit_trail_is_queryable_by_unit_period_and_actor(svc):
     play_vote(svc)
     office = svc.as_(OFFICE)
-    by_unit = office.audit_trail(unit="U04", limit=500)
+    by_unit = office.audit_trail(unit="U04", limit=500)["items"]
     assert {a["action"] for a in by_unit} == {"report.submit", "report.review", "vote.ballot_taken"}
-    by_actor = office.audit_trail(actor="hanh.ptv", limit=500)
+    by_actor = office.audit_trail(actor="hanh.ptv", limit=500)["items"]
     assert {a["action"] for a in by_actor} == {"report.review", "vote.open", "vote.close"}
-    by_period = office.audit_trail(period="2021-Q1", limit=500)
+    by_period = office.audit_trail(period="2021-Q1", limit=500)["items"]
     assert {"period.open", "period.conclude", "report.submit"} <= {a["action"] for a in by_period}
     with pytest.raises(ValidationFailed):
         office.audit_trail(limit=100000)

@@ -179,11 +179,11 @@ def test_a_bad_query_is_refused_with_what_to_send(gateway, web_session, path, co
 
 
 def test_query_parameters_reach_the_service_parsed_with_their_defaults(gateway, web_session):
-    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail=[]), **DEMO)
+    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail={"items": [], "next": None}), **DEMO)
     assert web_session.get("/api/v1/clusters/C/periods/P/ranking/diff?from=1&to=3", headers=ADMIN).status_code == 200
     assert fakes["ranking"].called("compare") == [(("C", "P", 1, 3), {})]
-    assert web_session.get("/api/v1/audit?service=notifications&unit=U01", headers=ADMIN).json() == {"items": []}
-    assert fakes["notifications"].called("audit_trail") == [(("U01", None, None, None, None, 100), {})]
+    assert web_session.get("/api/v1/audit?service=notifications&unit=U01", headers=ADMIN).json() == {"items": [], "next": None}
+    assert fakes["notifications"].called("audit_trail") == [(("U01", None, None, None, None, 100, None), {})]
 
 
 @pytest.mark.parametrize("failure, status, code", [
@@ -340,7 +340,7 @@ def test_x_actor_names_the_caller_only_in_demo_mode(gateway, web_session, forwar
     response = web_session.get("/api/v1/people/canbo.u01/inbox?unread=1", headers={"X-Actor": "canbo.u01"})
     if named:
         assert forwarded == [{"id": named, "address": "127.0.0.1"}]
-        assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50})]
+        assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50, "cursor": None})]
     else:   # outside demo mode the header names nobody, and nobody reads
         assert error_of(response) == (401, "UNAUTHENTICATED")
         assert forwarded == [] and fakes["notifications"].calls == []
