@@ -283,3 +283,15 @@ def test_failed_notices_page_too(make, db):
     second = make(ADMIN).failed_notices(limit=3, cursor=first["next"])
     assert [n["id"] for n in first["items"] + second["items"]] == [f"o{i:03}" for i in range(5)]
     assert second["next"] is None
+
+
+def test_a_cursor_never_widens_the_list_it_is_sent_with(service, make):
+    """A cursor holds a place in the order and no filter: sent with another person's inbox it reads
+    that person's notices (if the caller may), never the first person's."""
+    for _ in range(3):
+        service.on_submissions_event(report_event(unit="U04"))
+    hanh = make(Caller("hanh.ptv", role="unit_leader", unit="U01"))
+    cursor = hanh.inbox("hanh.ptv", limit=1)["next"]
+    assert {n["person"] for n in make(ADMIN).inbox("lanhdao.u02", cursor=cursor)["items"]} == {"lanhdao.u02"}
+    with pytest.raises(Forbidden):
+        hanh.inbox("lanhdao.u02", cursor=cursor)

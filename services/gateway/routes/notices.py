@@ -1,12 +1,18 @@
 """Notices: a person's inbox and preferences, webhooks, failed deliveries; and the audit trail."""
 from services.gateway.api import API, SERVICES, call
 from services.gateway.entrypoint import Choice, Flag, Int, Query, forward, route
-from thidua.paging import MAX_CURSOR
+from thidua.errors import InvalidQuery
+from thidua.paging import AGAIN, MAX_CURSOR
 
 
 class Cursor(Query):
-    """The ``next`` of the previous page, unchanged (its contract: ``thidua.paging``)."""
+    """The ``next`` of the previous page, unchanged (its contract and checks: ``thidua.paging``)."""
     schema = {"type": "string", "maxLength": MAX_CURSOR}
+
+    def convert(self, name, raw):
+        if len(raw) > MAX_CURSOR:   # refused here: no worker is asked to read a megabyte of cursor
+            raise InvalidQuery(f"{name} is not a cursor of this list. {AGAIN}")
+        return raw
 
 
 INBOX = f"{API}/people/<string:person>/inbox"
