@@ -102,7 +102,7 @@ def play_q1(submissions, content, ballot_key=None):
         submissions.as_(officer(unit)).submit_report({"unit": unit, "period": Q1, **report}, f"demo-{Q1}-{unit}")
     move("close")
     move("start_scoring")
-    for report in submissions.as_(LEAD).list_reports(CLUSTER, Q1):
+    for report in submissions.as_(LEAD).list_reports(CLUSTER, Q1)["items"]:
         submissions.as_(LEAD).act_on_report(report["id"], "review", {"version": report["version"]})
     move("start_voting")
     submissions.as_(LEAD).open_vote(CLUSTER, Q1)

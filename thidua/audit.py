@@ -9,13 +9,15 @@ import uuid
 
 from pymongo import ASCENDING, DESCENDING
 
-from thidua.errors import Forbidden, ValidationFailed
+from thidua import paging
+from thidua.errors import Forbidden
 from thidua.events import utcnow
 
 COLLECTION = "audit"
 READER_ROLES = ("administrator", "standing_office", "system")   # system: the operators' own tools
 WITHHELD_CONTEXT = ("address", "session", "token")   # where someone signed in from, what lets one act as them
 SECRET_ENTITIES = ("session",)   # a session's id is half of what a forged token needs
+ORDER = [("at", DESCENDING), ("_id", ASCENDING)]
 
 
 def digest(document):
@@ -40,22 +42,23 @@ def record(db, session, *, actor, action, entity, entity_id, before, after, corr
     }, session=session)
 
 
-def query(db, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-    """Entries newest first, filtered by unit, period, actor, entity; at most ``limit`` (1-500)."""
+def query(db, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100, cursor=None):
+    """A page of entries newest first (``thidua.paging``), filtered by unit, period, actor, entity;
+    at most ``limit`` (1-500), after ``cursor``."""
     from thidua.mongo import public
     filters = {key: value for key, value in (("context.unit", unit), ("context.period", period), ("actor", actor),
                                              ("entity", entity), ("entity_id", entity_id)) if value is not None}
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
-        raise ValidationFailed("limit must be a whole number from 1 to 500.")
-    return [public(a) for a in db[COLLECTION].find(filters).sort([("at", -1), ("_id", 1)]).limit(limit)]
+    return paging.page(db[COLLECTION], filters, ORDER, name=COLLECTION, limit=limit, most=500, cursor=cursor,
+                       shown=public)
 
 
-def trail(db, caller, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-    """The audit entries (see :func:`query`) as a service answers them: to administrators and the
-    standing office only, and without session ids, sign-in addresses or token material."""
+def trail(db, caller, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100, cursor=None):
+    """A page of audit entries (see :func:`query`) as a service answers them: to administrators and
+    the standing office only, and without session ids, sign-in addresses or token material."""
     if caller.require().role not in READER_ROLES:
         raise Forbidden("Only an administrator or the emulation standing office may read the audit trail.")
-    return [redacted(entry) for entry in query(db, unit, period, actor, entity, entity_id, limit)]
+    found = query(db, unit, period, actor, entity, entity_id, limit, cursor)
+    return {**found, "items": [redacted(entry) for entry in found["items"]]}
 
 
 def redacted(entry):

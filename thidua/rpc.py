@@ -54,10 +54,11 @@ class Operations:
     ``nameko run`` takes every class with entrypoints in a service module for a service."""
 
     @rpc
-    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100):
-        """The audit entries, filtered by unit, period, who acted (``actor``), entity."""
+    def audit_trail(self, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100, cursor=None):
+        """A page of audit entries (``{"items", "next"}``), filtered by unit, period, who acted
+        (``actor``), entity."""
         from thidua import audit
-        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit)
+        return audit.trail(self.db, self.caller, unit, period, actor, entity, entity_id, limit, cursor)
 
     @rpc
     def ping(self):

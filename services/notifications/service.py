@@ -21,10 +21,10 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from services.notifications import channels, directory, messages, preferences, rules
 from services.notifications.channels import Happening, webhook
-from thidua import audit
+from thidua import audit, paging
 from thidua.caller import CallerProvider, Forward, as_system, ask_submissions
 from thidua.correlation import CorrelationId
-from thidua.errors import Forbidden, UnknownNotice, ValidationFailed
+from thidua.errors import Forbidden, UnknownNotice
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.mongo import Mongo, public
@@ -36,6 +36,8 @@ from thidua.uow import Work
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 200
+INBOX_ORDER = [("created_at", DESCENDING), ("_id", ASCENDING)]
+FAILED_ORDER = [("failed_at", DESCENDING), ("_id", ASCENDING)]
 LEASE = timedelta(seconds=60)   # a claimed notice returns to the queue if its sender died
 SYSTEM = "system:notifications"
 
@@ -290,15 +292,15 @@ class NotificationsService(shared_rpc.Operations):
         return me
 
     @rpc
-    def inbox(self, person, unread_only=False, limit=50):
-        """A person's notices: theirs alone to read (or an administrator's, or an operator tool's)."""
+    def inbox(self, person, unread_only=False, limit=50, cursor=None):
+        """A page of a person's notices, newest first (``thidua.paging``): theirs alone to read (or an
+        administrator's, or an operator tool's)."""
         if not self.caller.require().is_system:
             self._self_or_admin(person)
-        if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-            raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE}.")
         query = {"person": person, **({"read_at": None} if unread_only else {})}
-        cursor = self.db.inbox.find(query).sort([("created_at", DESCENDING), ("_id", ASCENDING)]).limit(limit)
-        return {"person": person, "unread": self._unread(person), "items": [public(notice) for notice in cursor]}
+        found = paging.page(self.db.inbox, query, INBOX_ORDER, name="inbox", limit=limit, most=MAX_PAGE,
+                            cursor=cursor, shown=public)
+        return {"person": person, "unread": self._unread(person), **found}
 
     def _unread(self, person):
         return self.db.inbox.count_documents({"person": person, "read_at": None})
@@ -362,9 +364,11 @@ class NotificationsService(shared_rpc.Operations):
         return {"id": hook["_id"], "url": hook["url"], "kinds": hook["kinds"]}
 
     @rpc
-    def failed_notices(self):
+    def failed_notices(self, limit=100, cursor=None):
+        """A page of the notices that failed for good, the latest failure first."""
         self._admin()
-        return [public(n) for n in self.db.outgoing.find({"status": "FAILED"}).sort("failed_at", DESCENDING)]
+        return paging.page(self.db.outgoing, {"status": "FAILED"}, FAILED_ORDER, name="failed_notices",
+                           limit=limit, most=MAX_PAGE, cursor=cursor, shown=public)
 
     @rpc
     def notice_deliveries(self, notice):

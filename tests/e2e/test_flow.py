@@ -213,6 +213,11 @@ def test_unknown_things_are_404_with_a_code(platform):
     response = requests.get(f"{platform.url}/api/v1/people/thien.nh/inbox", params={"limit": "100000"},
                             headers={"X-Actor": "thien.nh"}, timeout=15)
     assert (response.status_code, response.json()["error"]["code"]) == (400, "INVALID_QUERY")
+    for cursor in ("not-a-cursor", "eyJsaXN0IjoicmVwb3J0cyIsImFmdGVyIjpbXX0"):   # garbage; another list's
+        response = requests.get(f"{platform.url}/api/v1/people/thien.nh/inbox", params={"cursor": cursor},
+                                headers={"X-Actor": "thien.nh"}, timeout=15)
+        assert (response.status_code, response.json()["error"]["code"]) == (400, "INVALID_QUERY"), response.text
+        assert "'next' value of the previous page" in response.json()["error"]["message"]
 
 
 def test_health_is_503_when_the_database_is_down(platform):

@@ -161,7 +161,7 @@ def test_an_smtp_outage_is_retried_then_failed_and_the_administrators_retry_deli
     mail.stop()                                                    # the mail server is down
     platform.publish(report_event(unit="U03"))
     admin = platform.service(ADMIN)
-    failed = eventually(lambda: [n for n in admin.failed_notices() if n["to"] ==
+    failed = eventually(lambda: [n for n in admin.failed_notices()["items"] if n["to"] ==
                                  "hanh.ptv@example.com"], what="the notice marked failed")[0]
     assert failed["attempts"] == 3 and "SMTP" in failed["last_error"]
     log = admin.notice_deliveries(failed["id"])
@@ -183,7 +183,7 @@ def test_a_signed_webhook_is_delivered_and_an_outage_is_retried(platform, tmp_pa
     broken = receivers.webhook_server(port, secret, out, status=503).start(port)
     try:
         platform.publish(report_event(unit="U04"))
-        failed = eventually(lambda: [n for n in admin.failed_notices() if n["channel"] == "webhook"],
+        failed = eventually(lambda: [n for n in admin.failed_notices()["items"] if n["channel"] == "webhook"],
                             what="the webhook notice failed")[0]
         assert failed["last_error"].endswith("HTTP 503")
     finally:

@@ -208,7 +208,7 @@ def test_a_new_channel_is_one_registration_away_from_recording_and_delivery(sms,
     assert {(n["person"], n["channel"]) for n in db.outgoing.find()} == {("hanh.ptv", "sms"), ("lanhdao.u02", "sms")}
     assert worker.deliver_pending() == 3          # no backoff configured: the refused one is retried at once
     assert Sms.sent == [("+84900000001", "Unit U04")]
-    failed = make(ADMIN).failed_notices()
+    failed = make(ADMIN).failed_notices()["items"]
     assert [(n["channel"], n["last_error"], n["attempts"]) for n in failed] == [
         ("sms", "the SMS gateway refused the number", 2)]
 
@@ -242,3 +242,56 @@ def test_an_existing_database_refills_its_copy_from_submissions_once(make, db):
     assert sorted(n["person"] for n in db.inbox.find()) == CLUSTER_LEAD
     with pytest.raises(Forbidden):
         make(Caller("hanh.ptv", role="unit_leader")).refill_directory()
+
+
+def test_a_whole_inbox_is_walked_in_pages_each_notice_once_in_order_while_new_ones_arrive(service, make, db):
+    """The inbox used to answer its newest 200 notices and no more: a leader's notices could not be
+    audited in full. Now a cursor walks all of them, newest first, and what arrives meanwhile
+    neither repeats nor hides an older notice."""
+    for _ in range(130):
+        service.on_submissions_event(report_event(unit="U04"))
+    before = [n["_id"] for n in db.inbox.find({"person": "hanh.ptv"}).sort([("created_at", -1), ("_id", 1)])]
+    assert len(before) == 130
+    hanh = make(Caller("hanh.ptv", role="unit_leader", unit="U01"))
+    walked, cursor, pages = [], None, 0
+    while True:
+        page = hanh.inbox("hanh.ptv", limit=50, cursor=cursor)
+        walked += [n["id"] for n in page["items"]]
+        pages += 1
+        service.on_submissions_event(report_event(unit="U05"))   # a newer notice arrives between pages
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert pages == 3 and walked == before
+    assert db.inbox.count_documents({"person": "hanh.ptv"}) == 133
+    assert hanh.inbox("hanh.ptv", limit=3)["items"][0]["id"] not in before   # the newest comes first
+    unread = hanh.inbox("hanh.ptv", unread_only=True, limit=200)
+    assert unread["unread"] == 133 and len(unread["items"]) == 133 and unread["next"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJsaXN0IjoicmVwb3J0cyIsImFmdGVyIjpbXX0"])
+def test_a_malformed_inbox_cursor_is_refused_with_what_to_do(service, make, cursor):
+    from thidua.errors import InvalidQuery
+    with pytest.raises(InvalidQuery, match="Send the 'next' value of the previous page unchanged"):
+        make(ADMIN).inbox("hanh.ptv", cursor=cursor)
+
+
+def test_failed_notices_page_too(make, db):
+    db.outgoing.insert_many([{"_id": f"o{i:03}", "status": "FAILED", "failed_at": utcnow() - timedelta(minutes=i),
+                              "channel": "email"} for i in range(5)])
+    first = make(ADMIN).failed_notices(limit=3)
+    second = make(ADMIN).failed_notices(limit=3, cursor=first["next"])
+    assert [n["id"] for n in first["items"] + second["items"]] == [f"o{i:03}" for i in range(5)]
+    assert second["next"] is None
+
+
+def test_a_cursor_never_widens_the_list_it_is_sent_with(service, make):
+    """A cursor holds a place in the order and no filter: sent with another person's inbox it reads
+    that person's notices (if the caller may), never the first person's."""
+    for _ in range(3):
+        service.on_submissions_event(report_event(unit="U04"))
+    hanh = make(Caller("hanh.ptv", role="unit_leader", unit="U01"))
+    cursor = hanh.inbox("hanh.ptv", limit=1)["next"]
+    assert {n["person"] for n in make(ADMIN).inbox("lanhdao.u02", cursor=cursor)["items"]} == {"lanhdao.u02"}
+    with pytest.raises(Forbidden):
+        hanh.inbox("lanhdao.u02", cursor=cursor)

@@ -267,16 +267,38 @@ def test_a_vote_below_the_minimum_publishes_only_the_totals(svc, db_of):
 def test_the_audit_trail_is_queryable_by_unit_period_and_actor(svc):
     play_vote(svc)
     office = svc.as_(OFFICE)
-    by_unit = office.audit_trail(unit="U04", limit=500)
+    by_unit = office.audit_trail(unit="U04", limit=500)["items"]
     assert {a["action"] for a in by_unit} == {"report.submit", "report.review", "vote.ballot_taken"}
-    by_actor = office.audit_trail(actor="hanh.ptv", limit=500)
+    by_actor = office.audit_trail(actor="hanh.ptv", limit=500)["items"]
     assert {a["action"] for a in by_actor} == {"report.review", "vote.open", "vote.close"}
-    by_period = office.audit_trail(period="2021-Q1", limit=500)
+    by_period = office.audit_trail(period="2021-Q1", limit=500)["items"]
     assert {"period.open", "period.conclude", "report.submit"} <= {a["action"] for a in by_period}
     with pytest.raises(ValidationFailed):
         office.audit_trail(limit=100000)
     with pytest.raises(Forbidden):
         svc.as_({"id": "thien.nh"}).audit_trail()
+
+
+def walk(read, limit):
+    """Every item of a paged list, page after page."""
+    items, cursor = [], None
+    while True:
+        page = read(limit=limit, cursor=cursor)
+        assert len(page["items"]) <= limit
+        items += page["items"]
+        if (cursor := page["next"]) is None:
+            return items
+
+
+def test_the_audit_trail_and_the_reports_are_walked_in_pages_each_entry_once(svc):
+    play_vote(svc)
+    office = svc.as_(OFFICE)
+    whole = office.audit_trail(period="2021-Q1", limit=500)
+    assert whole["next"] is None and len(whole["items"]) > 6
+    assert walk(lambda **page: office.audit_trail(period="2021-Q1", **page), 3) == whole["items"]
+    for reader in (office, svc.as_(LEAD), svc.as_({"id": "canbo.u04"})):   # each sees only what it may
+        every = reader.list_reports("CUM-01", "2021-Q1", limit=1000)["items"]
+        assert every and walk(lambda **page: reader.list_reports("CUM-01", "2021-Q1", **page), 2) == every
 
 
 def test_if_the_event_cannot_be_recorded_the_report_is_not_stored_either(opened, db_of, monkeypatch):

@@ -16,8 +16,8 @@ from nameko.testing.services import replace_dependencies
 
 from services.gateway import openapi
 from services.gateway.service import GatewayService
-from thidua import tokens
-from thidua.errors import Unauthenticated, UnknownReport
+from thidua import paging, tokens
+from thidua.errors import InvalidQuery, Unauthenticated, UnknownReport
 
 PROXIES = ("submissions", "ranking", "notifications")
 SECRET = secrets.token_urlsafe(48)
@@ -179,11 +179,11 @@ def test_a_bad_query_is_refused_with_what_to_send(gateway, web_session, path, co
 
 
 def test_query_parameters_reach_the_service_parsed_with_their_defaults(gateway, web_session):
-    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail=[]), **DEMO)
+    fakes = gateway(ranking=Fake(compare={"changes": []}), notifications=Fake(audit_trail={"items": [], "next": None}), **DEMO)
     assert web_session.get("/api/v1/clusters/C/periods/P/ranking/diff?from=1&to=3", headers=ADMIN).status_code == 200
     assert fakes["ranking"].called("compare") == [(("C", "P", 1, 3), {})]
-    assert web_session.get("/api/v1/audit?service=notifications&unit=U01", headers=ADMIN).json() == {"items": []}
-    assert fakes["notifications"].called("audit_trail") == [(("U01", None, None, None, None, 100), {})]
+    assert web_session.get("/api/v1/audit?service=notifications&unit=U01", headers=ADMIN).json() == {"items": [], "next": None}
+    assert fakes["notifications"].called("audit_trail") == [(("U01", None, None, None, None, 100, None), {})]
 
 
 @pytest.mark.parametrize("failure, status, code", [
@@ -353,7 +353,7 @@ def test_x_actor_names_the_caller_only_in_demo_mode(gateway, web_session, forwar
     response = web_session.get("/api/v1/people/canbo.u01/inbox?unread=1", headers={"X-Actor": "canbo.u01"})
     if named:
         assert forwarded == [{"id": named, "address": "127.0.0.1"}]
-        assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50})]
+        assert fakes["notifications"].called("inbox") == [(("canbo.u01",), {"unread_only": True, "limit": 50, "cursor": None})]
     else:   # outside demo mode the header names nobody, and nobody reads
         assert error_of(response) == (401, "UNAUTHENTICATED")
         assert forwarded == [] and fakes["notifications"].calls == []
@@ -448,3 +448,27 @@ def test_a_ballot_without_a_well_formed_token_is_refused_before_any_call(gateway
     fakes = gateway(BALLOT_SEAL_KEY=secrets.token_urlsafe(48))
     response = web_session.post("/api/v1/clusters/CUM-01/periods/2021-Q1/vote/ballots", json=body)
     assert response.status_code == 422 and fakes["submissions"].called("cast_ballot") == []
+
+
+@pytest.mark.parametrize("path, method, args", [
+    ("/api/v1/people/admin/inbox?limit=2&cursor=c1", "inbox", (("admin",), {"unread_only": False, "limit": 2,
+                                                                           "cursor": "c1"})),
+    ("/api/v1/audit?limit=2&cursor=c1", "audit_trail", ((None, None, None, None, None, 2, "c1"), {})),
+    ("/api/v1/reports?limit=2&cursor=c1", "list_reports", ((None, None, None, 2, "c1"), {})),
+    ("/api/v1/notices/failed?limit=2&cursor=c1", "failed_notices", ((2, "c1"), {})),
+])
+def test_every_growing_list_passes_its_cursor_on_and_answers_the_next_one(gateway, web_session, path, method,
+                                                                         args):
+    page = {"items": [{"id": "x"}], "next": "c2"}
+    fakes = gateway(submissions=Fake(**{method: page}), notifications=Fake(**{method: page}), **DEMO)
+    assert web_session.get(path, headers=ADMIN).json() == page
+    assert [call for fake in fakes.values() for call in fake.called(method)] == [args]
+
+
+def test_a_cursor_the_service_cannot_read_or_far_too_long_is_a_400_saying_what_to_send(gateway, web_session):
+    fakes = gateway(submissions=Fake(list_reports=InvalidQuery("cursor is not a cursor of this list.")), **DEMO)
+    assert error_of(web_session.get("/api/v1/reports?cursor=zz", headers=ADMIN)) == (400, "INVALID_QUERY")
+    long = web_session.get("/api/v1/reports?cursor=" + "a" * (paging.MAX_CURSOR + 1), headers=ADMIN)
+    assert error_of(long) == (400, "INVALID_QUERY") and "'next' value of the previous page" in long.json()[
+        "error"]["message"]
+    assert fakes["submissions"].called("list_reports") == [((None, None, None, 200, "zz"), {})]

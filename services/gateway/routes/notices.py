@@ -1,18 +1,32 @@
 """Notices: a person's inbox and preferences, webhooks, failed deliveries; and the audit trail."""
 from services.gateway.api import API, SERVICES, call
 from services.gateway.entrypoint import Choice, Flag, Int, Query, forward, route
+from thidua.errors import InvalidQuery
+from thidua.paging import AGAIN, MAX_CURSOR
+
+
+class Cursor(Query):
+    """The ``next`` of the previous page, unchanged (its contract and checks: ``thidua.paging``)."""
+    schema = {"type": "string", "maxLength": MAX_CURSOR}
+
+    def convert(self, name, raw):
+        if len(raw) > MAX_CURSOR:   # refused here: no worker is asked to read a megabyte of cursor
+            raise InvalidQuery(f"{name} is not a cursor of this list. {AGAIN}")
+        return raw
+
 
 INBOX = f"{API}/people/<string:person>/inbox"
 PREFERENCES = f"{API}/people/<string:person>/preferences"
 AUDIT = {"service": Choice(SERVICES, "submissions"), "unit": Query(), "period": Query(), "actor": Query(),
-         "entity": Query(), "entity_id": Query(), "limit": Int(1, 500, default=100)}
+         "entity": Query(), "entity_id": Query(), "limit": Int(1, 500, default=100), "cursor": Cursor()}
 
 
 class Notices:
 
-    @route("GET", INBOX, query={"unread": Flag(), "limit": Int(1, 200, default=50)})
+    @route("GET", INBOX, query={"unread": Flag(), "limit": Int(1, 200, default=50), "cursor": Cursor()})
     def get_inbox(self, request, person, query):
-        return call(self.notifications.inbox, person, unread_only=query["unread"], limit=query["limit"])
+        return call(self.notifications.inbox, person, unread_only=query["unread"], limit=query["limit"],
+                    cursor=query["cursor"])
 
     @route("POST", f"{INBOX}/<string:notice>/read", body="Empty")
     def mark_read(self, request, person, notice, body):
@@ -27,9 +41,9 @@ class Notices:
     def add_webhook(self, request, body):
         return call(self.notifications.add_webhook, body)
 
-    @route("GET", f"{API}/notices/failed")
-    def failed_notices(self, request):
-        return {"items": call(self.notifications.failed_notices)}
+    @route("GET", f"{API}/notices/failed", query={"limit": Int(1, 200, default=100), "cursor": Cursor()})
+    def failed_notices(self, request, query):
+        return call(self.notifications.failed_notices, query["limit"], query["cursor"])
 
     @route("GET", f"{API}/notices/<string:notice>/deliveries")
     def notice_deliveries(self, request, notice):
@@ -42,5 +56,5 @@ class Notices:
     @route("GET", f"{API}/audit", query=AUDIT)
     def get_audit(self, request, query):
         """The audit trail of one service (submissions by default; ranking, notifications)."""
-        return {"items": call(getattr(self, query["service"]).audit_trail, query["unit"], query["period"],
-                              query["actor"], query["entity"], query["entity_id"], query["limit"])}
+        return call(getattr(self, query["service"]).audit_trail, query["unit"], query["period"], query["actor"],
+                    query["entity"], query["entity_id"], query["limit"], query["cursor"])

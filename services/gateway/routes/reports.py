@@ -4,6 +4,7 @@ from urllib.parse import unquote
 
 from services.gateway.api import API, attachment, call, idempotency_key, read_bytes
 from services.gateway.entrypoint import Int, Query, forward, route
+from services.gateway.routes.notices import Cursor
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 REPORTS = f"{API}/reports"
@@ -17,10 +18,10 @@ class Reports:
         return call(self.submissions.submit_report, body, idempotency_key(request))
 
     @route("GET", REPORTS, query={"cluster": Query(), "period": Query(), "unit": Query(),
-                                           "limit": Int(1, 1000, default=200)})
+                                           "limit": Int(1, 1000, default=200), "cursor": Cursor()})
     def list_reports(self, request, query):
-        return {"items": call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"],
-                              query["limit"])}
+        return call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"], query["limit"],
+                    query["cursor"])
 
     get_report = forward("GET", REPORT, "submissions.get_report", "One report, as its reader may see it.")
     update_report = forward("PUT", REPORT, "submissions.update_report",

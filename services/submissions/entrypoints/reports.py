@@ -6,10 +6,13 @@ from services.submissions import reports as contents
 from services.submissions.domain import access
 from services.submissions.domain.report import Report, identify
 from services.submissions.entrypoints.common import LOST_RACE
+from thidua import paging
 from thidua.errors import ReportExists, UnknownReport, ValidationFailed
 from thidua.events import utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
+
+ORDER = [("unit", 1), ("_id", 1)]
 
 
 def _context(report):
@@ -84,12 +87,13 @@ class Reports:
         return public(access.as_read_by(reader, report, self._clusters()(report["cluster"])))
 
     @rpc
-    def list_reports(self, cluster=None, period=None, unit=None, limit=200):
+    def list_reports(self, cluster=None, period=None, unit=None, limit=200, cursor=None):
+        """A page of the reports the reader may read (``thidua.paging``), by unit."""
         reader, cluster_of = self.caller.require(), self._clusters()
         query = {k: v for k, v in (("cluster", cluster), ("period", period), ("unit", unit)) if v is not None}
-        found = self.db.reports.find(query).sort("unit").limit(min(int(limit), 1000))
-        return [public(access.as_read_by(reader, r, cluster_of(r["cluster"])))
-                for r in found if access.may_read_report(reader, r)]
+        return paging.page(self.db.reports, query, ORDER, name="reports", limit=limit, most=1000, cursor=cursor,
+                           keep=lambda r: access.may_read_report(reader, r),
+                           shown=lambda r: public(access.as_read_by(reader, r, cluster_of(r["cluster"]))))
 
     @rpc
     def cluster_summary(self, cluster_code, period_code):

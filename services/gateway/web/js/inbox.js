@@ -8,6 +8,7 @@ let latest = null;
 export function startInbox(me) {
   const poll = async () => {
     try {
+      // The newest page is enough here: "unread" counts every unread notice, paged or not.
       latest = await get(`/people/${encodeURIComponent(me.id)}/inbox?limit=30`);
       const badge = document.getElementById("unread");
       if (badge) {
