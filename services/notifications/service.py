@@ -215,9 +215,14 @@ class NotificationsService(shared_rpc.Operations):
         update = rules.after_attempt(attempt, error, delivery.max_attempts, delivery.backoff_seconds, utcnow())
         if update["status"] == "FAILED":
             channel.report_failure(notice, attempt, error)
-        self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": update, "$unset": {"claimed_until": ""}})
-        self.db.deliveries.insert_one({"notice": notice["_id"], "channel": notice["channel"],
-                                       "attempt": attempt, "at": utcnow(), "ok": error is None, "error": error})
+        record = {"notice": notice["_id"], "channel": notice["channel"], "attempt": attempt, "at": utcnow(),
+                  "ok": error is None, "error": error}
+
+        def outcome(tx):   # the notice's new state and its delivery log entry: one, both or neither
+            self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": update, "$unset": {"claimed_until": ""}},
+                                        session=tx.session)
+            tx.insert("deliveries", record)
+        self.uow.as_actor("system:delivery").run(outcome)
 
     # --- reminders and digests -----------------------------------------------------------
 
