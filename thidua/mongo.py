@@ -24,16 +24,6 @@ def client_for(uri):
         return _clients[uri]
 
 
-def in_transaction(db, work):
-    """Run ``work(session)`` in one multi-document transaction, retried on transient errors.
-
-    The callback may run more than once, so it must only touch the database
-    through ``session``.
-    """
-    with db.client.start_session() as session:
-        return session.with_transaction(work)
-
-
 class Mongo(DependencyProvider):
     """Injects the service's own database (``MONGO_URI`` + ``MONGO_DB``)."""
 

@@ -86,19 +86,21 @@ def problems(config, events=False, ballots=False):
     ``ballots``: it seals or opens secret ballots, so it needs ``BALLOT_SEAL_KEY``."""
     found = []
     demo = demo_mode(config)
-    keys = [key_name(source) for source in PRODUCERS] if events else []
-    for name in keys + (["BALLOT_SEAL_KEY"] if ballots else []):
+    # Each secret, and whether a demo needs it too (the two signing secrets have demo defaults;
+    # keys have none, so a demo needs them set, of any strength).
+    secrets = [(key_name(source), True) for source in PRODUCERS] if events else []
+    secrets += [("BALLOT_SEAL_KEY", True)] if ballots else []
+    secrets += [("TOKEN_SECRET", False), ("SERVICE_SECRET", False)]
+    for name, demo_needs_it in secrets:
         value = given(config, name)
-        problem = secret_problem(name, value) if not demo or not value else None   # a demo needs keys too
+        if demo and (value or not demo_needs_it):
+            continue
+        problem = secret_problem(name, value)
         if problem:
             found.append(problem)
     if production(config) and demo:
         found.append("THIDUA_ENV=production cannot run with DEMO_MODE=true")
     if not demo:
-        for name in ("TOKEN_SECRET", "SERVICE_SECRET"):   # the defaults are for demos
-            problem = secret_problem(name, given(config, name))
-            if problem:
-                found.append(problem)
         if given(config, "TOKEN_SECRET") and given(config, "TOKEN_SECRET") == given(config, "SERVICE_SECRET"):
             # a person's token must never pass for a credential of the bus, whatever the audience says
             found.append("SERVICE_SECRET must differ from TOKEN_SECRET; generate each with `python -m scripts.secrets`")

@@ -31,7 +31,7 @@ from thidua.mongo import Mongo, public
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 from thidua.security import StartupChecks
-from thidua.settings import Delivery
+from thidua.settings import SettingsProvider
 from thidua.uow import Work
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class NotificationsService(shared_rpc.Operations):
     submissions = shared_rpc.TimedRpcProxy("submissions")
     correlation_id = CorrelationId()
     config = Config()
+    settings = SettingsProvider()   # read once at start, like the gateway's
     caller = CallerProvider(ask_submissions)
     forward_caller = Forward()   # the timers call as the service itself (a service token)
     uow = Work()
@@ -211,7 +212,7 @@ class NotificationsService(shared_rpc.Operations):
         except channels.DeliveryFailed as exc:
             error = str(exc)
         attempt = notice["attempts"] + 1
-        delivery = Delivery.of(self.config)
+        delivery = self.settings.delivery
         update = rules.after_attempt(attempt, error, delivery.max_attempts, delivery.backoff_seconds, utcnow())
         if update["status"] == "FAILED":
             channel.report_failure(notice, attempt, error)
@@ -242,7 +243,7 @@ class NotificationsService(shared_rpc.Operations):
 
     def _run_reminders(self):
         now = utcnow()
-        offsets = list(Delivery.of(self.config).reminder_offsets_hours)
+        offsets = list(self.settings.delivery.reminder_offsets_hours)
         # Which units handed in is the submissions service's (reports and periods with their
         # deadlines): asked once a minute, not per event. Unit names come from the own copy.
         due = list(rules.due_reminders(self.submissions.reporting_status(), now, offsets))
@@ -271,7 +272,7 @@ class NotificationsService(shared_rpc.Operations):
 
     def _send_digests(self, now, older_than_seconds):
         age = float(older_than_seconds if older_than_seconds is not None
-                    else Delivery.of(self.config).digest_interval_seconds)
+                    else self.settings.delivery.digest_interval_seconds)
         waiting = self.db.digest_items.distinct("person", {"sent_at": None})
         return sum(self._digest(person, now, age) for person in waiting)
 

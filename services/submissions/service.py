@@ -27,6 +27,7 @@ from thidua.correlation import CorrelationId
 from thidua.mongo import Mongo
 from thidua import rpc as shared_rpc
 from thidua.security import StartupChecks
+from thidua.settings import SettingsProvider
 from thidua.uow import Work
 
 
@@ -38,6 +39,7 @@ class SubmissionsService(identity.Identity, directory.Directory, reference_data.
     relay = outbox.Relay()
     correlation_id = CorrelationId()
     config = Config()
+    settings = SettingsProvider()   # read once at start, like the gateway's
     startup_checks = StartupChecks(events=True, ballots=True)
     caller = CallerProvider(identity.resolve)
     uow = Work()

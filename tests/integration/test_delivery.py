@@ -9,8 +9,8 @@ from nameko.testing.services import entrypoint_waiter
 from services.ranking.service import RankingService
 from thidua import dlq, outbox
 from thidua.messaging import ATTEMPT_HEADER, ERROR_HEADER, event_handler
-from thidua.mongo import in_transaction
 from thidua.outbox import OutboxRelay
+from thidua.uow import UnitOfWork
 from tests.helpers import eventually, report_event, template_event
 
 pytestmark = pytest.mark.integration
@@ -44,10 +44,10 @@ def ranking_with_template(container_factory, service_config, amqp, scratch_db):
 
 
 def commit_with_event(db, event):
-    def work(session):
-        db.reports.insert_one({"_id": event["data"]["report_id"]}, session=session)
-        outbox.record(db, session, event)
-    in_transaction(db, work)
+    def work(tx):
+        tx.insert("reports", {"_id": event["data"]["report_id"]})
+        tx.emit(event)
+    UnitOfWork(db, "test", event["correlation_id"]).run(work)
 
 
 def test_an_event_committed_while_no_relay_runs_goes_out_once_when_one_starts(rabbit_config, db_of):

@@ -16,7 +16,6 @@ from thidua.events import isoformat, utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
 from thidua.security import PASSWORDS, demo_mode, password_matches
-from thidua.settings import Security
 
 SYSTEM_PREFIX = tokens.SYSTEM_PREFIX
 WRONG_PASSWORD = "Wrong person id or password."   # the one answer to every failed sign-in
@@ -32,7 +31,7 @@ def resolve(service, credential):
     id name a person, and never a ``system:`` one."""
     if credential.get("assertion"):
         try:
-            claims = tokens.verify_on_bus(Security.of(service.config).service_secret, credential["assertion"],
+            claims = tokens.verify_on_bus(service.settings.security.service_secret, credential["assertion"],
                                           time.time())
         except tokens.TokenInvalid:
             raise Unauthenticated("The credential of this call is not valid (altered, expired or not the "
@@ -151,7 +150,7 @@ class Identity:
                       {"address": address, "locked": after["locked_until"] is not None})
             return None
         sid = uuid.uuid4().hex
-        seconds = Security.of(self.config).refresh_token_seconds
+        seconds = self.settings.security.refresh_token_seconds
         tx.insert("sessions", {"_id": sid, "person": person_id, "created_at": now, "revoked_at": None,
                                "expires_at": now + timedelta(seconds=seconds), "address": address})
         tx.record("login", "session", sid, None, {"person": person_id}, {"address": address})

@@ -15,7 +15,6 @@ from thidua.errors import Forbidden, StaleVersion, VotingClosed
 from thidua.events import utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
-from thidua.settings import Ballots
 from thidua.uow import UnitOfWork
 
 BOXES = "ballot_boxes"
@@ -92,7 +91,7 @@ class Voting:
         return public(after.view())
 
     def _ballots(self):
-        return Ballots.of(self.config)
+        return self.settings.ballots
 
     def _vote(self, cluster_code, period_code, tx):
         cluster = self._get("clusters", cluster_code, tx)
