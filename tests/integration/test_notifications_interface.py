@@ -14,6 +14,7 @@ from tests.helpers import demo_reference, report_event
 from thidua.caller import Caller
 from thidua.errors import Forbidden, ValidationFailed
 from thidua.events import new_event, utcnow
+from thidua.settings import Settings
 from thidua.uow import UnitOfWork
 
 pytestmark = pytest.mark.integration
@@ -42,10 +43,11 @@ def make(db):
     def make(caller=Caller.ANONYMOUS, **config):
         submissions = Mock(name="submissions")
         submissions.audience.side_effect = AssertionError("the audience comes from the own copy")
+        config = {"SMTP_HOST": "mail.example", "PUBLIC_URL": "https://thidua.example",
+                  "DELIVERY_BACKOFF_SECONDS": 0, "DELIVERY_MAX_ATTEMPTS": 2, **config}
         return worker_factory(NotificationsService, db=db, submissions=submissions, caller=caller,
-                              correlation_id="test", uow=UnitOfWork(db, caller.id, "test"),
-                              config={"SMTP_HOST": "mail.example", "PUBLIC_URL": "https://thidua.example",
-                                      "DELIVERY_BACKOFF_SECONDS": 0, "DELIVERY_MAX_ATTEMPTS": 2, **config})
+                              correlation_id="test", uow=UnitOfWork(db, caller.id, "test"), config=config,
+                              settings=Settings.of(config))
     return make
 
 
