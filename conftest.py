@@ -11,7 +11,7 @@ import warnings
 BROWSER_RUN = os.environ.get("THIDUA_BROWSER_TESTS") == "1"
 
 if BROWSER_RUN:
-    collect_ignore = ["tests/unit", "tests/integration", "tests/e2e"]
+    collect_ignore = ["tests/unit", "tests/integration", "tests/e2e", "tests/faults"]
 else:
     collect_ignore = ["tests/browser"]
     warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")

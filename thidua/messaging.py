@@ -26,6 +26,8 @@ import traceback
 from functools import partial
 
 from kombu import Exchange, Queue
+from kombu.exceptions import OperationalError as KombuOperationalError
+from kombu.transport.pyamqp import Transport as AmqpTransport
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
@@ -65,7 +67,34 @@ class UndecodableBody(InvalidEvent):
     """The body is not JSON of an accepted content type (malformed, text/plain, pickle, ...)."""
 
 
-class ReliableQueueConsumer(QueueConsumer):
+# What a lost or restarting broker raises: a socket error, an AMQP connection or channel error,
+# or kombu's wrapper of either once its own retries are spent.
+CONNECTION_ERRORS = (*AmqpTransport.connection_errors, *AmqpTransport.channel_errors, KombuOperationalError)
+
+
+class SteadyQueueConsumer(QueueConsumer):
+    """nameko's consumer, but an ack or a requeue on a connection the broker has just dropped
+    is logged instead of raised. Raised, it ends the thread that handled the message, and
+    nameko kills the whole service for it. Unacked, the message is not lost: the broker
+    delivers it again once the consumer has reconnected (kombu's ConsumerMixin reconnects
+    with backoff)."""
+
+    def ack_message(self, message):
+        self._settle(super().ack_message, message, "ack")
+
+    def requeue_message(self, message):
+        self._settle(super().requeue_message, message, "requeue")
+
+    @staticmethod
+    def _settle(how, message, what):
+        try:
+            how(message)
+        except CONNECTION_ERRORS as exc:
+            log.warning("could not %s a message (the broker connection is gone: %s); "
+                        "the broker will deliver it again", what, exc)
+
+
+class ReliableQueueConsumer(SteadyQueueConsumer):
     """kombu's consumer logs a body it cannot decode and acks it: the message is gone. Here it
     goes to the dead-letter queue of the handler it was meant for, with the reason, like every
     other message no retry can make acceptable."""

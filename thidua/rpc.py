@@ -1,22 +1,71 @@
 """nameko's side of the domain errors: they cross RPC as themselves, and an RPC entrypoint
 treats them as expected answers (a warning in the log, not a fault with a traceback). And what
 every service with a database answers the same way (:class:`Operations`)."""
+import logging
+import time
+
 import eventlet
 from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import RpcProxy, rpc as _nameko_rpc
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
 
 from thidua.errors import DomainError, ServiceUnavailable
+from thidua.messaging import CONNECTION_ERRORS, SteadyQueueConsumer
 from thidua.settings import Messaging
+
+log = logging.getLogger(__name__)
 
 for _error in DomainError.__subclasses__():
     deserialize_to_instance(_error)
 
+DEADLINE_KEY = "thidua.deadline"   # the context data of an HTTP request's deadline (epoch seconds)
+
+
+def seconds_left(worker_ctx, most):
+    """What is left of the deadline of the request a worker serves (its context data carries it
+    from the gateway through every RPC), and never more than ``most``."""
+    deadline = (getattr(worker_ctx, "context_data", None) or {}).get(DEADLINE_KEY)
+    if deadline is None:
+        return most
+    return max(0.0, min(most, float(deadline) - time.time()))
+
+
+class SteadyRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, but a reply that cannot be published (the broker went away while
+    the worker ran) does not end the worker's thread with an error, which would make nameko kill
+    the service: it is logged and the request is left to the broker, which delivers it again
+    once the service has reconnected (the caller, past its deadline, has moved on; changes are
+    idempotent)."""
+    queue_consumer = SteadyQueueConsumer()
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except CONNECTION_ERRORS as exc:
+            log.warning("could not send the reply of %s (%s); the request goes back to the broker",
+                        message.delivery_info.get("routing_key"), exc)
+            self.queue_consumer.requeue_message(message)
+            return result, exc_info
+
+
+class SteadyRpc(Rpc):
+    rpc_consumer = SteadyRpcConsumer()
+
 
 def rpc(method):
-    return _nameko_rpc(expected_exceptions=DomainError)(method)
+    return SteadyRpc.decorator(expected_exceptions=DomainError)(method)
 
 
-class TimedRpcProxy(RpcProxy):
+class SteadyReplyListener(ReplyListener):
+    queue_consumer = SteadyQueueConsumer()
+
+
+class SteadyRpcProxy(RpcProxy):
+    """nameko's RPC proxy whose reply listener survives a broker restart (its ack on a dropped
+    connection is logged, not raised)."""
+    rpc_reply_listener = SteadyReplyListener()
+
+
+class TimedRpcProxy(SteadyRpcProxy):
     """``submissions = TimedRpcProxy("submissions")``: nameko's RPC proxy, but a call that gets no
     answer within ``RPC_TIMEOUT_SECONDS`` gives up with :class:`ServiceUnavailable` instead of
     holding its worker (and the service's shutdown) for ever."""
@@ -34,15 +83,15 @@ class _Timed:
         self._proxy, self._service, self._timeout = proxy, service, timeout
 
     def __getattr__(self, method):
-        call_async = getattr(self._proxy, method).call_async
+        method_proxy = getattr(self._proxy, method)
 
         def call(*args, **kwargs):
-            reply = call_async(*args, **kwargs)
+            timeout = seconds_left(method_proxy.worker_ctx, self._timeout)
             try:
-                with eventlet.Timeout(self._timeout):
-                    return reply.result()
+                with eventlet.Timeout(timeout):
+                    return method_proxy.call_async(*args, **kwargs).result()
             except eventlet.Timeout:
-                raise ServiceUnavailable(f"{self._service}.{method} did not answer within {self._timeout:g} s; "
+                raise ServiceUnavailable(f"{self._service}.{method} did not answer within {timeout:g} s; "
                                          "try again shortly.") from None
         return call
 

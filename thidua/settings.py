@@ -122,6 +122,8 @@ class Ballots(Group):
 class Gateway(Group):
     login_attempts_per_minute: int = setting("LOGIN_ATTEMPTS_PER_MINUTE", 10)
     cors_origins: tuple = listed("CORS_ORIGINS", (), "words")
+    # One deadline per HTTP request: the wait for a worker, the publish and the reply of every call.
+    deadline_seconds: float = setting("GATEWAY_DEADLINE_SECONDS", 10.0)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from services.gateway.schemas import SCHEMAS
 from thidua import correlation
-from thidua import rpc as _registers_domain_errors  # noqa: F401  (they cross RPC as themselves)
+from thidua.rpc import seconds_left  # importing thidua.rpc also lets domain errors cross RPC as themselves
 from thidua.errors import (BodyTooLarge, InvalidIdempotencyKey, InvalidKey, InvalidUtf8, MalformedJson,
                           ServiceUnavailable, UnsupportedMediaType, ValidationFailed)
 from thidua.settings import Gateway
@@ -25,6 +25,7 @@ SERVICES = ("submissions", "ranking", "notifications")
 MAX_BODY_BYTES = 1024 * 1024
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 MAX_JSON_DEPTH = 32
+DEFAULT_DEADLINE = Gateway.deadline_seconds   # a call made outside a request (the entrypoint sets one)
 
 
 def json_response(payload, status=200, cid=None):
@@ -117,14 +118,16 @@ def _finite(literal):
     return value
 
 
-def call(method, *args, timeout=10.0, **kwargs):
-    """An RPC call that gives up after ``timeout`` seconds instead of hanging the request."""
-    reply = method.call_async(*args, **kwargs)
+def call(method, *args, timeout=None, **kwargs):
+    """An RPC call, its publish included, that gives up with 503 when the request's deadline
+    (``GATEWAY_DEADLINE_SECONDS``, carried in the worker's context) has passed, or after
+    ``timeout`` seconds if that comes first, instead of hanging the request."""
+    left = seconds_left(getattr(method, "worker_ctx", None), DEFAULT_DEADLINE if timeout is None else timeout)
     try:
-        with eventlet.Timeout(timeout):
-            return reply.result()
+        with eventlet.Timeout(left):
+            return method.call_async(*args, **kwargs).result()
     except eventlet.Timeout:
-        raise ServiceUnavailable("A service did not answer in time; the request may be retried.")
+        raise ServiceUnavailable("A service did not answer in time; the request may be retried.") from None
 
 
 def check_body(body, schema_name):

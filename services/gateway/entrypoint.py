@@ -15,10 +15,13 @@ import functools
 import inspect
 import logging
 import re
+import time
 from functools import partial
 
+import eventlet
 from eventlet.event import Event
-from kombu.exceptions import ConnectionError as AmqpConnectionError, OperationalError as KombuOperationalError
+from eventlet.semaphore import Semaphore
+from kombu.exceptions import ConnectionError as AmqpConnectionError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -29,6 +32,9 @@ from services.gateway.api import API, call, check_body, cors, error_response, js
 from thidua import correlation
 from thidua.errors import (DomainError, InternalError, InvalidQuery, MethodNotSupported, NotFound, ServiceUnavailable,
                           Unauthenticated, UpstreamError)
+from thidua.messaging import CONNECTION_ERRORS
+from thidua.rpc import DEADLINE_KEY
+from thidua.settings import Gateway
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +108,15 @@ def acts_for_caller(url, caller=None, public=False):
 
 class ApiServer(WebServer):
     """nameko's web server, answering a path or method that no route matches under ``/api/v1``
-    with the JSON error of its code, as every other refusal of the API."""
+    with the JSON error of its code, as every other refusal of the API. It also holds what all
+    routes share: the request deadline and the count of requests in flight, bounded by the
+    gateway's workers (``GATEWAY_MAX_WORKERS``) so that a full gateway answers 503 at once
+    instead of queueing requests past their deadline."""
+
+    def setup(self):
+        super().setup()
+        self.deadline = Gateway.of(self.container.config).deadline_seconds
+        self.in_flight = Semaphore(self.container.max_workers)
 
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
@@ -143,8 +157,9 @@ class GatewayEntrypoint(HttpRequestHandler):
     server = ApiServer()
 
     def __init__(self, method, url, body=None, status=200, query=None, caller=None, public=False, upload=False,
-                 download=False, listed=True, **kwargs):
+                 download=False, listed=True, deadline=None, **kwargs):
         self.body, self.status, self.query = body, status, dict(query or {})
+        self.deadline = deadline   # seconds, for a route that needs longer than GATEWAY_DEADLINE_SECONDS
         self.caller, self.public = acts_for_caller(url, caller, public), public
         self.upload, self.download, self.listed = upload, download, listed
         super().__init__(method, url, expected_exceptions=DomainError, **kwargs)
@@ -181,13 +196,32 @@ class GatewayEntrypoint(HttpRequestHandler):
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
-            done = Event()
-            self.container.spawn_worker(self, args, kwargs, context_data={correlation.KEY: cid},
-                                        handle_result=partial(self.handle_result, done))
-            response = self.response_from_result(done.wait(), cid)
+            response = self.response_from_result(self.run_within_deadline(args, kwargs, cid), cid)
         except Exception as exc:
             response = self.response_from_exception(exc, cid)
         return cors(response, request, self.container.config)
+
+    def run_within_deadline(self, args, kwargs, cid):
+        """The worker's result, or 503 once the request's deadline has passed; 503 at once when every
+        worker is busy. The deadline travels in the context, so each RPC call waits only what is left."""
+        seconds = self.deadline or self.server.deadline
+        if not self.server.in_flight.acquire(blocking=False):
+            raise ServiceUnavailable(f"The gateway is answering as many requests as it can; try again shortly{AGAIN}.")
+        done = Event()
+        context = {correlation.KEY: cid, DEADLINE_KEY: time.time() + seconds}
+        try:
+            self.container.spawn_worker(self, args, kwargs, context_data=context,
+                                        handle_result=partial(self.handle_result_in_flight, done))
+        except BaseException:
+            self.server.in_flight.release()
+            raise
+        late = ServiceUnavailable(f"The request did not finish within {seconds:g} s; try again shortly{AGAIN}.")
+        with eventlet.Timeout(seconds, late):
+            return done.wait()
+
+    def handle_result_in_flight(self, done, worker_ctx, result, exc_info):
+        self.server.in_flight.release()   # the worker is done, answered in time or not
+        return self.handle_result(done, worker_ctx, result, exc_info)
 
     def response_from_result(self, result, cid=None):
         if isinstance(result, Response):   # a file, a page or an answer with its own status
@@ -206,7 +240,7 @@ class GatewayEntrypoint(HttpRequestHandler):
 # An outage is not a fault of the request: 503 with Retry-After, and a write may be sent again.
 DATABASE_OUTAGES = {"ServerSelectionTimeoutError", "AutoReconnect", "NetworkTimeout", "ConnectionFailure",
                     "NotPrimaryError", "WaitQueueTimeoutError"}
-BROKER_OUTAGES = (OSError, KombuOperationalError, AmqpConnectionError)
+BROKER_OUTAGES = (*CONNECTION_ERRORS, AmqpConnectionError)
 AGAIN = " (a change: send it again with the same Idempotency-Key, it will not be made twice)"
 RETRY_AFTER_SECONDS = "5"
 

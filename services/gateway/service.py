@@ -11,11 +11,11 @@ travels with every RPC call as the correlation id does; the services resolve it 
 person with a role and a unit (``thidua.caller``) and check what that person may do.
 """
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 
 from services.gateway.routes import auth, notices, ranking, reference, reports, site, votes
 from thidua.caller import Forward
 from thidua.correlation import CorrelationId
+from thidua.rpc import SteadyRpcProxy
 from thidua.security import StartupChecks
 from thidua.settings import SettingsProvider
 
@@ -24,9 +24,9 @@ class GatewayService(auth.Auth, reference.Reference, reports.Reports, votes.Vote
                      notices.Notices, site.Site):
     name = "gateway"
 
-    submissions = RpcProxy("submissions")
-    ranking = RpcProxy("ranking")
-    notifications = RpcProxy("notifications")
+    submissions = SteadyRpcProxy("submissions")
+    ranking = SteadyRpcProxy("ranking")
+    notifications = SteadyRpcProxy("notifications")
     correlation_id = CorrelationId()
     forward_caller = Forward()   # a route's credential travels with each RPC call (``caller=True``)
     config = Config()

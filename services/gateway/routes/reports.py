@@ -35,14 +35,14 @@ class Reports:
     def cluster_summary(self, request, cluster, period):
         return call(self.submissions.cluster_summary, cluster, period)
 
-    @route("POST", f"{API}/units/<string:unit>/evidence", status=201, upload=True)
+    @route("POST", f"{API}/units/<string:unit>/evidence", status=201, upload=True, deadline=30.0)
     def store_evidence(self, request, unit):
         name = unquote(request.headers.get("X-Filename", ""))
         data = read_bytes(request, MAX_EVIDENCE_BYTES)
         return call(self.submissions.store_evidence, unit, name, request.mimetype,
                     base64.b64encode(data).decode(), timeout=30.0)
 
-    @route("GET", f"{API}/evidence/<string:file_id>", download=True)
+    @route("GET", f"{API}/evidence/<string:file_id>", download=True, deadline=30.0)
     def get_evidence(self, request, file_id):
         found = call(self.submissions.get_evidence, file_id, timeout=30.0)
         return attachment(base64.b64decode(found["data_base64"]), found["content_type"], found["name"])

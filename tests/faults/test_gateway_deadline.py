@@ -1,0 +1,75 @@
+"""One deadline per HTTP request, and a full gateway that sheds load at once: the gateway through
+its HTTP entrypoint with fake services (no broker, no database)."""
+import time
+
+import eventlet
+import pytest
+
+from tests.unit.test_gateway_routes import ADMIN, DEMO, Fake, error_of, forwarded, gateway, web_session  # noqa: F401
+from services.gateway.api import call
+from thidua.errors import ServiceUnavailable
+from thidua.rpc import DEADLINE_KEY
+
+
+def slow(seconds, answer):
+    def reply(*args):
+        eventlet.sleep(seconds)
+        return answer
+    return reply
+
+
+def test_a_service_that_does_not_answer_is_a_503_within_the_request_deadline(gateway, web_session):
+    gateway(submissions=Fake(get_cluster=slow(30, {"code": "C1"})), GATEWAY_DEADLINE_SECONDS="0.5", **DEMO)
+    started = time.monotonic()
+    response = web_session.get("/api/v1/clusters/C1", headers=ADMIN)
+    took = time.monotonic() - started
+    assert error_of(response) == (503, "SERVICE_UNAVAILABLE")
+    assert response.headers["Retry-After"] == "5"
+    assert 0.4 <= took < 1.5
+
+
+class Proxy:
+    """An RPC method as ``call`` sees it, in a worker whose request is due at ``deadline``."""
+
+    def __init__(self, deadline, answer_after):
+        self.worker_ctx = type("Ctx", (), {"context_data": {DEADLINE_KEY: deadline}})()
+        self.answer_after = answer_after
+
+    def call_async(self):
+        eventlet.sleep(self.answer_after)     # the publish itself may hang: it is inside the deadline
+        return type("Reply", (), {"result": lambda reply: "answer"})()
+
+
+def test_each_call_waits_only_for_what_is_left_of_its_requests_deadline():
+    due = time.time() + 0.3
+    assert call(Proxy(due, 0.1)) == "answer"                           # in time
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable):
+        call(Proxy(due, 5), timeout=30.0)                              # a route's longer limit does not extend it
+    assert time.monotonic() - started < 0.5
+    with pytest.raises(ServiceUnavailable):
+        call(Proxy(time.time() - 1, 0))                                # already past: no call is waited for
+
+
+def test_a_full_gateway_answers_503_at_once_instead_of_queueing(gateway, web_session, web_config_port):
+    gateway(submissions=Fake(get_cluster=slow(1.5, {"code": "C1"}), list_units=[]), max_workers=2, **DEMO)
+    import requests
+    url = f"http://127.0.0.1:{web_config_port}/api/v1/clusters/C1"
+    pool = eventlet.GreenPool()
+    busy = [pool.spawn(requests.get, url, headers=ADMIN, timeout=5) for _ in range(2)]
+    eventlet.sleep(0.3)                                   # both workers are now waiting on the slow service
+    started = time.monotonic()
+    shed = web_session.get("/api/v1/units", headers=ADMIN)
+    assert error_of(shed) == (503, "SERVICE_UNAVAILABLE") and time.monotonic() - started < 0.5
+    assert "Idempotency-Key" in shed.json()["error"]["message"]
+    assert [r.wait().status_code for r in busy] == [200, 200]
+    assert web_session.get("/api/v1/units", headers=ADMIN).status_code == 200   # free again: served
+
+
+def test_an_amqp_connection_error_is_a_503_not_a_500(gateway, web_session):
+    from amqp.exceptions import RecoverableConnectionError
+
+    def fails(*args):
+        raise RecoverableConnectionError("connection already closed")
+    gateway(submissions=Fake(get_cluster=fails), **DEMO)
+    assert error_of(web_session.get("/api/v1/clusters/C1", headers=ADMIN)) == (503, "SERVICE_UNAVAILABLE")
