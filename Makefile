@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test unit infra setup bench dlq clean secrets
+.PHONY: run stop test unit infra setup bench faults dlq clean secrets
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
@@ -31,6 +31,11 @@ unit: setup
 
 bench: setup
 	$(PY) bench/flow_latency.py
+
+# Fault injection on a RabbitMQ node (port 5680) and a database of its own; prints the table.
+faults: setup
+	$(PY) -m scripts.launcher infra
+	$(PY) bench/faults.py
 
 dlq: setup
 	$(PY) -m thidua.dlq list

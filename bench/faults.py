@@ -290,9 +290,11 @@ def foreign_messages(platform):
 def run_fault(platform, broker, database, fault, units, outage, deadline):
     stream = Stream(platform, units, deadline)
     before = sum(dead_letters(platform).values())
-    poster = threading.Thread(target=stream.run)
+    # The posts are spread over the time the fault takes (the node's stop and start take ~16 s).
+    lasts = {"broker": outage + 16.0, "database": outage + 4.0}.get(fault, 4.0)
+    poster = threading.Thread(target=stream.run, kwargs={"spacing": (lasts + 2.0) / len(units)})
     poster.start()
-    time.sleep(min(3.0, len(units) * 0.02))
+    time.sleep(1.0)
     foreign = 0
     if fault.startswith("kill-"):
         platform.kill(fault[len("kill-"):])
@@ -304,7 +306,8 @@ def run_fault(platform, broker, database, fault, units, outage, deadline):
         foreign = foreign_messages(platform)
     poster.join()
     settle(platform, stream.accepted)
-    parked = steady(lambda: sum(dead_letters(platform).values())) - before
+    parked = (steady(lambda: sum(dead_letters(platform).values())) if foreign
+              else sum(dead_letters(platform).values())) - before
     stored = platform.db("submissions").reports.count_documents({"unit": {"$in": units}, "period": PERIOD})
     counts = notified(platform, stream.accepted)
     statuses = Counter(status for status, _ in stream.answers)
