@@ -34,7 +34,6 @@ bench: setup
 
 # Fault injection on a RabbitMQ node (port 5680) and a database of its own; prints the table.
 faults: setup
-	$(PY) -m scripts.launcher infra
 	$(PY) bench/faults.py
 
 dlq: setup
