@@ -14,8 +14,8 @@ document count, the SHA-256 of its file, its indexes and its options.
 
 Restore reads and checks the whole dump before it writes anything: a file whose checksum or count
 differs from the manifest, or a manifest of another format, is refused and nothing changes. It
-refuses a target database that holds any document unless ``--force`` (which drops it first), then
-writes each collection with its options, its documents and its indexes. Stop the services while
+refuses a target database that holds any document unless ``--force`` (which drops its collections
+first), then writes each collection with its options, its documents and its indexes. Stop the services while
 restoring (docs/operations.md, "Backup and restore"); dump and restore may use different
 ``MONGO_URI``s (``--uri``), which is how the data moves from the embedded server to a replica set.
 """
@@ -134,8 +134,9 @@ def restore(client, source, names=None, force=False):
         raise BackupError(f"{', '.join(occupied)} already hold data; restore into empty databases, "
                           "or pass --force to replace them")
     for service, entry in manifest["databases"].items():
-        client.drop_database(targets[service])
         db = client[targets[service]]
+        for name in db.list_collection_names():   # collection by collection: readWrite may do it
+            db.drop_collection(name)
         for collection, info in entry["collections"].items():
             db.create_collection(collection, **info["options"])
             rows = documents[service, collection]
