@@ -232,7 +232,8 @@ def pods(docs):
 
 
 def selects(selector, labels):
-    return set(selector.get("matchLabels", {}).items()) <= set(labels.items())
+    return set(selector.get("matchLabels", {}).items()) <= set(labels.items()) and all(
+        labels.get(e["key"]) in e["values"] for e in selector.get("matchExpressions", []) if e["operator"] == "In")
 
 
 def test_only_the_gateway_is_reachable_from_outside_and_nothing_is_open_by_default(overlay):
