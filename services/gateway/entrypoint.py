@@ -15,6 +15,7 @@ import functools
 import inspect
 import logging
 import re
+import time
 from functools import partial
 
 from eventlet.event import Event
@@ -26,7 +27,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.api import API, call, check_body, cors, error_response, json_response, read_json, secure
-from thidua import correlation
+from thidua import correlation, metrics
 from thidua.errors import (DomainError, InternalError, InvalidQuery, MethodNotSupported, NotFound, ServiceUnavailable,
                           Unauthenticated, UpstreamError)
 
@@ -177,6 +178,7 @@ class GatewayEntrypoint(HttpRequestHandler):
 
     def handle_request(self, request):
         request.shallow = False
+        started = time.monotonic()
         cid = correlation.accept(request.headers.get(correlation.HEADER))
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
@@ -187,6 +189,7 @@ class GatewayEntrypoint(HttpRequestHandler):
             response = self.response_from_result(done.wait(), cid)
         except Exception as exc:
             response = self.response_from_exception(exc, cid)
+        metrics.answered(request.method, self.url, response.status_code, started)   # the route, not the path
         return cors(response, request, self.container.config)
 
     def response_from_result(self, result, cid=None):

@@ -16,6 +16,7 @@ from nameko.rpc import RpcProxy
 from services.gateway.routes import auth, notices, ranking, reference, reports, site, votes
 from thidua.caller import Forward
 from thidua.correlation import CorrelationId
+from thidua.metrics import Metrics
 from thidua.security import StartupChecks
 from thidua.settings import SettingsProvider
 
@@ -32,3 +33,4 @@ class GatewayService(auth.Auth, reference.Reference, reports.Reports, votes.Vote
     config = Config()
     settings = SettingsProvider()
     startup_checks = StartupChecks(ballots=True)
+    metrics = Metrics()   # /metrics on METRICS_PORT
