@@ -8,7 +8,8 @@ what is stored (the outbox, notices waiting, reports still missing) are read fro
 when Prometheus scrapes, by *readings* the owning code registers (:func:`reading`): nothing is
 written to keep them, and a reading that fails is logged and counted, never fatal to the scrape.
 
-The series (README, "Metrics", lists them with the alerts and the dashboard that use them):
+README, "Metrics", lists the series with the alerts (``deploy/prometheus/alerts.yml``) and the
+dashboard (``deploy/grafana/thidua.json``) that use them.
 """
 import logging
 import re
@@ -16,6 +17,7 @@ import time
 
 import eventlet
 from eventlet import wsgi
+from kombu import Connection
 from nameko.extensions import DependencyProvider
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
@@ -60,6 +62,16 @@ DELIVERY_ATTEMPTS = Counter("thidua_notification_delivery_attempts_total",
 
 EVENT_TYPE = re.compile(r"^[a-z][a-z_.]{0,80}\.v[0-9]{1,3}$")
 READING_ERRORS = Counter("thidua_metric_reading_errors_total", "Scrape-time readings that failed", ["metric"])
+
+
+# Every series the platform exposes (a histogram's _bucket, _count and _sum are its own).
+SERIES = ("thidua_http_requests_total", "thidua_http_request_duration_seconds", "thidua_events_handled_total",
+          "thidua_events_failed_total", "thidua_events_retried_total", "thidua_events_dead_lettered_total",
+          "thidua_event_handler_duration_seconds", "thidua_dead_letters", "thidua_outbox_pending",
+          "thidua_outbox_oldest_pending_age_seconds", "thidua_ranking_recompute_duration_seconds",
+          "thidua_ranking_cluster_units", "thidua_notifications_pending", "thidua_notifications_failed",
+          "thidua_notification_delivery_seconds", "thidua_notification_delivery_attempts_total",
+          "thidua_reports_handed_in", "thidua_reports_missing", "thidua_metric_reading_errors_total")
 
 
 class Readings:
@@ -175,6 +187,20 @@ class _Quiet:
 _QUIET = _Quiet()
 
 
+def dead_letters(container, db=None):
+    """The depth of each dead-letter queue of the container's event handlers (a passive declare
+    at scrape time: it reads, never creates)."""
+    queues = sorted({handler.dlq.name for handler in container.entrypoints if hasattr(handler, "dlq")})
+    uri = container.config["AMQP_URI"]
+
+    def read():
+        with Connection(uri) as conn:
+            channel = conn.channel()
+            return [((name,), channel.queue_declare(name, passive=True).message_count) for name in queues]
+    return [(f"dlq:{id(container)}", "thidua_dead_letters", "Messages parked in a dead-letter queue",
+             ("queue",), read)] if queues else []
+
+
 class Metrics(DependencyProvider):
     """``metrics = Metrics()`` in a service: serves the process's metrics when ``METRICS_PORT`` is
     set. ``readings`` are callables ``(container, db) -> [(key, name, help, labels, read), ...]``
@@ -193,7 +219,7 @@ class Metrics(DependencyProvider):
             self.db = client_for(config["MONGO_URI"])[config["MONGO_DB"]]
 
     def start(self):
-        for make in self.readings:
+        for make in (dead_letters, *self.readings):
             for key, *rest in make(self.container, self.db):
                 reading(key, *rest)
                 self.keys.append(key)
