@@ -1,9 +1,9 @@
-"""Convert the classic event queues of a vhost made by an older version into quorum queues.
+"""Convert the classic queues of a vhost made by an older version into quorum queues.
 
     python -m thidua.queues upgrade     # with the services stopped; AMQP_URI, RABBIT_MANAGEMENT_URI
 
 RabbitMQ cannot change a queue's type: each classic ``evt-…`` queue (a handler's queue, its
-retry queues, its dead-letter queue) is emptied into a temporary quorum queue, deleted,
+retry queues, its dead-letter queue) and ``rpc-…`` queue (a service's RPC calls) is emptied into a temporary quorum queue, deleted,
 declared again with the arguments the platform gives it now (``thidua.messaging``), bound again
 as it was, and refilled. Every move publishes with confirms before it acks, so a crash part way
 loses nothing: run it again and it carries on (the temporary queue is refilled from, too). An
@@ -22,13 +22,15 @@ from thidua.dlq import management
 from thidua.messaging import (DEFAULT_EXCHANGE, QUORUM, dead_letter_queue, declare, handler_arguments,
                               retry_queue)
 
-PREFIX = "evt-"
+PREFIXES = ("evt-", "rpc-")   # the event queues, and nameko's RPC queue of each service (not its reply queues)
 RETRY = re.compile(r"^(?P<queue>.+)\.retry\.(?P<delay>\d+)ms$")
 TEMPORARY = ".upgrading"
 
 
 def target(name, attempts):
     """The quorum queue the platform declares under ``name`` today."""
+    if name.startswith("rpc-"):
+        return Queue(name, durable=True, queue_arguments=dict(QUORUM))
     if name.endswith(".dlq"):
         return dead_letter_queue(name[: -len(".dlq")])
     retry = RETRY.match(name)
@@ -59,10 +61,10 @@ def upgrade(amqp_uri, management_uri, attempts):
     found = management(amqp_uri, management_uri, "queues/{vhost}")
     for info in found:
         name = info["name"]
-        if name.startswith(PREFIX) and name.endswith(TEMPORARY):   # left by a run that stopped part way
+        if name.startswith(PREFIXES) and name.endswith(TEMPORARY):   # left by a run that stopped part way
             done[name[: -len(TEMPORARY)]] = finish(amqp_uri, name, name[: -len(TEMPORARY)], attempts)
             continue
-        if not name.startswith(PREFIX) or info.get("type", "classic") != "classic" or \
+        if not name.startswith(PREFIXES) or info.get("type", "classic") != "classic" or \
                 name + TEMPORARY in {q["name"] for q in found}:
             continue
         bindings = [b for b in management(amqp_uri, management_uri, f"queues/{{vhost}}/{_quoted(name)}/bindings")

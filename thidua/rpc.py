@@ -3,7 +3,7 @@ treats them as expected answers (a warning in the log, not a fault with a traceb
 every service with a database answers the same way (:class:`Operations`)."""
 import eventlet
 from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import RpcProxy, rpc as _nameko_rpc
+from nameko.rpc import Rpc, RpcConsumer, RpcProxy
 
 from thidua.errors import DomainError, ServiceUnavailable
 from thidua.settings import Messaging
@@ -12,8 +12,23 @@ for _error in DomainError.__subclasses__():
     deserialize_to_instance(_error)
 
 
+class QuorumRpcConsumer(RpcConsumer):
+    """nameko's RPC queue (``rpc-<service>``) as a quorum queue, like the event queues
+    (``QUEUE_TYPE``): on a RabbitMQ cluster, calls keep reaching a service after a node is lost."""
+
+    def setup(self):
+        from thidua.messaging import QUORUM
+        super().setup()
+        if Messaging.of(self.container.config).queue_type == "quorum":
+            self.queue.queue_arguments = dict(QUORUM)
+
+
+class QuorumRpc(Rpc):
+    rpc_consumer = QuorumRpcConsumer()
+
+
 def rpc(method):
-    return _nameko_rpc(expected_exceptions=DomainError)(method)
+    return QuorumRpc.decorator(expected_exceptions=DomainError)(method)
 
 
 class TimedRpcProxy(RpcProxy):

@@ -8,6 +8,7 @@ from thidua import queues
 from thidua.dlq import management
 from thidua.messaging import event_handler
 from thidua.outbox import OutboxRelay
+from thidua.rpc import rpc
 from tests.helpers import eventually, report_event
 
 pytestmark = pytest.mark.integration
@@ -22,6 +23,10 @@ class Counting:
     @event_handler("submissions", "report.submitted.v1")
     def handle(self, event):
         SEEN.append(event["id"])
+
+    @rpc
+    def ping(self):
+        return "pong"
 
 
 def declared(amqp):
@@ -38,11 +43,13 @@ def test_every_event_queue_is_a_quorum_queue_with_a_delivery_limit_of_the_retry_
     assert ours[HANDLER]["arguments"]["x-delivery-limit"] == 3       # one try and two retries
     assert ours[HANDLER]["arguments"]["x-dead-letter-routing-key"] == f"{HANDLER}.dlq"
     assert ours[f"{HANDLER}.retry.50ms"]["arguments"]["x-dead-letter-strategy"] == "at-least-once"
+    assert found["rpc-counting"]["type"] == "quorum"     # and the service's RPC calls
 
 
 def test_queue_type_classic_keeps_the_queues_of_an_older_vhost(container_factory, service_config, rabbit_config):
     container_factory(Counting, service_config("ranking", QUEUE_TYPE="classic")).start()
-    assert declared(rabbit_config["AMQP_URI"])[HANDLER]["type"] == "classic"
+    found = declared(rabbit_config["AMQP_URI"])
+    assert found[HANDLER]["type"] == found["rpc-counting"]["type"] == "classic"
 
 
 def old_classic_queues(amqp, waiting):
@@ -52,6 +59,8 @@ def old_classic_queues(amqp, waiting):
     with Connection(amqp) as conn:
         queue.bind(conn.channel()).declare()
         Queue(f"{HANDLER}.dlq", durable=True).bind(conn.channel()).declare()
+        Queue("rpc-counting", Exchange("nameko-rpc", type="topic", durable=True), routing_key="counting.*",
+              durable=True).bind(conn.channel()).declare()
     relay = OutboxRelay(None, amqp)
     for event in waiting:
         relay.publish_one({"event": event})
@@ -66,9 +75,9 @@ def test_a_classic_queue_stops_the_service_with_the_way_out_and_the_upgrade_keep
         container_factory(Counting, service_config("ranking")).start()
 
     moved = queues.upgrade(amqp, MANAGEMENT, attempts=3)
-    assert moved == {HANDLER: 2, f"{HANDLER}.dlq": 0}
+    assert moved == {HANDLER: 2, f"{HANDLER}.dlq": 0, "rpc-counting": 0}
     found = declared(amqp)
-    assert found[HANDLER]["type"] == found[f"{HANDLER}.dlq"]["type"] == "quorum"
+    assert found[HANDLER]["type"] == found[f"{HANDLER}.dlq"]["type"] == found["rpc-counting"]["type"] == "quorum"
     assert not any(name.endswith(".upgrading") for name in found)
 
     SEEN.clear()
