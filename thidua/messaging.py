@@ -28,7 +28,6 @@ import time
 import traceback
 from functools import partial
 
-from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
@@ -54,6 +53,7 @@ REFUSED = (InvalidEvent, signing.InvalidSignature)   # what no retry can make ac
 
 QUORUM = {"x-queue-type": "quorum"}   # replicated on every node of a cluster (QUEUE_TYPE=classic: not)
 # A quorum queue dead-letters at least once (else at most once) only if it refuses publishes when full.
+PRECONDITION_FAILED = 406   # AMQP's answer to a declaration that differs from the queue's
 AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
 
 
@@ -85,7 +85,9 @@ def declare(conn, queue):
     (a classic one) stops the service with what to do, not with the broker's bare refusal."""
     try:
         queue.bind(conn.channel()).declare()
-    except PreconditionFailed as exc:
+    except conn.channel_errors as exc:
+        if getattr(exc, "code", None) != PRECONDITION_FAILED:
+            raise
         raise RuntimeError(
             f"queue {queue.name} exists with other arguments ({exc}); a classic queue of an older version: "
             "stop the services and run `python -m thidua.queues upgrade`, or set QUEUE_TYPE=classic "

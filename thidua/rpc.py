@@ -3,7 +3,7 @@ treats them as expected answers (a warning in the log, not a fault with a traceb
 every service with a database answers the same way (:class:`Operations`)."""
 import eventlet
 from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import Rpc, RpcConsumer, RpcProxy
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy as _NamekoRpcProxy
 
 from thidua.errors import DomainError, ServiceUnavailable
 from thidua.settings import Messaging
@@ -25,6 +25,23 @@ class QuorumRpcConsumer(RpcConsumer):
 
 class QuorumRpc(Rpc):
     rpc_consumer = QuorumRpcConsumer()
+
+
+class QuorumReplyListener(ReplyListener):
+    """nameko's reply queue of a service's RPC proxies is durable, with the home of a classic queue:
+    when that node is lost, declaring it again fails (NOT_FOUND) until the node is back. As a
+    quorum queue (keeping its expiry) it survives the node, with the replies in it."""
+
+    def setup(self):
+        from thidua.messaging import QUORUM
+        super().setup()
+        if Messaging.of(self.container.config).queue_type == "quorum":
+            self.queue.queue_arguments = {**QUORUM, **self.queue.queue_arguments}
+
+
+class RpcProxy(_NamekoRpcProxy):
+    """``submissions = RpcProxy("submissions")``: nameko's proxy, its replies in a quorum queue."""
+    rpc_reply_listener = QuorumReplyListener()
 
 
 def rpc(method):

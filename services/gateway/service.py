@@ -11,11 +11,11 @@ travels with every RPC call as the correlation id does; the services resolve it 
 person with a role and a unit (``thidua.caller``) and check what that person may do.
 """
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 
 from services.gateway.routes import auth, notices, ranking, reference, reports, site, votes
 from thidua.caller import Forward
 from thidua.correlation import CorrelationId
+from thidua.rpc import RpcProxy   # nameko's, its replies in a quorum queue
 from thidua.metrics import Metrics
 from thidua.security import StartupChecks
 from thidua.settings import SettingsProvider
