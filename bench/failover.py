@@ -4,15 +4,16 @@
 
 Starts three RabbitMQ nodes on this machine (``thidua-q1@localhost`` .. ``q3``, AMQP on 5690-5692,
 no plugins, data and logs under ``.run/failover/``, one Erlang cookie of their own) and joins them
-in a cluster; starts the four services against it, each given the three nodes' URIs
-(``amqp://…:5690/;amqp://…:5691/;amqp://…:5692/``, kombu's failover list); loads the demo and a
-cluster of ``--reports`` units of its own; then hands in one report per unit through the public
-HTTP API while, a third of the way through, the node the services connected to first is stopped
-(``rabbitmqctl stop``; ``--kill``: SIGKILL of its Erlang VM); the last third waits until it is down. A request refused meanwhile (503) is
-sent again with the same Idempotency-Key, as a client does. It prints how many reports were
-accepted, ranked and notified to the cluster's lead, how many notices were duplicates, and how long
-the platform took to accept reports again. Everything it started is stopped at the end, and its
-databases dropped; the broker on 5672 is never touched.
+in a cluster; starts the four services against it under the supervisor of ``make run``, each given
+the three nodes' URIs (``amqp://…:5690/;amqp://…:5691/;amqp://…:5692/``, kombu's failover list);
+loads the demo and a cluster of ``--reports`` units of its own; then hands in one report per unit
+through the public HTTP API while, a third of the way through, the node the services connected to
+first is stopped (``rabbitmqctl stop``; ``--kill``: SIGKILL of its Erlang VM); the last third goes
+once it is down. A request refused meanwhile (503) is sent again with the same Idempotency-Key, as a
+client does. It prints how many reports were accepted, ranked and notified to the cluster's lead,
+how many notices were duplicates, how many requests had to be sent again and how many services
+restarted. Everything it started is stopped at the end, and its databases dropped; the broker on
+5672 is never touched.
 """
 import argparse
 import json
