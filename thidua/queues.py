@@ -1,4 +1,5 @@
-"""Convert the classic queues of a vhost made by an older version into quorum queues.
+"""Convert the classic queues of a vhost made by an older version into quorum queues, and
+re-declare those whose arguments changed (the delivery limit follows ``RETRY_DELAYS_MS``).
 
     python -m thidua.queues upgrade     # with the services stopped; AMQP_URI, RABBIT_MANAGEMENT_URI
 
@@ -39,6 +40,11 @@ def target(name, attempts):
     return Queue(name, durable=True, queue_arguments=handler_arguments(name, attempts))
 
 
+def as_declared(info, queue):
+    """Whether the broker's queue (management API ``info``) is the one the platform declares now."""
+    return info.get("type") == "quorum" and (info.get("arguments") or {}) == queue.queue_arguments
+
+
 def move(amqp_uri, source, destination):
     """Move every message of ``source`` to ``destination`` (by the default exchange); returns how many."""
     publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True)
@@ -56,7 +62,8 @@ def move(amqp_uri, source, destination):
 
 
 def upgrade(amqp_uri, management_uri, attempts):
-    """Convert each classic ``evt-`` queue; returns ``{queue: messages moved}``."""
+    """Convert each ``evt-``/``rpc-`` queue that is not as the platform declares it now (classic,
+    or other arguments); returns ``{queue: messages moved}``."""
     done = {}
     found = management(amqp_uri, management_uri, "queues/{vhost}")
     for info in found:
@@ -64,8 +71,8 @@ def upgrade(amqp_uri, management_uri, attempts):
         if name.startswith(PREFIXES) and name.endswith(TEMPORARY):   # left by a run that stopped part way
             done[name[: -len(TEMPORARY)]] = finish(amqp_uri, name, name[: -len(TEMPORARY)], attempts)
             continue
-        if not name.startswith(PREFIXES) or info.get("type", "classic") != "classic" or \
-                name + TEMPORARY in {q["name"] for q in found}:
+        if not name.startswith(PREFIXES) or name + TEMPORARY in {q["name"] for q in found} or \
+                as_declared(info, target(name, attempts)):
             continue
         bindings = [b for b in management(amqp_uri, management_uri, f"queues/{{vhost}}/{_quoted(name)}/bindings")
                     if b["source"]]

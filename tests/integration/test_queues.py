@@ -87,3 +87,23 @@ def test_a_classic_queue_stops_the_service_with_the_way_out_and_the_upgrade_keep
     with entrypoint_waiter(container, "handle"):   # and still bound to new events
         OutboxRelay(None, amqp).publish_one({"event": report_event(unit="U03")})
     assert len(SEEN) == 3
+    assert queues.upgrade(amqp, MANAGEMENT, attempts=3) == {}   # as declared: nothing to do
+
+
+def test_a_new_retry_policy_s_delivery_limit_is_applied_by_the_upgrade_keeping_the_messages(
+        container_factory, service_config, rabbit_config):
+    amqp = rabbit_config["AMQP_URI"]
+    before = container_factory(Counting, service_config("ranking"))   # two delays: three attempts
+    before.start()
+    before.stop()
+    waiting = report_event(unit="U04")
+    OutboxRelay(None, amqp).publish_one({"event": waiting})          # waits while the service is stopped
+    longer = service_config("ranking", RETRY_DELAYS_MS="50,100,200")
+    with pytest.raises(RuntimeError, match="python -m thidua.queues upgrade"):
+        container_factory(Counting, longer).start()
+
+    assert queues.upgrade(amqp, MANAGEMENT, attempts=4) == {HANDLER: 1}
+    assert declared(amqp)[HANDLER]["arguments"]["x-delivery-limit"] == 4
+    SEEN.clear()
+    container_factory(Counting, longer).start()
+    eventually(lambda: SEEN == [waiting["id"]], what="the kept message handled")
