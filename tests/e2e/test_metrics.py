@@ -1,6 +1,5 @@
 """A real Prometheus scrapes the running platform and finds every series the platform promises,
 with the alert rules loaded; promtool checks the rules."""
-import os
 import subprocess
 import time
 from pathlib import Path
