@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test unit infra setup bench faults dlq clean secrets
+.PHONY: run stop test unit infra setup bench faults failover dlq clean secrets
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
@@ -35,6 +35,10 @@ bench: setup
 # Fault injection on a RabbitMQ node (port 5680) and a database of its own; prints the table.
 faults: setup
 	$(PY) bench/faults.py
+
+# Three RabbitMQ nodes on 5690-5692 (not the broker on 5672), a node stopped mid-stream of reports.
+failover: setup
+	$(PY) bench/failover.py
 
 dlq: setup
 	$(PY) -m thidua.dlq list

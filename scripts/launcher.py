@@ -116,6 +116,16 @@ def ensure_chromium():
     return path
 
 
+def ensure_prometheus():
+    """The path of Prometheus for the metrics test (a real one scrapes the services): ``PROMETHEUS_PATH``
+    if set, else Debian's ``prometheus`` package (with ``promtool``), installed if missing."""
+    path = os.environ.get("PROMETHEUS_PATH") or shutil.which("prometheus")
+    if not path:
+        apt_install("prometheus", "Prometheus (for the metrics tests)", "or set PROMETHEUS_PATH")
+        path = shutil.which("prometheus")
+    return path
+
+
 # --- MongoDB ------------------------------------------------------------------
 
 def ensure_mongo():
@@ -377,6 +387,10 @@ def test(pytest_args):
     amqp_uri = ensure_rabbitmq()
     mongo_uri, started = ensure_mongo()
     env = {**service_env(amqp_uri, mongo_uri), "CHROMIUM_PATH": ensure_chromium()}
+    try:
+        env["PROMETHEUS_PATH"] = ensure_prometheus()
+    except SystemExit as exc:   # the metrics tests say they were skipped, and why
+        say(str(exc))
     pytest = [str(VENV_BIN / "python"), "-m", "pytest"]
     # The browser tests run in a pytest process of their own, without eventlet (see conftest.py).
     browser = {**env, "THIDUA_BROWSER_TESTS": "1"}

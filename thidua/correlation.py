@@ -4,7 +4,8 @@ The gateway takes ``X-Correlation-Id`` from the request (or makes one); nameko
 propagates worker context data across RPC calls; the outbox stores it in each
 event's envelope; the reliable event handler puts it back into the context of
 the worker that handles the event. Log records get it through
-:class:`CorrelationFilter`.
+:class:`CorrelationFilter`, with the id of the event being handled and the id of the caller
+where the worker has them (the JSON log lines carry all three, ``LOG_FORMAT=json``).
 """
 import logging
 import re
@@ -34,6 +35,14 @@ def current():
     return getattr(_current, "value", None)
 
 
+def worker_facts(worker_ctx):
+    """The event id and the caller's id of a worker, where it has them (for its log lines)."""
+    event = worker_ctx.args[0] if worker_ctx.args else None
+    caller = worker_ctx.data.get("caller")
+    return (event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None,
+            caller.get("id") if isinstance(caller, dict) and isinstance(caller.get("id"), str) else None)
+
+
 class CorrelationId(DependencyProvider):
     """Gives the worker its correlation id and tags its log lines with it."""
 
@@ -53,12 +62,15 @@ class CorrelationId(DependencyProvider):
 
     def worker_setup(self, worker_ctx):
         _current.value = self.of(worker_ctx)
+        _current.event, _current.caller = worker_facts(worker_ctx)
 
     def worker_teardown(self, worker_ctx):
-        _current.value = None
+        _current.value = _current.event = _current.caller = None
 
 
 class CorrelationFilter(logging.Filter):
     def filter(self, record):
         record.correlation_id = current() or "-"
+        record.event_id = getattr(_current, "event", None)
+        record.caller = getattr(_current, "caller", None)
         return True

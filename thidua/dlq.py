@@ -28,14 +28,19 @@ def _vhost(amqp_uri):
     return path or "/"
 
 
-def dead_letter_queues(amqp_uri, management_uri):
+def management(amqp_uri, management_uri, path):
+    """GET ``path`` of the management API, under the vhost of ``amqp_uri`` (``{vhost}`` in the path)."""
     parts = urlsplit(management_uri)
     base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
     auth = (parts.username or "guest", parts.password or "guest")
-    vhost = quote(_vhost(amqp_uri), safe="")
-    response = requests.get(f"{base}/api/queues/{vhost}", auth=auth, timeout=10)
+    response = requests.get(f"{base}/api/{path.format(vhost=quote(_vhost(amqp_uri), safe=''))}", auth=auth, timeout=10)
     response.raise_for_status()
-    return sorted((q["name"], q.get("messages", 0)) for q in response.json() if q["name"].endswith(".dlq"))
+    return response.json()
+
+
+def dead_letter_queues(amqp_uri, management_uri):
+    return sorted((q["name"], q.get("messages", 0)) for q in management(amqp_uri, management_uri, "queues/{vhost}")
+                  if q["name"].endswith(".dlq"))
 
 
 def _messages(amqp_uri, queue):

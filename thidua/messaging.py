@@ -18,14 +18,17 @@ upcaster turns into ``x.v2``. An event that breaks its contract, or whose versio
 code cannot read, goes straight to the dead-letter queue with the reason: retrying it
 cannot succeed.
 
-Queues are durable, messages persistent (the relay publishes them so), and the
-correlation id of the event is put into the worker's context.
+Queues are durable quorum queues (replicated on a RabbitMQ cluster; ``QUEUE_TYPE=classic`` keeps
+the classic queues of an older vhost), messages persistent (the relay publishes them so), and the
+correlation id of the event is put into the worker's context. A handler's queue has a delivery
+limit of the retry policy's attempts, past which the broker dead-letters a message to ``<queue>.dlq``.
 """
 import logging
+import time
 import traceback
 from functools import partial
 
-from kombu import Exchange, Queue
+from kombu import Connection, Exchange, Queue
 from kombu.exceptions import OperationalError as KombuOperationalError
 from kombu.transport.pyamqp import Transport as AmqpTransport
 from nameko.amqp.publish import Publisher, get_connection
@@ -33,11 +36,12 @@ from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 
-from thidua import signing
+from thidua import metrics, signing
 from thidua.config import retry_delays
 from thidua.contracts import upcast_sources
 from thidua.correlation import KEY as CORRELATION_KEY
 from thidua.events import InvalidEvent, accept, isoformat, utcnow
+from thidua.settings import Messaging
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +53,47 @@ DEFAULT_EXCHANGE = Exchange("", type="direct")
 REFUSED = (InvalidEvent, signing.InvalidSignature)   # what no retry can make acceptable
 
 
-def retry_queue(queue_name, delay_ms):
+QUORUM = {"x-queue-type": "quorum"}   # replicated on every node of a cluster (QUEUE_TYPE=classic: not)
+# A quorum queue dead-letters at least once (else at most once) only if it refuses publishes when full.
+PRECONDITION_FAILED = 406   # AMQP's answer to a declaration that differs from the queue's
+AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+def retry_queue(queue_name, delay_ms, quorum=True):
     return Queue(
         f"{queue_name}.retry.{delay_ms}ms", exchange=DEFAULT_EXCHANGE,
         routing_key=f"{queue_name}.retry.{delay_ms}ms", durable=True,
         queue_arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": "",
-                         "x-dead-letter-routing-key": queue_name},
+                         "x-dead-letter-routing-key": queue_name, **(QUORUM | AT_LEAST_ONCE if quorum else {})},
     )
 
 
-def dead_letter_queue(queue_name):
+def dead_letter_queue(queue_name, quorum=True):
+    # No delivery limit: listing dead letters (python -m thidua.dlq list) hands each back, a delivery to the broker.
     return Queue(f"{queue_name}.dlq", exchange=DEFAULT_EXCHANGE,
-                 routing_key=f"{queue_name}.dlq", durable=True)
+                 routing_key=f"{queue_name}.dlq", durable=True, queue_arguments=dict(QUORUM if quorum else {}))
+
+
+def handler_arguments(queue_name, attempts, quorum=True):
+    """The arguments of a handler's own queue: past ``attempts`` deliveries (the retry policy's
+    attempts; a consumer that died with the message each time) the broker moves a message to the
+    dead-letter queue, never drops it."""
+    return {**QUORUM, **AT_LEAST_ONCE, "x-delivery-limit": attempts, "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": f"{queue_name}.dlq"} if quorum else {}
+
+
+def declare(conn, queue):
+    """Declare ``queue`` (and its binding); a queue left by an older version with other arguments
+    (a classic one) stops the service with what to do, not with the broker's bare refusal."""
+    try:
+        queue.bind(conn.channel()).declare()
+    except conn.channel_errors as exc:
+        if getattr(exc, "code", None) != PRECONDITION_FAILED:
+            raise
+        raise RuntimeError(
+            f"queue {queue.name} exists with other arguments ({exc}); a classic queue of an older version: "
+            "stop the services and run `python -m thidua.queues upgrade`, or set QUEUE_TYPE=classic "
+            "(README, \"Queues\")") from None
 
 
 class UndecodableBody(InvalidEvent):
@@ -116,15 +149,17 @@ class ReliableEventHandler(EventHandler):
         super().setup()
         name = self.queue.name
         self.delays = retry_delays(self.container.config)
-        self.retry_queues = [retry_queue(name, d) for d in self.delays]
-        self.dlq = dead_letter_queue(name)
+        quorum = Messaging.of(self.container.config).queue_type == "quorum"
+        self.queue.queue_arguments = handler_arguments(name, len(self.delays) + 1, quorum)
+        self.retry_queues = [retry_queue(name, d, quorum) for d in self.delays]
+        self.dlq = dead_letter_queue(name, quorum)
         self.keys = signing.keys_from(self.container.config)
-        with get_connection(self.container.config["AMQP_URI"]) as conn:
-            for queue in [*self.retry_queues, self.dlq]:
-                queue.bind(conn.channel()).declare()
+        metrics.event_series(name, self.event_type)
+        with Connection(self.container.config["AMQP_URI"]) as conn:   # not pooled: a refusal closes it
+            for queue in [*self.retry_queues, self.dlq, self.queue]:
+                declare(conn, queue)
             if self.understands is not None and upcast_sources(self.understands):
                 queue = self.queue.bind(conn.channel())
-                queue.declare()
                 for older in upcast_sources(self.understands):
                     queue.bind_to(exchange=self.queue.exchange, routing_key=older)
         self.publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True,
@@ -164,9 +199,14 @@ class ReliableEventHandler(EventHandler):
             context_data[CORRELATION_KEY] = body["correlation_id"]
         try:
             self.container.spawn_worker(self, (body,), {}, context_data=context_data,
-                                        handle_result=partial(self.handle_result, message))
+                                        handle_result=partial(self.timed_result, message, time.monotonic()))
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+
+    def timed_result(self, message, started, worker_ctx, result=None, exc_info=None):
+        metrics.handled(self.queue.name, metrics.event_type(message), time.monotonic() - started,
+                        failed=exc_info is not None)
+        return self.handle_result(message, worker_ctx, result, exc_info)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
@@ -204,6 +244,7 @@ class ReliableEventHandler(EventHandler):
             log.exception("could not republish a failed message; requeueing it")
             self.queue_consumer.requeue_message(message)
             return
+        metrics.parked(self.queue.name, metrics.event_type(message), dead=target is self.dlq)
         self.queue_consumer.ack_message(message)
 
 

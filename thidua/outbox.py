@@ -20,7 +20,7 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING
 
-from thidua import signing
+from thidua import metrics, signing
 from thidua.events import exchange_name, utcnow, validate
 from thidua.settings import Messaging
 
@@ -45,6 +45,22 @@ def pending(db, limit=100):
     # Order of creation; no shared counter, so concurrent writers never conflict on one.
     return list(db[COLLECTION].find({"published_at": None})
                 .sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
+
+
+def lag(db, now=None):
+    """How many events wait in the outbox, and the age in seconds of the oldest (0 if none)."""
+    oldest = pending(db, 1)
+    age = ((now or utcnow()) - oldest[0]["created_at"]).total_seconds() if oldest else 0.0
+    return db[COLLECTION].count_documents({"published_at": None}), max(0.0, age)
+
+
+def lag_readings(db, key):
+    """The outbox's gauges, read when Prometheus scrapes (thidua.metrics)."""
+    metrics.reading(f"{key}:pending", "thidua_outbox_pending", "Events committed but not yet published", (),
+                    lambda: [((), lag(db)[0])])
+    metrics.reading(f"{key}:age", "thidua_outbox_oldest_pending_age_seconds",
+                    "Age of the oldest event not yet published", (), lambda: [((), lag(db)[1])])
+    return [f"{key}:pending", f"{key}:age"]
 
 
 class OutboxRelay:
@@ -125,11 +141,14 @@ class Relay(DependencyProvider):
         ensure_indexes(self.db)
 
     def start(self):
+        self._gauges = lag_readings(self.db, f"outbox:{id(self)}")
         self._running = True
         self._gt = self.container.spawn_managed_thread(self._run)
         self._watcher = self.container.spawn_managed_thread(self._watch)
 
     def stop(self):
+        for key in getattr(self, "_gauges", ()):
+            metrics.forget(key)
         self._running = False
         self._poke()
         for gt in (self._gt, self._watcher):

@@ -6,7 +6,7 @@ import time
 
 import eventlet
 from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy as _NamekoRpcProxy
 
 from thidua.errors import DomainError, ServiceUnavailable
 from thidua.messaging import CONNECTION_ERRORS, SteadyQueueConsumer
@@ -29,13 +29,25 @@ def seconds_left(worker_ctx, most):
     return max(0.0, min(most, float(deadline) - time.time()))
 
 
+def _quorum(entrance):
+    """Make the queue of ``entrance`` (set up by nameko) a quorum queue when ``QUEUE_TYPE`` says so,
+    like the event queues: on a RabbitMQ cluster it survives the loss of a node, with what is in it."""
+    from thidua.messaging import QUORUM
+    if Messaging.of(entrance.container.config).queue_type == "quorum":
+        entrance.queue.queue_arguments = {**QUORUM, **(entrance.queue.queue_arguments or {})}
+
+
 class SteadyRpcConsumer(RpcConsumer):
-    """nameko's RPC consumer, but a reply that cannot be published (the broker went away while
-    the worker ran) does not end the worker's thread with an error, which would make nameko kill
-    the service: it is logged and the request is left to the broker, which delivers it again
-    once the service has reconnected (the caller, past its deadline, has moved on; changes are
-    idempotent)."""
+    """nameko's RPC consumer (its ``rpc-<service>`` queue a quorum queue), but a reply that cannot
+    be published (the broker went away while the worker ran) does not end the worker's thread with
+    an error, which would make nameko kill the service: it is logged and the request is left to the
+    broker, which delivers it again once the service has reconnected (the caller, past its
+    deadline, has moved on; changes are idempotent)."""
     queue_consumer = SteadyQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        _quorum(self)
 
     def handle_result(self, message, result, exc_info):
         try:
@@ -56,16 +68,23 @@ def rpc(method):
 
 
 class SteadyReplyListener(ReplyListener):
+    """The reply queue of a service's RPC proxies: its ack on a dropped connection is logged, not
+    raised, and it is a quorum queue (keeping its expiry), since nameko's durable classic reply
+    queue cannot be declared again while its home node is lost."""
     queue_consumer = SteadyQueueConsumer()
 
+    def setup(self):
+        super().setup()
+        _quorum(self)
 
-class SteadyRpcProxy(RpcProxy):
-    """nameko's RPC proxy whose reply listener survives a broker restart (its ack on a dropped
-    connection is logged, not raised)."""
+
+class RpcProxy(_NamekoRpcProxy):
+    """``submissions = RpcProxy("submissions")``: nameko's RPC proxy whose reply listener survives
+    a broker restart and the loss of a cluster node."""
     rpc_reply_listener = SteadyReplyListener()
 
 
-class TimedRpcProxy(SteadyRpcProxy):
+class TimedRpcProxy(RpcProxy):
     """``submissions = TimedRpcProxy("submissions")``: nameko's RPC proxy, but a call that gets no
     answer within ``RPC_TIMEOUT_SECONDS`` gives up with :class:`ServiceUnavailable` instead of
     holding its worker (and the service's shutdown) for ever."""

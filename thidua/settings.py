@@ -6,8 +6,10 @@ else the default below. ``services/<name>/config.yml`` keeps only what nameko an
 connections read themselves (broker, database, listening address, workers, logging).
 A value that cannot be read stops the service at start, naming the variable.
 """
+import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field, fields
 
 from nameko.extensions import DependencyProvider
@@ -131,6 +133,8 @@ class Messaging(Group):
     retry_delays_ms: tuple = listed("RETRY_DELAYS_MS", (1000, 5000, 30000), "ints")
     outbox_sweep_seconds: float = setting("OUTBOX_SWEEP_SECONDS", 1.0)
     rpc_timeout_seconds: float = setting("RPC_TIMEOUT_SECONDS", 10.0)   # a service's call to another
+    # quorum: replicated on a RabbitMQ cluster (thidua.messaging); classic keeps a vhost of an older version as it was
+    queue_type: str = listed("QUEUE_TYPE", "quorum", "queue type")
 
 
 @dataclass(frozen=True)
@@ -150,12 +154,59 @@ class Delivery(Group):
     digest_interval_seconds: float = setting("DIGEST_INTERVAL_SECONDS", 3600.0)
 
 
+def _port(raw):
+    port = int(raw)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be a port number from 0 (off) to 65535")
+    return port
+
+
+def _one_of(*choices):
+    def read(raw):
+        word = str(raw).strip().lower()
+        if word not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return word
+    return read
+
+
+LOG_FORMATS = ("text", "json")
+READERS.update({"log format": _one_of(*LOG_FORMATS), "queue type": _one_of("quorum", "classic"), "port": _port})
+
+
 @dataclass(frozen=True)
 class Logging(Group):
+    """What a service tells its operators: its log lines and its Prometheus metrics (thidua.metrics)."""
     level: str = setting("LOG_LEVEL", "INFO")
+    format: str = listed("LOG_FORMAT", "text", "log format")   # json: one object a line, for a log system
+    metrics_port: int = listed("METRICS_PORT", 0, "port")   # 0: no metrics served (the image sets 9102)
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s {service} [%(correlation_id)s] %(name)s: %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s {service} [%(correlation_id)s] %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, service, logger, message, and the
+    correlation id, event id and caller where known (``CorrelationFilter``), the traceback if any."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service = service
+
+    def format(self, record):
+        line = {"time": self.formatTime(record), "level": record.levelname, "service": self.service,
+                "logger": record.name, "message": record.getMessage()}
+        for key in ("correlation_id", "event_id", "caller"):
+            value = getattr(record, key, None)
+            if value not in (None, "-"):
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+    def formatTime(self, record, datefmt=None):
+        seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{seconds}.{int(record.msecs):03d}Z"
 
 
 class OneLineRefusals(logging.Filter):
@@ -172,12 +223,15 @@ class OneLineRefusals(logging.Filter):
 def log_handler(service):
     """The one log handler of every service, for its ``config.yml``:
     ``handlers: {console: {(): thidua.settings.log_handler, service: <name>}}``. It sets the
-    root level from ``LOG_LEVEL`` (dictConfig builds handlers before it configures the root)."""
+    root level from ``LOG_LEVEL`` (dictConfig builds handlers before it configures the root), and
+    writes text lines, or JSON ones with ``LOG_FORMAT=json``."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(LOG_FORMAT.format(service=service)))
+    chosen = Logging.of({})
+    handler.setFormatter(JsonFormatter(service) if chosen.format == "json"
+                         else logging.Formatter(TEXT_FORMAT.format(service=service)))
     handler.addFilter(CorrelationFilter())
     handler.addFilter(OneLineRefusals())
-    logging.getLogger().setLevel(Logging.of({}).level.upper())
+    logging.getLogger().setLevel(chosen.level.upper())
     return handler
 
 

@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.api import API, call, check_body, cors, error_response, json_response, read_json, secure
-from thidua import correlation
+from thidua import correlation, metrics
 from thidua.errors import (DomainError, InternalError, InvalidQuery, MethodNotSupported, NotFound, ServiceUnavailable,
                           Unauthenticated, UpstreamError)
 from thidua.messaging import CONNECTION_ERRORS
@@ -192,6 +192,7 @@ class GatewayEntrypoint(HttpRequestHandler):
 
     def handle_request(self, request):
         request.shallow = False
+        started = time.monotonic()
         cid = correlation.accept(request.headers.get(correlation.HEADER))
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
@@ -199,6 +200,7 @@ class GatewayEntrypoint(HttpRequestHandler):
             response = self.response_from_result(self.run_within_deadline(args, kwargs, cid), cid)
         except Exception as exc:
             response = self.response_from_exception(exc, cid)
+        metrics.answered(request.method, self.url, response.status_code, started)   # the route, not the path
         return cors(response, request, self.container.config)
 
     def run_within_deadline(self, args, kwargs, cid):

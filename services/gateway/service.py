@@ -15,7 +15,8 @@ from nameko.dependency_providers import Config
 from services.gateway.routes import auth, notices, ranking, reference, reports, site, votes
 from thidua.caller import Forward
 from thidua.correlation import CorrelationId
-from thidua.rpc import SteadyRpcProxy
+from thidua.metrics import Metrics
+from thidua.rpc import RpcProxy   # nameko's, its replies steady across a broker restart, in a quorum queue
 from thidua.security import StartupChecks
 from thidua.settings import SettingsProvider
 
@@ -24,11 +25,12 @@ class GatewayService(auth.Auth, reference.Reference, reports.Reports, votes.Vote
                      notices.Notices, site.Site):
     name = "gateway"
 
-    submissions = SteadyRpcProxy("submissions")
-    ranking = SteadyRpcProxy("ranking")
-    notifications = SteadyRpcProxy("notifications")
+    submissions = RpcProxy("submissions")
+    ranking = RpcProxy("ranking")
+    notifications = RpcProxy("notifications")
     correlation_id = CorrelationId()
     forward_caller = Forward()   # a route's credential travels with each RPC call (``caller=True``)
     config = Config()
     settings = SettingsProvider()
     startup_checks = StartupChecks(ballots=True)
+    metrics = Metrics()   # /metrics on METRICS_PORT

@@ -19,7 +19,7 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
-from services.notifications import channels, directory, messages, preferences, rules
+from services.notifications import channels, directory, gauges, messages, preferences, rules
 from services.notifications.channels import Happening, webhook
 from thidua import audit, paging
 from thidua.caller import CallerProvider, Forward, as_system, ask_submissions
@@ -27,6 +27,7 @@ from thidua.correlation import CorrelationId
 from thidua.errors import Forbidden, UnknownNotice
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
+from thidua.metrics import Metrics, delivered
 from thidua.mongo import Mongo, public
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
@@ -73,6 +74,7 @@ class NotificationsService(shared_rpc.Operations):
     forward_caller = Forward()   # the timers call as the service itself (a service token)
     uow = Work()
     startup_checks = StartupChecks(events=True)
+    metrics = Metrics(gauges.readings)   # /metrics on METRICS_PORT
 
     # --- events ---------------------------------------------------------------------
 
@@ -224,6 +226,7 @@ class NotificationsService(shared_rpc.Operations):
                                         session=tx.session)
             tx.insert("deliveries", record)
         self.uow.as_actor("system:delivery").run(outcome)
+        delivered(notice["channel"], notice.get("created_at"), utcnow(), error)
 
     # --- reminders and digests -----------------------------------------------------------
 

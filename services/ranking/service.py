@@ -19,6 +19,7 @@ from thidua.correlation import CorrelationId
 from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
 from thidua.messaging import event_handler
+from thidua.metrics import CLUSTER_SIZE, RECOMPUTE_SECONDS, Metrics
 from thidua.mongo import Mongo, public
 from thidua.security import StartupChecks
 from thidua.uow import Work
@@ -76,6 +77,7 @@ class RankingService(shared_rpc.Operations):
     startup_checks = StartupChecks(events=True)
     submissions = shared_rpc.TimedRpcProxy("submissions")           # who the caller is (the audit trail is not for everyone)
     caller = CallerProvider(ask_submissions)
+    metrics = Metrics()   # /metrics on METRICS_PORT; the outbox's gauges come with the relay
 
     @event_handler("submissions", "template.published.v1")
     def on_template_published(self, event):
@@ -109,7 +111,7 @@ class RankingService(shared_rpc.Operations):
         """
         data = event["data"]
         self.uow.as_actor(consumer).run(lambda tx: apply(tx.session, event), processed=(consumer, event))
-        with self.table_locks[table_key(data["cluster"], data["period"])]:
+        with self.table_locks[table_key(data["cluster"], data["period"])], RECOMPUTE_SECONDS.time():
             self.uow.as_actor(ACTOR).run(
                 lambda tx: self._recompute(tx, data["cluster"], data["cluster_name"], data["period"], event),
                 retry_on=(ConcurrentRecompute, DuplicateKeyError), retries=CONFLICT_RETRIES)
@@ -152,6 +154,7 @@ class RankingService(shared_rpc.Operations):
         if current is not None and current["input_hash"] == digest:
             return None  # the table already reflects these inputs: no new version
         result = engine.compute(template, reports, votes) if template else _empty()
+        CLUSTER_SIZE.labels(cluster, period).set(len(result["table"]))
         previous_version = current["version"] if current else 0
         previous = self.db.snapshots.find_one({"_id": f"{key}|{previous_version}"}, session=session)
         snapshot = {

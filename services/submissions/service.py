@@ -24,6 +24,7 @@ from services.submissions.entrypoints import common, directory, evidence, identi
 from thidua import audit, outbox
 from thidua.caller import CallerProvider
 from thidua.correlation import CorrelationId
+from thidua.metrics import Metrics
 from thidua.mongo import Mongo
 from thidua import rpc as shared_rpc
 from thidua.security import StartupChecks
@@ -43,4 +44,5 @@ class SubmissionsService(identity.Identity, directory.Directory, reference_data.
     startup_checks = StartupChecks(events=True, ballots=True)
     caller = CallerProvider(identity.resolve)
     uow = Work()
+    metrics = Metrics(store.reporting_readings)   # /metrics on METRICS_PORT; the outbox's come with the relay
 

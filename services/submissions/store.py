@@ -27,3 +27,31 @@ def cluster_of(db, unit, year, session=None):
 def template(db, template_id, version, session=None):
     return db.templates.find_one({"id": template_id, "version": version}, session=session)
 
+
+
+TAKING_REPORTS = ("OPEN", "CLOSED")   # a period whose reports are still coming in
+
+
+def reporting_counts(db):
+    """``{(cluster, period): (handed in, missing)}`` for every cluster of every period still taking
+    reports: of the cluster's member units, those whose report is past DRAFT, and the others."""
+    counts = {}
+    for period in db.periods.find({"state": {"$in": list(TAKING_REPORTS)}}, {"year": 1}):
+        units = {r["unit"] for r in db.reports.find({"period": period["_id"], "status": {"$ne": "DRAFT"}},
+                                                    {"unit": 1})}
+        for cluster in db.clusters.find({"year": period["year"]}, {"members.unit": 1}):
+            members = {m["unit"] for m in cluster.get("members", [])}
+            counts[(cluster["_id"], period["_id"])] = (len(members & units), len(members - units))
+    return counts
+
+
+def reporting_readings(container, db):
+    """The reporting gauges of thidua.metrics, read when Prometheus scrapes."""
+    key = f"submissions:{id(container)}"
+
+    def read(position):
+        return lambda: [(labels, pair[position]) for labels, pair in sorted(reporting_counts(db).items())]
+    return [(f"{key}:in", "thidua_reports_handed_in", "Member units of a cluster that handed in their report "
+             "for a period still taking reports", ("cluster", "period"), read(0)),
+            (f"{key}:missing", "thidua_reports_missing", "Member units of a cluster whose report for a period "
+             "still taking reports is not handed in", ("cluster", "period"), read(1))]

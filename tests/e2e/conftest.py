@@ -3,12 +3,21 @@ talking through the real RabbitMQ (a vhost of their own) and the real database, 
 real SMTP server on loopback for the e-mail channel."""
 import pytest
 
-from scripts.launcher import IsolatedPlatform, free_port
+from scripts.launcher import SERVICES, IsolatedPlatform, free_port
 from tests import receivers
 from thidua.mongo import client_for
 
 
 class Platform(IsolatedPlatform):
+    """Each service also serves its Prometheus metrics, on a port of its own (test_metrics.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metrics_ports = {name: free_port() for name in SERVICES}
+
+    def start(self, name, service=None, **env):
+        return super().start(name, service, **{"METRICS_PORT": str(self.metrics_ports.get(name, 0)), **env})
+
     def db(self, service):
         return client_for(self.mongo_uri)[self.database_name(service)]
 
