@@ -30,7 +30,7 @@ unit: setup
 	$(PY) -m pytest tests/unit -q
 
 bench: setup
-	$(PY) bench/flow_latency.py
+	$(PY) bench/throughput.py $(BENCH_ARGS)
 
 dlq: setup
 	$(PY) -m thidua.dlq list

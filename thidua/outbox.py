@@ -16,7 +16,6 @@ import logging
 import time
 
 import eventlet
-from amqp.exceptions import ChannelError
 from kombu import Connection, Exchange, Producer
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
@@ -31,6 +30,10 @@ log = logging.getLogger(__name__)
 COLLECTION = "outbox"
 BATCH = 100                 # events published before one wait for their confirms
 CONFIRM_TIMEOUT = 30.0      # seconds to wait for a batch's confirms
+
+
+class Nacked(Exception):
+    """The broker refused a message of the batch: the batch is published again."""
 
 
 def ensure_indexes(db):
@@ -131,7 +134,7 @@ class OutboxRelay:
             confirmed.update(range(first, tag + 1) if multiple else (tag,))
 
         def on_nack(tag, multiple):
-            raise ChannelError(f"the broker refused message {tag} (nack)")
+            raise Nacked(f"the broker refused message {tag} (nack)")
 
         def on_return(exc, exchange, routing_key, message):
             returned.add(message.properties.get("message_id"))
