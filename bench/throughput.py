@@ -20,7 +20,7 @@ Latencies are read back from the servers' own timestamps (the snapshot's ``compu
 the inbox item's ``created_at``) against the moment the POST was sent: one machine, one
 clock. Prints figures; asserts nothing. Needs the broker and the database server up.
 
-    .venv/bin/python bench/throughput.py            # the full run (about 10 minutes)
+    .venv/bin/python bench/throughput.py            # the full run
     .venv/bin/python bench/throughput.py --quick    # a smaller run of every figure
 """
 import argparse
@@ -301,12 +301,14 @@ def report_burst(table, label, readback, province, result, raw):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="every figure, on a smaller load (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="every figure, on a smaller load")
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--burst", type=int)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--burst-clusters", type=int)
+    parser.add_argument("--small-clusters", type=int, help="P1's clusters of 16 units (100; --quick 20)")
+    parser.add_argument("--large-clusters", type=int, help="P1's clusters of 80 units (20; --quick 4)")
     parser.add_argument("--raw", type=int, default=2000, help="messages for the raw broker's rate")
     parser.add_argument("--no-replicas", action="store_true", help="skip the burst with two replicas")
     args = parser.parse_args()
@@ -314,7 +316,8 @@ def main():
     count = args.burst or (1000 if args.quick else 5000)
     burst_clusters = args.burst_clusters or (60 if args.quick else 300)
     per_burst_cluster = -(-count // burst_clusters)
-    small, large = Province("S", 100, 16), Province("L", 20, 80)
+    small = Province("S", args.small_clusters or (20 if args.quick else 100), 16)
+    large = Province("L", args.large_clusters or (4 if args.quick else 20), 80)
     bursts = [Province("P", burst_clusters, per_burst_cluster)] + \
         ([] if args.no_replicas else [Province("R", burst_clusters, per_burst_cluster)])
     with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
@@ -328,9 +331,9 @@ def main():
         raw = raw_broker_rate(platform, args.raw)
         table = Table(raw)
         table.add("raw broker: persistent publishes confirmed", raw, "/s", per_second=raw)
-        per_report = [report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, 100 x 16", readback, small,
+        per_report = [report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, {len(small.clusters)} x 16", readback, small,
                                     *steady(platform, readback, small, args.rate, seconds), full=True),
-                      report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, 20 x 80", readback, large,
+                      report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, {len(large.clusters)} x 80", readback, large,
                                     *steady(platform, readback, large, args.rate, seconds), full=False)]
         table.add("bytes per report, 80- over 16-unit clusters", per_report[1] / per_report[0], "", target="≤ 2")
         label = f"P2 {count} from {args.threads} threads, {burst_clusters} clusters"
