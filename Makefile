@@ -30,7 +30,7 @@ unit: setup
 	$(PY) -m pytest tests/unit -q
 
 bench: setup
-	$(PY) bench/flow_latency.py
+	$(PY) bench/throughput.py $(BENCH_ARGS)
 
 # Fault injection on a RabbitMQ node (port 5680) and a database of its own; prints the table.
 faults: setup

@@ -9,7 +9,7 @@ caller: the bench names one with demo mode's ``X-Actor`` header, as the tests do
 
 The units are spread over ``--clusters`` clusters (a province has many clusters of 6 to
 20 units); ``--clusters 1`` puts them all in one cluster, the worst case for ranking,
-which recomputes the whole cluster on every report.
+which recomputes the whole cluster (coalesced: at most once per 100 ms under a burst).
 """
 import argparse
 import json

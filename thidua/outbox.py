@@ -13,10 +13,11 @@ marked published: it waits in the outbox, visible, and goes out when a consumer
 has declared its queue.
 """
 import logging
+import time
 
 import eventlet
-from kombu import Exchange
-from nameko.amqp.publish import Publisher, UndeliverableMessage
+from kombu import Connection, Exchange, Producer
+from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING
 
@@ -27,6 +28,12 @@ from thidua.settings import Messaging
 log = logging.getLogger(__name__)
 
 COLLECTION = "outbox"
+BATCH = 100                 # events published before one wait for their confirms
+CONFIRM_TIMEOUT = 30.0      # seconds to wait for a batch's confirms
+
+
+class Nacked(Exception):
+    """The broker refused a message of the batch: the batch is published again."""
 
 
 def ensure_indexes(db):
@@ -73,8 +80,11 @@ class OutboxRelay:
     def __init__(self, db, amqp_uri, keys=None):
         self.db = db
         self.keys = signing.keys_from({}) if keys is None else keys   # tools: the keys in their environment
+        self.amqp_uri = amqp_uri
         self.publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")
         self._exchanges = {}
+        self._connection = self._channel = None
+        self._next_tag = 1
 
     def exchange(self, source):
         if source not in self._exchanges:
@@ -91,32 +101,97 @@ class OutboxRelay:
                      signing.HEADER: signing.sign(event, self.keys)},
         )
 
-    def mark_published(self, entry):
-        self.db[COLLECTION].update_one(
-            {"_id": entry["_id"], "published_at": None},
+    def mark_published(self, entries):
+        self.db[COLLECTION].update_many(
+            {"_id": {"$in": [entry["_id"] for entry in entries]}, "published_at": None},
             {"$set": {"published_at": utcnow()}, "$inc": {"attempts": 1}},
         )
 
-    def publish_pending(self, limit=100):
+    def publish_pending(self, limit=BATCH):
         """Publish pending events in order; stop at the first that cannot go out.
 
         Returns the number published. Stopping keeps the order of a stream: a
         later event never overtakes an earlier one that is still waiting.
         """
-        published = 0
-        for entry in pending(self.db, limit):
+        entries = pending(self.db, limit)
+        if not entries:
+            return 0
+        confirmed, refused = self.publish_batch(entries)
+        if confirmed:
+            self.mark_published(entries[:confirmed])
+        if refused is not None:
+            self.db[COLLECTION].update_one(
+                {"_id": refused["_id"]},
+                {"$inc": {"attempts": 1}, "$set": {"last_error": "unroutable: no queue bound yet"}})
+            log.warning("event %s (%s) is unroutable: no queue is bound yet; it stays in the outbox",
+                        refused["_id"], refused["event"]["type"])
+        return confirmed
+
+    def publish_batch(self, entries):
+        """Publish ``entries`` in order on one confirm-mode channel and wait once for the broker.
+
+        Returns ``(n, refused)``: the first ``n`` entries were routed and confirmed; ``refused``
+        is the entry after them that was unroutable (None if all went out). Entries after a
+        refused or unconfirmed one are published again next time (consumers deduplicate).
+        Raises on a nack, a lost connection or no confirm within ``CONFIRM_TIMEOUT``.
+        """
+        try:
+            return self._publish_batch(entries)
+        except Exception:
+            self.close()   # the next batch starts on a fresh connection
+            raise
+
+    def _publish_batch(self, entries):
+        channel = self._confirm_channel()
+        first = self._next_tag
+        confirmed, returned = set(), set()
+
+        def on_ack(tag, multiple):
+            confirmed.update(range(first, tag + 1) if multiple else (tag,))
+
+        def on_nack(tag, multiple):
+            raise Nacked(f"the broker refused message {tag} (nack)")
+
+        def on_return(exc, exchange, routing_key, message):
+            returned.add(message.properties.get("message_id"))
+
+        channel.events["basic_ack"] = {on_ack}
+        channel.events["basic_nack"] = {on_nack}
+        channel.events["basic_return"] = {on_return}
+        producer = Producer(channel, serializer="json")
+        for entry in entries:
+            event = entry["event"]
+            exchange = self.exchange(event["source"])
+            producer.publish(event, exchange=exchange, routing_key=event["type"], declare=[exchange],
+                             mandatory=True, delivery_mode=2, message_id=event["id"],
+                             headers={"nameko.correlation_id": event["correlation_id"],
+                                      signing.HEADER: signing.sign(event, self.keys)})
+            self._next_tag += 1
+        last, deadline = self._next_tag - 1, time.monotonic() + CONFIRM_TIMEOUT
+        while not set(range(first, last + 1)) <= confirmed:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no confirm from the broker within {CONFIRM_TIMEOUT} s")
+            self._connection.drain_events(timeout=CONFIRM_TIMEOUT)
+        for position, entry in enumerate(entries):
+            if entry["_id"] in returned:
+                return position, entry
+        return len(entries), None
+
+    def _confirm_channel(self):
+        if self._channel is None:
+            self._connection = Connection(self.amqp_uri)
+            self._channel = self._connection.channel()
+            self._channel.confirm_select()
+            self._next_tag = 1
+        return self._channel
+
+    def close(self):
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
             try:
-                self.publish_one(entry)
-            except UndeliverableMessage:
-                self.db[COLLECTION].update_one(
-                    {"_id": entry["_id"]},
-                    {"$inc": {"attempts": 1}, "$set": {"last_error": "unroutable: no queue bound yet"}})
-                log.warning("event %s (%s) is unroutable: no queue is bound yet; it stays in the outbox",
-                            entry["_id"], entry["event"]["type"])
-                break
-            self.mark_published(entry)
-            published += 1
-        return published
+                connection.release()
+            except Exception:   # already broken: nothing more to release
+                log.debug("closing the relay's broker connection failed", exc_info=True)
 
 
 class Relay(DependencyProvider):
@@ -154,6 +229,7 @@ class Relay(DependencyProvider):
         for gt in (self._gt, self._watcher):
             if gt is not None:
                 gt.kill()
+        self.relay.close()
 
     kill = stop
 

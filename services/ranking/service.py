@@ -1,18 +1,17 @@
-"""The ranking service: recomputes a cluster's table on every event that can change it.
+"""The ranking service: keeps a cluster's table up to date with the events that can change it.
 
 It keeps its own copies of templates, reports and closed votes from the submissions
-events (it never reads the submissions database), recomputes the whole cluster for
-the period with the pure :mod:`engine`, and stores an immutable, versioned snapshot
-with its ``ranking.updated.v1`` event in one transaction.
+events (it never reads the submissions database). A handler stores its event's input
+with a dirty marker for the cluster's table in one transaction; the coalescer
+(:mod:`coalescer`) then recomputes each dirty table — a burst of reports for one
+cluster becomes one recompute — with the pure :mod:`engine`, and stores an immutable,
+versioned snapshot with its ``ranking.updated.v1`` event and audit entry in one
+transaction (:func:`recompute`).
 """
-from collections import defaultdict
-
-from eventlet.semaphore import Semaphore
-from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.ranking import engine, queries
+from services.ranking import coalescer, engine, queries
 from thidua import audit, outbox
 from thidua.caller import CallerProvider, ask_submissions
 from thidua.correlation import CorrelationId
@@ -22,7 +21,7 @@ from thidua.messaging import event_handler
 from thidua.metrics import CLUSTER_SIZE, RECOMPUTE_SECONDS, Metrics
 from thidua.mongo import Mongo, public
 from thidua.security import StartupChecks
-from thidua.uow import Work
+from thidua.uow import UnitOfWork, Work
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 
@@ -32,21 +31,9 @@ RANKED_STATUSES = ("SUBMITTED", "RESUBMITTED", "REVIEWED", "FINALIZED")  # a ret
 ROW_FIELDS = ("unit", "unit_name", "rank", "total", "class", "late")   # what the event carries of each row
 
 
-class TableLocks(DependencyProvider):
-    """One recompute of a cluster's period at a time in this service instance: concurrent
-    ones would only conflict on the snapshot version and redo their work. Other replicas
-    still race, and the compare-and-set on the version keeps that safe."""
-
-    def setup(self):
-        self.locks = defaultdict(Semaphore)
-
-    def get_dependency(self, worker_ctx):
-        return self.locks
-
-
 class TemplateNotYetKnown(Exception):
     """A report names a template whose template.published event has not been handled yet;
-    the message is retried until it has."""
+    its table stays dirty and is recomputed once the template has arrived."""
 
 
 class ConcurrentRecompute(Exception):
@@ -60,10 +47,107 @@ def ensure_indexes(db):
     db.snapshots.create_index([("table.unit", ASCENDING), ("period", ASCENDING)])
     audit.ensure_indexes(db)
     outbox.ensure_indexes(db)
+    coalescer.ensure_indexes(db)
 
 
 def table_key(cluster, period):
     return f"{cluster}|{period}"
+
+
+def recompute_table(db, table):
+    """Bring one dirty table up to date, taking in every input marked before this transaction
+    began; the markers it took in go with the new snapshot. Returns the new version, or None."""
+    def work(tx):
+        taken = coalescer.markers(tx.db, tx.session, table)
+        if not taken:
+            return None   # another recompute (or replica) took them in
+        last = taken[-1]
+        tx.correlation_id = last["correlation_id"]
+        trigger = {"id": last["_id"], "type": last["event_type"], "correlation_id": last["correlation_id"],
+                   "coalesced": len(taken)}
+        version = recompute(tx, last["cluster"], last["cluster_name"], last["period"], trigger)
+        coalescer.clear(tx.db, tx.session, taken)
+        return version
+    with RECOMPUTE_SECONDS.time():
+        return UnitOfWork(db, ACTOR, None).run(work, retry_on=(ConcurrentRecompute, DuplicateKeyError),
+                                               retries=CONFLICT_RETRIES)
+
+
+def recompute(tx, cluster, cluster_name, period, trigger):
+    """The one recompute of a cluster's table: a new snapshot, its event and its audit entry,
+    or nothing when the table already reflects the inputs."""
+    db, session = tx.db, tx.session
+    template, reports, votes = _inputs(db, session, cluster, period)
+    key = table_key(cluster, period)
+    current = db.rankings.find_one({"_id": key}, session=session)
+    digest = engine.input_hash(template, reports, votes) if template else _empty()["input_hash"]
+    if current is not None and current["input_hash"] == digest:
+        return None  # the table already reflects these inputs: no new version
+    result = engine.compute(template, reports, votes) if template else _empty()
+    CLUSTER_SIZE.labels(cluster, period).set(len(result["table"]))
+    previous_version = current["version"] if current else 0
+    previous = db.snapshots.find_one({"_id": f"{key}|{previous_version}"}, session=session)
+    _store_breakdowns(db, session, key, result["table"])
+    snapshot = {
+        "_id": f"{key}|{previous_version + 1}", "cluster": cluster, "cluster_name": cluster_name,
+        "period": period, "version": previous_version + 1, "trigger_event_id": trigger["id"],
+        "trigger_event_type": trigger["type"], "coalesced": trigger.get("coalesced", 1),
+        "computed_at": utcnow(), **result,
+    }
+    db.snapshots.insert_one(snapshot, session=session)
+    # Compare-and-set on the version: a concurrent recompute that got here first wins.
+    written = db.rankings.update_one(
+        {"_id": key, "version": previous_version},
+        {"$set": {"version": snapshot["version"], "input_hash": result["input_hash"]}},
+        upsert=current is None, session=session)
+    if written.matched_count == 0 and written.upserted_id is None:
+        raise ConcurrentRecompute(key)
+    changes = engine.diff(previous, result)
+    event = new_event("ranking.updated.v1", {
+        "cluster": cluster, "cluster_name": cluster_name, "period": period, "version": snapshot["version"],
+        "table": [{k: row[k] for k in ROW_FIELDS} for row in result["table"]],
+        "leader_status": result["leader_status"], **changes, "trigger_event_id": trigger["id"],
+    }, trigger["correlation_id"])
+    # The audit entry: what changed and the input hashes, never the tables themselves.
+    before = {"version": previous_version, "input_hash": current["input_hash"] if current else None}
+    tx.record("ranking.recompute", "ranking", key, before,
+              {"version": snapshot["version"], "input_hash": result["input_hash"]},
+              {"trigger_event_id": trigger["id"], "version": snapshot["version"], "period": period,
+               "cluster": cluster, "input_hash": result["input_hash"], "coalesced": snapshot["coalesced"],
+               **changes}, [event])
+    return snapshot["version"]
+
+
+def _inputs(db, session, cluster, period):
+    copies = list(db.reports.find({"cluster": cluster, "period": period,
+                                   "status": {"$in": list(RANKED_STATUSES)}}, session=session))
+    templates = {(c["template"]["id"], c["template"]["version"]) for c in copies}
+    if not templates:
+        return None, [], None
+    template_id, version = sorted(templates)[-1]
+    template = db.templates.find_one({"_id": f"{template_id}@{version}"}, session=session)
+    if template is None:
+        raise TemplateNotYetKnown(f"template {template_id} v{version} has not arrived yet")
+    template.pop("_id")
+    reports = [{k: c[k] for k in ("unit", "unit_name", "submitted_at", "late", "version", "values",
+                                  "self_scores", "violations", "commendations")} | {"review": c["review"]}
+               for c in copies if (c["template"]["id"], c["template"]["version"]) == (template_id, version)]
+    vote = db.votes.find_one({"_id": table_key(cluster, period)}, session=session)
+    return template, reports, vote["tally"] if vote else None
+
+
+def _store_breakdowns(db, session, key, table):
+    """Each unit's breakdown is stored once per content (most survive a recompute unchanged);
+    the snapshot's row keeps only a reference, so a snapshot stays a compact table."""
+    stored = {}
+    for row in table:
+        breakdown = row.pop("breakdown")
+        row["breakdown_ref"] = ref = f"{key}|{row['unit']}|{audit.digest(breakdown)}"
+        stored[ref] = {"_id": ref, "breakdown": breakdown}
+    known = {d["_id"] for d in db.breakdowns.find({"_id": {"$in": list(stored)}}, {"_id": 1}, session=session)}
+    missing = [document for ref, document in stored.items() if ref not in known]
+    if missing:
+        db.breakdowns.insert_many(missing, session=session)
 
 
 class RankingService(shared_rpc.Operations):
@@ -72,7 +156,7 @@ class RankingService(shared_rpc.Operations):
     db = Mongo(indexes=ensure_indexes)
     relay = outbox.Relay()
     correlation_id = CorrelationId()
-    table_locks = TableLocks()
+    recomputer = coalescer.Coalescer(recompute_table)
     uow = Work()
     startup_checks = StartupChecks(events=True)
     submissions = shared_rpc.TimedRpcProxy("submissions")           # who the caller is (the audit trail is not for everyone)
@@ -87,6 +171,7 @@ class RankingService(shared_rpc.Operations):
             lambda tx: self.db.templates.replace_one({"_id": key}, {"_id": key, **template}, upsert=True,
                                                      session=tx.session),
             processed=("ranking.on_template_published", event))
+        self.recomputer()   # tables that waited for this template
 
     @event_handler("submissions", "report.submitted.v1")
     @event_handler("submissions", "report.resubmitted.v1")
@@ -101,20 +186,17 @@ class RankingService(shared_rpc.Operations):
         self._handle("ranking.on_vote_closed", event, self._apply_vote)
 
     def _handle(self, consumer, event, apply):
-        """Keep the event's input (once), then bring the cluster's table up to date.
-
-        Two steps, each its own transaction: in a burst, reports are stored while another
-        worker recomputes, and the next recompute takes all of them at once; the workers
-        after it find the table already reflecting their report and stop there. A failure
-        between the steps loses nothing: the redelivered event skips the first and
-        retries the second.
-        """
+        """Keep the event's input (once) and mark its table dirty, in one transaction; the
+        coalescer recomputes the table. A crash after the commit loses nothing: the marker
+        stays until a recompute has taken the input in."""
         data = event["data"]
-        self.uow.as_actor(consumer).run(lambda tx: apply(tx.session, event), processed=(consumer, event))
-        with self.table_locks[table_key(data["cluster"], data["period"])], RECOMPUTE_SECONDS.time():
-            self.uow.as_actor(ACTOR).run(
-                lambda tx: self._recompute(tx, data["cluster"], data["cluster_name"], data["period"], event),
-                retry_on=(ConcurrentRecompute, DuplicateKeyError), retries=CONFLICT_RETRIES)
+
+        def work(tx):
+            apply(tx.session, event)
+            coalescer.mark_dirty(self.db, tx.session, table_key(data["cluster"], data["period"]), data["cluster"],
+                                 data["cluster_name"], data["period"], event)
+        self.uow.as_actor(consumer).run(work, processed=(consumer, event))
+        self.recomputer()
 
     def _apply_report(self, session, event):
         data = event["data"]
@@ -127,59 +209,6 @@ class RankingService(shared_rpc.Operations):
         data = event["data"]
         key = table_key(data["cluster"], data["period"])
         self.db.votes.replace_one({"_id": key}, {"_id": key, **data}, upsert=True, session=session)
-
-    def _inputs(self, session, cluster, period):
-        copies = list(self.db.reports.find({"cluster": cluster, "period": period,
-                                            "status": {"$in": list(RANKED_STATUSES)}}, session=session))
-        templates = {(c["template"]["id"], c["template"]["version"]) for c in copies}
-        if not templates:
-            return None, [], None
-        template_id, version = sorted(templates)[-1]
-        template = self.db.templates.find_one({"_id": f"{template_id}@{version}"}, session=session)
-        if template is None:
-            raise TemplateNotYetKnown(f"template {template_id} v{version} has not arrived yet")
-        template.pop("_id")
-        reports = [{k: c[k] for k in ("unit", "unit_name", "submitted_at", "late", "version", "values",
-                                      "self_scores", "violations", "commendations")} | {"review": c["review"]}
-                   for c in copies if (c["template"]["id"], c["template"]["version"]) == (template_id, version)]
-        vote = self.db.votes.find_one({"_id": table_key(cluster, period)}, session=session)
-        return template, reports, vote["tally"] if vote else None
-
-    def _recompute(self, tx, cluster, cluster_name, period, trigger):
-        session = tx.session
-        template, reports, votes = self._inputs(session, cluster, period)
-        key = table_key(cluster, period)
-        current = self.db.rankings.find_one({"_id": key}, session=session)
-        digest = engine.input_hash(template, reports, votes) if template else _empty()["input_hash"]
-        if current is not None and current["input_hash"] == digest:
-            return None  # the table already reflects these inputs: no new version
-        result = engine.compute(template, reports, votes) if template else _empty()
-        CLUSTER_SIZE.labels(cluster, period).set(len(result["table"]))
-        previous_version = current["version"] if current else 0
-        previous = self.db.snapshots.find_one({"_id": f"{key}|{previous_version}"}, session=session)
-        snapshot = {
-            "_id": f"{key}|{previous_version + 1}", "cluster": cluster, "cluster_name": cluster_name,
-            "period": period, "version": previous_version + 1, "trigger_event_id": trigger["id"],
-            "trigger_event_type": trigger["type"], "computed_at": utcnow(), **result,
-        }
-        self.db.snapshots.insert_one(snapshot, session=session)
-        # Compare-and-set on the version: a concurrent recompute that got here first wins.
-        written = self.db.rankings.update_one(
-            {"_id": key, "version": previous_version},
-            {"$set": {"version": snapshot["version"], "input_hash": result["input_hash"]}},
-            upsert=current is None, session=session)
-        if written.matched_count == 0 and written.upserted_id is None:
-            raise ConcurrentRecompute(key)
-        changes = engine.diff(previous, result)
-        event = new_event("ranking.updated.v1", {
-            "cluster": cluster, "cluster_name": cluster_name, "period": period, "version": snapshot["version"],
-            "table": [{k: row[k] for k in ROW_FIELDS} for row in result["table"]],
-            "leader_status": result["leader_status"], **changes, "trigger_event_id": trigger["id"],
-        }, trigger["correlation_id"])
-        tx.record("ranking.recompute", "ranking", key, previous, snapshot,
-                  {"trigger_event_id": trigger["id"], "version": snapshot["version"], "period": period,
-                   "cluster": cluster}, [event])
-        return snapshot["version"]
 
     # --- queries ----------------------------------------------------------------------
 
@@ -200,7 +229,8 @@ class RankingService(shared_rpc.Operations):
         """The table (without each unit's breakdown, which :meth:`unit_breakdown` gives)."""
         snapshot = public(self._snapshot(cluster, period, version))
         for row in snapshot["table"]:
-            row.pop("breakdown")
+            row.pop("breakdown", None)       # snapshots stored before breakdowns moved out held them inline
+            row.pop("breakdown_ref", None)
         return snapshot
 
     @rpc
@@ -210,6 +240,8 @@ class RankingService(shared_rpc.Operations):
         row = next((r for r in snapshot["table"] if r["unit"] == unit), None)
         if row is None:
             raise RankingNotFound(f"Unit {unit!r} is not in the ranking of {cluster} for {period}.")
+        if "breakdown_ref" in row:
+            row["breakdown"] = self.db.breakdowns.find_one({"_id": row.pop("breakdown_ref")})["breakdown"]
         return {"cluster": cluster, "period": period, "version": snapshot["version"],
                 "template": snapshot["template"], **row}
 

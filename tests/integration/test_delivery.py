@@ -87,6 +87,8 @@ def test_a_relay_killed_between_publish_and_mark_republishes_and_the_consumer_ap
         assert OutboxRelay(db, amqp).publish_pending() == 1   # the restarted relay sends it again
 
     ranking_db = db_of("ranking")
+    eventually(lambda: ranking_db.snapshots.count_documents({}) == 1, what="the recompute")   # coalesced, after the handler
+    eventually(lambda: ranking_db.dirty_tables.count_documents({}) == 0, what="the marker taken in")
     assert ranking_db.snapshots.count_documents({}) == 1
     assert ranking_db.processed_events.count_documents({"event_id": event["id"]}) == 1
     assert ranking_db.outbox.count_documents({}) == 1       # one ranking.updated, not two
@@ -102,6 +104,8 @@ def test_the_same_event_delivered_twice_changes_nothing_the_second_time(
         with entrypoint_waiter(ranking, "on_report_changed"):
             relay.publish_one({"event": event})
     db = db_of("ranking")
+    eventually(lambda: db.snapshots.count_documents({}) == 1 and db.dirty_tables.count_documents({}) == 0,
+               what="the recompute")
     state = [db[name].count_documents({}) for name in ("snapshots", "outbox", "audit", "reports")]
     assert state == [1, 1, 1, 1]
     assert db.processed_events.count_documents({"event_id": event["id"]}) == 1

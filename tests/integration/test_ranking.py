@@ -56,3 +56,61 @@ def test_a_report_naming_an_unknown_template_waits_and_is_scored_once_the_templa
     db = db_of("ranking")
     eventually(lambda: db.snapshots.count_documents({}) == 1, what="the report scored after retries")
     assert db.snapshots.find_one()["table"][0]["unit"] == "U03"
+
+
+def _left_dirty(db, events):
+    """What a process that died between storing its inputs and recomputing leaves behind."""
+    from services.ranking import coalescer
+    from services.ranking.service import table_key
+    from tests.helpers import demo_template
+    template = demo_template()
+    db.templates.insert_one({"_id": f"{template['id']}@{template['version']}", **template})
+    for event in events:
+        data = event["data"]
+        db.reports.insert_one({"_id": f"{data['period']}|{data['unit']}", **data})
+        coalescer.mark_dirty(db, None, table_key(data["cluster"], data["period"]), data["cluster"],
+                             data["cluster_name"], data["period"], event)
+
+
+def test_a_table_left_dirty_by_a_crash_is_recomputed_on_start_once_for_the_whole_burst(
+        container_factory, service_config, db_of):
+    db = db_of("ranking")
+    events = [report_event(unit=f"U{n:02d}", actual=70 + n, correlation_id=f"burst-{n}") for n in range(1, 13)]
+    _left_dirty(db, events)
+    ranking = container_factory(RankingService, service_config("ranking"))
+    ranking.start()
+
+    eventually(lambda: db.dirty_tables.count_documents({}) == 0, timeout=30, what="the dirty table recomputed")
+    snapshots = list(db.snapshots.find())
+    assert len(snapshots) == 1 and snapshots[0]["coalesced"] == 12        # one recompute took in all twelve
+    assert snapshots[0]["trigger_event_id"] == events[-1]["id"]
+    assert {r["unit"] for r in snapshots[0]["table"]} == {e["data"]["unit"] for e in events}
+    assert all("breakdown" not in row for row in snapshots[0]["table"])   # stored once, beside the table
+    assert db.breakdowns.count_documents({}) == 12
+    entry = db.audit.find_one({"action": "ranking.recompute"})
+    assert entry["correlation_id"] == "burst-12" and entry["context"]["input_hash"] == snapshots[0]["input_hash"]
+    assert len(entry["context"]["rank_moves"]) == 12                     # what changed, not the tables
+    with entrypoint_hook(ranking, "unit_breakdown") as unit_breakdown:
+        lines = unit_breakdown("CUM-01", "2021-Q1", "U05")["breakdown"]
+    assert [line["criterion"] for line in lines if line["criterion"] == "C1.1"] == ["C1.1"]
+    with entrypoint_hook(ranking, "get_ranking") as get_ranking:
+        assert all("breakdown_ref" not in row for row in get_ranking("CUM-01", "2021-Q1")["table"])
+
+
+def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns_are_not_stored_again(db_of):
+    from services.ranking.service import recompute_table
+    db = db_of("ranking")
+    first = report_event(unit="U01", actual=90)
+    _left_dirty(db, [first])
+    assert recompute_table(db, "CUM-01|2021-Q1") == 1
+    assert recompute_table(db, "CUM-01|2021-Q1") is None               # no marker left: nothing to do
+    from services.ranking import coalescer
+    coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1",
+                         report_event(unit="U01", actual=90))           # the same input again
+    assert recompute_table(db, "CUM-01|2021-Q1") is None
+    assert db.dirty_tables.count_documents({}) == 0 and db.snapshots.count_documents({}) == 1
+    second = report_event(unit="U02", actual=60)                         # below U01: U01's breakdown stays
+    db.reports.insert_one({"_id": "2021-Q1|U02", **second["data"]})
+    coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1", second)
+    assert recompute_table(db, "CUM-01|2021-Q1") == 2
+    assert db.breakdowns.count_documents({}) == 2

@@ -50,11 +50,13 @@ class ReferenceData:
         if collection == "units":
             return reference.unit(payload)
         if collection == "clusters":
-            return self._cluster_alone(reference.cluster(payload, self._units()))
+            members = payload.get("members") if isinstance(payload.get("members"), list) else []
+            named = [m.get("unit") for m in members if isinstance(m, dict)]
+            return self._cluster_alone(reference.cluster(payload, self._units(named)))
         if collection == "periods":
             known = {(t["id"], t["version"]) for t in self.db.templates.find({}, {"id": 1, "version": 1})}
             return reference.period(payload, known)
-        return reference.person(payload, self._units())
+        return reference.person(payload, self._units([payload.get("unit")]))
 
     def _cluster_alone(self, clean):
         for member in clean["members"]:
@@ -65,8 +67,11 @@ class ReferenceData:
                                "a unit belongs to one cluster per level per year.")
         return clean
 
-    def _units(self):
-        return {u["_id"] for u in self.db.units.find({}, {"_id": 1})}
+    def _units(self, named):
+        """The known unit codes among ``named``: only those are looked up, so a bulk load of
+        thousands of people stays linear."""
+        codes = [code for code in named if isinstance(code, str)]
+        return {u["_id"] for u in self.db.units.find({"_id": {"$in": codes}}, {"_id": 1})}
 
     def _upsert(self, collection, clean):
         """Store a reference document with its audit entry and, for the directory, its event;
