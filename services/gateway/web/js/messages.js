@@ -88,3 +88,13 @@ export const SECTION_NAMES = {
   movement: "Triển khai phong trào thi đua",
   force_building: "Xây dựng lực lượng, hậu cần, kỹ thuật",
 };
+
+export const PROPOSAL_STATE = {
+  DRAFT: "Dự thảo", SUBMITTED: "Đã trình Thường trực", APPROVED: "Đã duyệt", REJECTED: "Không duyệt",
+};
+
+// Titles (danh hiệu) a proposal may name besides the forms above.
+export const TITLE_NAMES = {
+  CO_THI_DUA: "Cờ thi đua", CSTD_CO_SO: "Chiến sĩ thi đua cơ sở", CHIEN_SI_TIEN_TIEN: "Chiến sĩ tiên tiến",
+  DON_VI_QUYET_THANG: "Đơn vị Quyết thắng", DON_VI_TIEN_TIEN: "Đơn vị tiên tiến",
+};

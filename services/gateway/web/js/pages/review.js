@@ -1,10 +1,12 @@
-// The cluster lead's page: the review queue, scoring per criterion, returns, the vote and the results.
+// The cluster lead's page: the review queue, scoring per criterion, returns, the vote and the results;
+// the chair of the meeting and the standing office conclude the cluster's run here, with its text.
 import { get, post } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
 import { button, clear, field, fileLink, flash, h, notice, num, when } from "../dom.js";
 import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, valueShape } from "../criteria.js";
 import { COMMENDATION_FORMS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
 import { votePanel } from "../vote.js";
+import { conclusionPanel, loadRun } from "../run.js";
 
 export const TITLE = "Xét duyệt, chấm điểm báo cáo";
 const REVIEWABLE = ["SUBMITTED", "RESUBMITTED", "REVIEWED"];
@@ -15,10 +17,11 @@ export async function render(main, me) {
   const ctx = await context(me);
   const { period, cluster } = ctx;
   if (!period || !cluster) return clear(main, h("h1", {}, TITLE), notice("info", "Chưa có cụm hoặc kỳ thi đua."));
-  const [reports, summary, template] = await Promise.all([
+  const [reports, summary, template, run] = await Promise.all([
     get(`/reports?cluster=${cluster.id}&period=${period.id}`).then((r) => r.items),
     get(`/clusters/${cluster.id}/periods/${period.id}/summary`),
     get(`/templates/${encodeURIComponent(period.template.id)}?version=${period.template.version}`),
+    loadRun(cluster, period),
     loadTypes(),
   ]);
   const units = Object.fromEntries((await get("/units")).items.map((u) => [u.id, u.name]));
@@ -47,7 +50,10 @@ export async function render(main, me) {
       reviewed.length ? h("div", { class: "actions" },
         button(`Chốt kết quả ${reviewed.length} báo cáo đã chấm`, finalizeAll, { class: "primary", id: "chot-tat-ca" })) : null),
     detail,
-    await votePanel(cluster, period, me, { manage: true, units, onChange: reload }));
+    await votePanel(cluster, period, me, { manage: true, units, onChange: reload }),
+    conclusionPanel(run, me, { onDone: reload }),
+    h("p", {}, h("a", { href: `/hop-cum?cum=${cluster.id}&ky=${period.id}`, id: "den-trang-hop" },
+      "Họp cụm: biên bản kiểm phiếu, đề nghị khen thưởng, biên bản họp")));
   const open = reports.find((r) => r.id === chosen);
   if (open) showReport(detail, open, template, units, reload, period);
 }

@@ -1,0 +1,103 @@
+// Proposals for commendation (đề nghị khen thưởng): how one reads, the editor of a draft,
+// and the roll-up per form and level.
+import { field, h, num } from "./dom.js";
+import { COMMENDATION_FORMS, LEVEL_NAMES, PROPOSAL_STATE, TITLE_NAMES } from "./messages.js";
+
+export function formName(code) {
+  return (COMMENDATION_FORMS[code] && COMMENDATION_FORMS[code][0]) || TITLE_NAMES[code] || code || "—";
+}
+
+export const levelName = (code) => LEVEL_NAMES[code] || code || "";
+
+export function kindName(kind) {
+  return { collective: "Tập thể", individual: "Cá nhân", mixed: "Đơn vị, cá nhân" }[kind] || kind || "";
+}
+
+export function recipientOf(proposal, units) {
+  if (proposal.recipient_name) return proposal.recipient_name;
+  if (proposal.recipients && proposal.recipients.length) return proposal.recipients.join(", ");
+  return units[proposal.unit] || proposal.unit || "—";
+}
+
+export function stateBadge(proposal) {
+  return h("span", { class: `status proposal-${proposal.state.toLowerCase()}` }, PROPOSAL_STATE[proposal.state] || proposal.state);
+}
+
+// One proposal as a line of text: "Cờ thi đua (Bộ Công an) · Tập thể · Phòng Tham mưu".
+export function describeProposal(proposal, units) {
+  const level = levelName(proposal.level);
+  return `${formName(proposal.form)}${level ? ` (${level})` : ""} · ${kindName(proposal.kind)} · ${recipientOf(proposal, units)}`;
+}
+
+// The editor of one proposal (a draft, or a new one): its controls and what they read.
+export function proposalEditor(proposal, members, units, key) {
+  const item = proposal || { kind: "collective", form: "BANG_KHEN", level: "PROVINCE" };
+  const kind = h("select", { "data-field": "kind", id: `kieu-${key}` },
+    ["collective", "individual"].map((k) => h("option", { value: k, selected: item.kind === k }, kindName(k))));
+  const unit = h("select", { "data-field": "unit", id: `don-vi-${key}` },
+    members.map((u) => h("option", { value: u, selected: item.unit === u }, units[u] || u)));
+  const person = h("input", { value: item.recipient_name || "", maxlength: 200, "data-field": "recipient_name", id: `ca-nhan-${key}` });
+  const form = h("select", { "data-field": "form", id: `hinh-thuc-${key}` },
+    Object.entries({ ...titleChoices(), ...formChoices() }).map(([code, label]) =>
+      h("option", { value: code, selected: item.form === code }, label)));
+  const level = h("select", { "data-field": "level", id: `cap-${key}` });
+  const reason = h("textarea", { rows: 2, maxlength: 2000, "data-field": "reason", id: `ly-do-de-nghi-${key}` }, item.reason || "");
+  const fillLevels = () => {
+    const allowed = (COMMENDATION_FORMS[form.value] || [null, Object.keys(LEVEL_NAMES)])[1];
+    const chosen = level.value || item.level;
+    level.replaceChildren(...allowed.map((code) => h("option", { value: code, selected: code === chosen }, LEVEL_NAMES[code])));
+  };
+  const showRecipient = () => {
+    person.closest(".field").hidden = kind.value !== "individual";
+  };
+  form.addEventListener("change", fillLevels);
+  kind.addEventListener("change", showRecipient);
+  fillLevels();
+  const el = h("div", { class: "proposal-editor" },
+    h("div", { class: "inline" }, field("Tập thể / cá nhân", kind), field("Đơn vị", unit),
+      field("Họ tên cá nhân được đề nghị", person), field("Hình thức, danh hiệu", form), field("Cấp khen", level)),
+    field("Thành tích, lý do đề nghị", reason));
+  showRecipient();
+  const read = () => ({
+    kind: kind.value, unit: unit.value, form: form.value, level: level.value, reason: reason.value.trim(),
+    ...(kind.value === "individual" ? { recipient_name: person.value.trim() } : {}),
+  });
+  return { el, read };
+}
+
+function formChoices() {
+  return Object.fromEntries(Object.entries(COMMENDATION_FORMS).map(([code, [label]]) => [code, label]));
+}
+
+function titleChoices() {
+  return { ...TITLE_NAMES };
+}
+
+// Per form and level: how many collectives, individuals and unsplit counts.
+export function rollupOf(proposals) {
+  const rows = {};
+  for (const p of proposals) {
+    const key = `${p.form}|${p.level || ""}`;
+    const row = rows[key] || (rows[key] = { form: p.form, level: p.level, collective: 0, individual: 0, mixed: 0 });
+    row[p.kind in row ? p.kind : "mixed"] += p.count || 1;
+  }
+  return Object.values(rows);
+}
+
+export function rollupTable(rows, id = "tong-hop-de-nghi") {
+  if (!rows.length) return h("p", { class: "muted", id }, "Chưa có đề nghị nào.");
+  const sum = (key) => rows.reduce((total, row) => total + (row[key] || 0), 0);
+  return h("table", { class: "rollup", id },
+    h("caption", {}, "Tổng hợp theo hình thức và cấp khen"),
+    h("thead", {}, h("tr", {}, ["Hình thức, danh hiệu", "Cấp khen", "Tập thể", "Cá nhân", "Lượt đơn vị, cá nhân", "Cộng"]
+      .map((label) => h("th", { scope: "col" }, label)))),
+    h("tbody", {}, rows.map((row) => h("tr", { "data-form": row.form, "data-level": row.level || "" },
+      h("th", { scope: "row" }, formName(row.form)), h("td", {}, levelName(row.level)),
+      h("td", { class: "num" }, num(row.collective || 0)), h("td", { class: "num" }, num(row.individual || 0)),
+      h("td", { class: "num" }, num(row.mixed || 0)),
+      h("td", { class: "num total" }, num((row.collective || 0) + (row.individual || 0) + (row.mixed || 0)))))),
+    h("tfoot", {}, h("tr", {}, h("th", { scope: "row", colspan: 2 }, "Cộng"),
+      h("td", { class: "num" }, num(sum("collective"))), h("td", { class: "num" }, num(sum("individual"))),
+      h("td", { class: "num" }, num(sum("mixed"))),
+      h("td", { class: "num total" }, num(sum("collective") + sum("individual") + sum("mixed"))))));
+}
