@@ -9,12 +9,18 @@ import * as report from "./pages/report.js";
 import * as review from "./pages/review.js";
 import * as ballot from "./pages/ballot.js";
 import * as dashboard from "./pages/dashboard.js";
+import * as meeting from "./pages/meeting.js";
+import * as proposals from "./pages/proposals.js";
 
-const PAGES = { "dang-nhap": login, "bao-cao": report, "xet-duyet": review, "bieu-quyet": ballot, "dieu-hanh": dashboard };
+const PAGES = { "dang-nhap": login, "bao-cao": report, "xet-duyet": review, "bieu-quyet": ballot, "dieu-hanh": dashboard,
+  "hop-cum": meeting, "de-nghi-khen-thuong": proposals };
+const LEADERS = ["administrator", "provincial_leader", "standing_office"];
 const MENU = [
   ["bao-cao", "Báo cáo của đơn vị", (me) => ["unit_officer", "unit_leader"].includes(me.role)],
-  ["xet-duyet", "Xét duyệt, chấm điểm", (me) => leads(me) || me.role === "administrator"],
+  ["xet-duyet", "Xét duyệt, kết luận", (me) => leads(me) || LEADERS.includes(me.role)],
   ["bieu-quyet", "Biểu quyết", (me) => ["unit_officer", "unit_leader"].includes(me.role)],
+  ["hop-cum", "Họp cụm", (me) => leads(me) || LEADERS.includes(me.role)],
+  ["de-nghi-khen-thuong", "Đề nghị khen thưởng", (me) => LEADERS.includes(me.role)],
   ["dieu-hanh", "Bảng xếp hạng", () => true],
 ];
 
