@@ -75,7 +75,20 @@ export const COMMENDATION_FORMS = {
   BANG_KHEN: ["Bằng khen", ["GOVERNMENT", "MINISTRY", "PROVINCE"]],
   GIAY_KHEN: ["Giấy khen", ["DIRECTOR"]],
   BIEU_DUONG: ["Biểu dương", ["DIRECTOR"]],
+  CO_THI_DUA: ["Cờ thi đua", ["GOVERNMENT", "MINISTRY", "PROVINCE"]],
+  DON_VI_QUYET_THANG: ["Đơn vị Quyết thắng", ["MINISTRY", "DIRECTOR"]],
+  DON_VI_TIEN_TIEN: ["Đơn vị tiên tiến", ["DIRECTOR"]],
+  CHIEN_SI_THI_DUA_CO_SO: ["Chiến sĩ thi đua cơ sở", ["DIRECTOR"]],
+  CHIEN_SI_TIEN_TIEN: ["Chiến sĩ tiên tiến", ["DIRECTOR"]],
 };
+
+// Titles (danh hiệu) go to collectives only or to individuals only.
+export const TITLE_KINDS = {
+  CO_THI_DUA: "collective", DON_VI_QUYET_THANG: "collective", DON_VI_TIEN_TIEN: "collective",
+  CHIEN_SI_THI_DUA_CO_SO: "individual", CHIEN_SI_TIEN_TIEN: "individual",
+};
+
+export const COMMENDATION_KINDS = { collective: "tập thể", individual: "cá nhân", mixed: "lượt đơn vị, cá nhân" };
 
 export const LEVEL_NAMES = {
   GOVERNMENT: "Chính phủ", MINISTRY: "Bộ Công an", PROVINCE: "UBND tỉnh", DIRECTOR: "Giám đốc Công an tỉnh",
@@ -93,8 +106,3 @@ export const PROPOSAL_STATE = {
   DRAFT: "Dự thảo", SUBMITTED: "Đã trình Thường trực", APPROVED: "Đã duyệt", REJECTED: "Không duyệt",
 };
 
-// Titles (danh hiệu) a proposal may name besides the forms above.
-export const TITLE_NAMES = {
-  CO_THI_DUA: "Cờ thi đua", CSTD_CO_SO: "Chiến sĩ thi đua cơ sở", CHIEN_SI_TIEN_TIEN: "Chiến sĩ tiên tiến",
-  DON_VI_QUYET_THANG: "Đơn vị Quyết thắng", DON_VI_TIEN_TIEN: "Đơn vị tiên tiến",
-};

@@ -1,16 +1,17 @@
 // Proposals for commendation (đề nghị khen thưởng): how one reads, the editor of a draft,
 // and the roll-up per form and level.
 import { field, h, num } from "./dom.js";
-import { COMMENDATION_FORMS, LEVEL_NAMES, PROPOSAL_STATE, TITLE_NAMES } from "./messages.js";
+import { COMMENDATION_FORMS, COMMENDATION_KINDS, LEVEL_NAMES, PROPOSAL_STATE } from "./messages.js";
 
 export function formName(code) {
-  return (COMMENDATION_FORMS[code] && COMMENDATION_FORMS[code][0]) || TITLE_NAMES[code] || code || "—";
+  return (COMMENDATION_FORMS[code] && COMMENDATION_FORMS[code][0]) || code || "—";
 }
 
 export const levelName = (code) => LEVEL_NAMES[code] || code || "";
 
 export function kindName(kind) {
-  return { collective: "Tập thể", individual: "Cá nhân", mixed: "Đơn vị, cá nhân" }[kind] || kind || "";
+  const name = COMMENDATION_KINDS[kind] || kind || "";
+  return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
 export function recipientOf(proposal, units) {
@@ -38,7 +39,7 @@ export function proposalEditor(proposal, members, units, key) {
     members.map((u) => h("option", { value: u, selected: item.unit === u }, units[u] || u)));
   const person = h("input", { value: item.recipient_name || "", maxlength: 200, "data-field": "recipient_name", id: `ca-nhan-${key}` });
   const form = h("select", { "data-field": "form", id: `hinh-thuc-${key}` },
-    Object.entries({ ...titleChoices(), ...formChoices() }).map(([code, label]) =>
+    Object.entries(formChoices()).map(([code, label]) =>
       h("option", { value: code, selected: item.form === code }, label)));
   const level = h("select", { "data-field": "level", id: `cap-${key}` });
   const reason = h("textarea", { rows: 2, maxlength: 2000, "data-field": "reason", id: `ly-do-de-nghi-${key}` }, item.reason || "");
@@ -67,10 +68,6 @@ export function proposalEditor(proposal, members, units, key) {
 
 function formChoices() {
   return Object.fromEntries(Object.entries(COMMENDATION_FORMS).map(([code, [label]]) => [code, label]));
-}
-
-function titleChoices() {
-  return { ...TITLE_NAMES };
 }
 
 // Per form and level: how many collectives, individuals and unsplit counts.

@@ -4,7 +4,7 @@ import { get, post } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
 import { button, clear, field, fileLink, flash, h, notice, num, when } from "../dom.js";
 import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, valueShape } from "../criteria.js";
-import { COMMENDATION_FORMS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
+import { COMMENDATION_FORMS, COMMENDATION_KINDS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
 import { votePanel } from "../vote.js";
 import { conclusionPanel, loadRun } from "../run.js";
 
@@ -163,7 +163,8 @@ function contentOf(report) {
   const sections = Object.entries(SECTION_NAMES).filter(([key]) => report.sections[key])
     .map(([key, label]) => h("div", {}, h("h3", {}, label), h("p", { class: "prose" }, report.sections[key])));
   const commendations = report.commendations.map((c) =>
-    h("li", {}, `${COMMENDATION_FORMS[c.form][0]} ${LEVEL_NAMES[c.level]} (${c.collective ? "tập thể" : "cá nhân"}) × ${c.count}`,
+    h("li", {}, `${COMMENDATION_FORMS[c.form][0]} ${LEVEL_NAMES[c.level]} (${COMMENDATION_KINDS[c.kind || (c.collective ? "collective" : "individual")]}) × ${c.count}`,
+      c.recipients && c.recipients.length ? `: ${c.recipients.join(", ")}` : "",
       c.decision_no ? `, QĐ ${c.decision_no}` : ""));
   // Without the right to the discipline details, the gateway sends each violation's severity only.
   const violations = report.violations.map((v) => h("li", {}, SEVERITY_NAMES[v.severity] + (v.description ? `: ${v.description}` : "")));
