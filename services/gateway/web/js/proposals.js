@@ -1,7 +1,7 @@
 // Proposals for commendation (đề nghị khen thưởng): how one reads, the editor of a draft,
 // and the roll-up per form and level.
 import { field, h, num } from "./dom.js";
-import { COMMENDATION_FORMS, COMMENDATION_KINDS, LEVEL_NAMES, PROPOSAL_STATE } from "./messages.js";
+import { COMMENDATION_FORMS, COMMENDATION_KINDS, LEVEL_NAMES, PROPOSAL_STATE, TITLE_KINDS } from "./messages.js";
 
 export function formName(code) {
   return (COMMENDATION_FORMS[code] && COMMENDATION_FORMS[code][0]) || code || "—";
@@ -51,7 +51,16 @@ export function proposalEditor(proposal, members, units, key) {
   const showRecipient = () => {
     person.closest(".field").hidden = kind.value !== "individual";
   };
+  const fitKind = () => {  // a title goes to collectives only or to individuals only
+    const only = TITLE_KINDS[form.value];
+    for (const option of kind.options) option.disabled = Boolean(only) && option.value !== only;
+    if (only && kind.value !== only) {
+      kind.value = only;
+      showRecipient();
+    }
+  };
   form.addEventListener("change", fillLevels);
+  form.addEventListener("change", fitKind);
   kind.addEventListener("change", showRecipient);
   fillLevels();
   const el = h("div", { class: "proposal-editor" },
@@ -59,6 +68,7 @@ export function proposalEditor(proposal, members, units, key) {
       field("Họ tên cá nhân được đề nghị", person), field("Hình thức, danh hiệu", form), field("Cấp khen", level)),
     field("Thành tích, lý do đề nghị", reason));
   showRecipient();
+  fitKind();
   const read = () => ({
     kind: kind.value, unit: unit.value, form: form.value, level: level.value, reason: reason.value.trim(),
     ...(kind.value === "individual" ? { recipient_name: person.value.trim() } : {}),
