@@ -15,9 +15,9 @@ export function kindName(kind) {
 }
 
 export function recipientOf(proposal, units) {
-  if (proposal.recipient_name) return proposal.recipient_name;
-  if (proposal.recipients && proposal.recipients.length) return proposal.recipients.join(", ");
-  return units[proposal.unit] || proposal.unit || "—";
+  const unit = units[proposal.unit] || proposal.unit;
+  if (proposal.kind === "individual") return `${proposal.recipient}${unit ? ` (${unit})` : ""}`;
+  return proposal.recipient || unit || "—";
 }
 
 export function stateBadge(proposal) {
@@ -37,7 +37,8 @@ export function proposalEditor(proposal, members, units, key) {
     ["collective", "individual"].map((k) => h("option", { value: k, selected: item.kind === k }, kindName(k))));
   const unit = h("select", { "data-field": "unit", id: `don-vi-${key}` },
     members.map((u) => h("option", { value: u, selected: item.unit === u }, units[u] || u)));
-  const person = h("input", { value: item.recipient_name || "", maxlength: 200, "data-field": "recipient_name", id: `ca-nhan-${key}` });
+  const person = h("input", { value: item.kind === "individual" ? item.recipient || "" : "", maxlength: 300,
+    "data-field": "recipient", id: `ca-nhan-${key}` });
   const form = h("select", { "data-field": "form", id: `hinh-thuc-${key}` },
     Object.entries(formChoices()).map(([code, label]) =>
       h("option", { value: code, selected: item.form === code }, label)));
@@ -69,9 +70,10 @@ export function proposalEditor(proposal, members, units, key) {
     field("Thành tích, lý do đề nghị", reason));
   showRecipient();
   fitKind();
+  // A collective is named by its unit; an individual by the name written, with the unit it serves in.
   const read = () => ({
     kind: kind.value, unit: unit.value, form: form.value, level: level.value, reason: reason.value.trim(),
-    ...(kind.value === "individual" ? { recipient_name: person.value.trim() } : {}),
+    recipient: kind.value === "individual" ? person.value.trim() : units[unit.value] || unit.value,
   });
   return { el, read };
 }
@@ -80,7 +82,13 @@ function formChoices() {
   return Object.fromEntries(Object.entries(COMMENDATION_FORMS).map(([code, [label]]) => [code, label]));
 }
 
-// Per form and level: how many collectives, individuals and unsplit counts.
+// Per form and level: how many collectives and individuals (and counts left unsplit, lượt), from
+// the API's roll-up ({form: {level: {collective, individual, mixed?}}}) or counted from the proposals.
+export function rollupRows(rollup) {
+  return Object.entries(rollup || {}).flatMap(([form, levels]) => Object.entries(levels).map(([level, n]) =>
+    ({ form, level, collective: n.collective || 0, individual: n.individual || 0, mixed: n.mixed || 0 })));
+}
+
 export function rollupOf(proposals) {
   const rows = {};
   for (const p of proposals) {
@@ -94,17 +102,17 @@ export function rollupOf(proposals) {
 export function rollupTable(rows, id = "tong-hop-de-nghi") {
   if (!rows.length) return h("p", { class: "muted", id }, "Chưa có đề nghị nào.");
   const sum = (key) => rows.reduce((total, row) => total + (row[key] || 0), 0);
+  const columns = [["collective", "Tập thể"], ["individual", "Cá nhân"], ...(sum("mixed") ? [["mixed", "Lượt đơn vị, cá nhân"]] : [])];
+  const all = (row) => columns.reduce((total, [key]) => total + (row[key] || 0), 0);
   return h("table", { class: "rollup", id },
     h("caption", {}, "Tổng hợp theo hình thức và cấp khen"),
-    h("thead", {}, h("tr", {}, ["Hình thức, danh hiệu", "Cấp khen", "Tập thể", "Cá nhân", "Lượt đơn vị, cá nhân", "Cộng"]
+    h("thead", {}, h("tr", {}, ["Hình thức, danh hiệu", "Cấp khen", ...columns.map(([, label]) => label), "Cộng"]
       .map((label) => h("th", { scope: "col" }, label)))),
     h("tbody", {}, rows.map((row) => h("tr", { "data-form": row.form, "data-level": row.level || "" },
       h("th", { scope: "row" }, formName(row.form)), h("td", {}, levelName(row.level)),
-      h("td", { class: "num" }, num(row.collective || 0)), h("td", { class: "num" }, num(row.individual || 0)),
-      h("td", { class: "num" }, num(row.mixed || 0)),
-      h("td", { class: "num total" }, num((row.collective || 0) + (row.individual || 0) + (row.mixed || 0)))))),
+      columns.map(([key]) => h("td", { class: "num" }, num(row[key] || 0))),
+      h("td", { class: "num total" }, num(all(row)))))),
     h("tfoot", {}, h("tr", {}, h("th", { scope: "row", colspan: 2 }, "Cộng"),
-      h("td", { class: "num" }, num(sum("collective"))), h("td", { class: "num" }, num(sum("individual"))),
-      h("td", { class: "num" }, num(sum("mixed"))),
-      h("td", { class: "num total" }, num(sum("collective") + sum("individual") + sum("mixed"))))));
+      columns.map(([key]) => h("td", { class: "num" }, num(sum(key)))),
+      h("td", { class: "num total" }, num(columns.reduce((total, [key]) => total + sum(key), 0))))));
 }

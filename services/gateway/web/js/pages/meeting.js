@@ -54,27 +54,49 @@ async function voteCount(base) {
 function countSection(count, units) {
   const heading = h("h2", { id: "kiem-phieu-h" }, "Biên bản kiểm phiếu");
   if (!count) {
-    return h("section", { class: "card", "aria-labelledby": "kiem-phieu-h" }, heading,
-      h("p", { class: "muted", id: "bien-ban-kiem-phieu" }, "Chưa có: biểu quyết chưa đóng."));
+    return h("section", { class: "card", "aria-labelledby": "kiem-phieu-h", id: "bien-ban-kiem-phieu" }, heading,
+      h("p", { class: "muted" }, "Chưa có: biên bản kiểm phiếu lập khi biểu quyết đã đóng."));
   }
   const name = (unit) => units[unit] || unit;
   const figures = [
-    ["Số đơn vị có quyền biểu quyết", count.eligible], ["Số phiếu phát ra, thu về", count.cast],
-    ["Phiếu hợp lệ", count.valid], ["Phiếu không hợp lệ (phiếu trắng)", count.invalid],
-    ["Tỷ lệ tối thiểu (quorum)", count.quorum_text || count.quorum], ["Ngưỡng trúng", count.threshold_text || count.threshold],
+    ["Số đơn vị có quyền biểu quyết", num(count.eligible)], ["Số phiếu thu về", num(count.cast)],
+    ["Số đơn vị không bỏ phiếu", num(count.not_cast)],
+    ["Phiếu hợp lệ", num(count.valid)], ["Phiếu không hợp lệ", num(count.invalid)],
+    ["Tỷ lệ tham gia tối thiểu", `${share(count.quorum)}${count.quorum_met ? " (đạt)" : " (không đạt)"}`],
+    ["Ngưỡng trúng", count.threshold === "1/2" ? "quá 1/2 số phiếu" : `từ ${share(count.threshold)} số phiếu`],
   ];
-  const classes = count.levels || Object.keys(CLASS_NAMES);
-  return h("section", { class: "card", "aria-labelledby": "kiem-phieu-h", id: "bien-ban-kiem-phieu" }, heading,
-    h("dl", { class: "figures" }, figures.map(([label, value]) => [h("dt", {}, label), h("dd", {}, typeof value === "number" ? num(value) : value ?? "—")])),
-    h("div", { class: "scroll" }, h("table", { class: "tally" },
+  const levels = count.levels || [];
+  const leading = count.leading_unit;
+  let table;
+  if (count.withheld) {
+    const totals = count.class_totals || {};
+    table = [h("p", { class: "muted" }, "Số phiếu ít hơn mức tối thiểu để công bố theo đơn vị: chỉ công bố tổng số theo mức xếp loại."),
+      h("table", { class: "tally" }, h("thead", {}, h("tr", {}, levels.map((l) => h("th", { scope: "col" }, CLASS_NAMES[l] || l)))),
+        h("tbody", {}, h("tr", {}, levels.map((l) => h("td", { class: "num" }, num(totals[l] || 0))))))];
+  } else {
+    table = h("div", { class: "scroll" }, h("table", { class: "tally" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Đơn vị"),
-        classes.map((c) => h("th", { scope: "col" }, CLASS_NAMES[c] || c)), h("th", { scope: "col" }, "Phiếu đơn vị dẫn đầu"))),
-      h("tbody", {}, (count.units || []).map((row) => h("tr", { "data-unit": row.unit }, h("th", { scope: "row" }, name(row.unit)),
-        classes.map((c) => h("td", { class: "num" }, num((row.classes || {})[c] || 0))),
-        h("td", { class: "num" }, num(row.leading || 0))))))),
-    h("p", { id: "ket-qua-kiem-phieu" }, h("strong", {}, "Kết quả: "), count.result_text
-      || (count.leading_unit ? `Đơn vị dẫn đầu: ${name(count.leading_unit)}.` : "Không có đơn vị đủ phiếu dẫn đầu."),
-    count.closed_at ? h("span", { class: "muted" }, ` Đóng biểu quyết lúc ${when(count.closed_at)}.`) : null));
+        levels.map((l) => h("th", { scope: "col" }, CLASS_NAMES[l] || l)), h("th", { scope: "col" }, "Không chọn"),
+        h("th", { scope: "col" }, "Xếp loại theo phiếu"), h("th", { scope: "col" }, "Phiếu đơn vị dẫn đầu"))),
+      h("tbody", {}, count.units.map((row) => h("tr", { "data-unit": row.unit }, h("th", { scope: "row" }, row.unit_name || name(row.unit)),
+        levels.map((l) => h("td", { class: "num" }, num(row.classes[l] || 0))), h("td", { class: "num" }, num(row.blank)),
+        h("td", {}, row.class_by_vote ? CLASS_NAMES[row.class_by_vote] || row.class_by_vote : "—"),
+        h("td", { class: "num" }, num(row.leading_votes), row.leading_passes ? " ✓" : ""))))));
+  }
+  let result;
+  if (count.withheld || !count.decides) result = "Biểu quyết không quyết định xếp loại và đơn vị dẫn đầu (không đủ số phiếu tối thiểu).";
+  else if (leading && leading.elected) result = `Đơn vị dẫn đầu được bầu: ${name(leading.elected)}.`;
+  else if (leading && leading.candidates.length > 1) result = `Nhiều đơn vị cùng đạt ngưỡng (${leading.candidates.map(name).join(", ")}): cần bầu lại.`;
+  else result = "Không có đơn vị đạt ngưỡng phiếu dẫn đầu.";
+  return h("section", { class: "card", "aria-labelledby": "kiem-phieu-h", id: "bien-ban-kiem-phieu" }, heading,
+    h("dl", { class: "figures" }, figures.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)])),
+    table,
+    h("p", { id: "ket-qua-kiem-phieu" }, h("strong", {}, "Kết quả: "), result,
+      count.closed_at ? h("span", { class: "muted" }, ` Đóng biểu quyết lúc ${when(count.closed_at)}.`) : null));
+}
+
+function share(fraction) {
+  return fraction ? String(fraction) : "—";
 }
 
 function proposalsSection(proposals, { base, run, units, edits, reload }) {
@@ -100,9 +122,7 @@ function proposalsSection(proposals, { base, run, units, edits, reload }) {
       line.append(h("details", {}, h("summary", {}, `Sửa đề nghị: ${recipientOf(p, units)}`), editor.el,
         h("div", { class: "actions" },
           button("Lưu đề nghị", () => act(() => put(`${base}/proposals/${p.id}`, { ...editor.read(), version: p.version })
-            .catch((error) => { markInvalid(editor.el, error); throw error; }), "Đã lưu đề nghị."), { class: "secondary", "data-save": p.id }),
-          button("Bỏ đề nghị", () => act(() => post(`${base}/proposals/${p.id}/withdraw`, { version: p.version }), "Đã bỏ đề nghị."),
-            { class: "link danger" }))));
+            .catch((error) => { markInvalid(editor.el, error); throw error; }), "Đã lưu đề nghị."), { class: "secondary", "data-save": p.id }))));
     }
     return line;
   });
