@@ -18,11 +18,12 @@ export async function render(main, me) {
   const { period, cluster } = ctx;
   if (!period || !cluster) return clear(main, h("h1", {}, TITLE), notice("info", "Chưa có cụm hoặc kỳ thi đua."));
   const base = runPath(cluster, period);
-  const [run, count, proposals, units] = await Promise.all([
+  const [run, count, proposals, units, members] = await Promise.all([
     loadRun(cluster, period),
     voteCount(base),
     get(`${base}/proposals`).then((r) => r.items).catch(() => []),
     get("/units").then((r) => Object.fromEntries(r.items.map((u) => [u.id, u.name]))),
+    get(`/clusters/${cluster.id}`).then((c) => c.members.map((m) => m.unit)),
   ]);
   const reload = () => render(main, me);
   const edits = (leads(me) && me.clusters.some((c) => c.id === cluster.id)) || chairs(run, me);
@@ -31,7 +32,7 @@ export async function render(main, me) {
     h("p", { class: "muted" }, `${cluster.name} · ${period.label} · `, periodBadge(run),
       run.chair ? ` · Chủ trì: ${run.chair_name || run.chair}` : ""),
     countSection(count, units),
-    proposalsSection(proposals, { base, run, units, edits, reload }),
+    proposalsSection(proposals, { base, run, units, members, edits, reload }),
     conclusionPanel(run, me, { onDone: reload }),
     h("section", { class: "card", "aria-labelledby": "bien-ban-h" },
       h("h2", { id: "bien-ban-h" }, "Biên bản họp"),
@@ -99,7 +100,7 @@ function share(fraction) {
   return fraction ? String(fraction) : "—";
 }
 
-function proposalsSection(proposals, { base, run, units, edits, reload }) {
+function proposalsSection(proposals, { base, run, units, members, edits, reload }) {
   const drafts = proposals.filter((p) => p.state === "DRAFT");
   const editable = edits && run.state === "CONCLUDED";
   const act = async (doing, done) => {
@@ -118,7 +119,7 @@ function proposalsSection(proposals, { base, run, units, edits, reload }) {
       p.source ? h("small", { class: "muted" }, `Căn cứ: ${p.source}`) : null,
       p.decision && p.decision.reason ? h("p", { class: "muted" }, `Thường trực: ${p.decision.reason}`) : null);
     if (editable && p.state === "DRAFT") {
-      const editor = proposalEditor(p, run.members || Object.keys(units), units, `p${i}`);
+      const editor = proposalEditor(p, members, units, `p${i}`);
       line.append(h("details", {}, h("summary", {}, `Sửa đề nghị: ${recipientOf(p, units)}`), editor.el,
         h("div", { class: "actions" },
           button("Lưu đề nghị", () => act(() => put(`${base}/proposals/${p.id}`, { ...editor.read(), version: p.version })
@@ -128,7 +129,7 @@ function proposalsSection(proposals, { base, run, units, edits, reload }) {
   });
   let adding = null;
   if (editable) {
-    const editor = proposalEditor(null, run.members || Object.keys(units), units, "moi");
+    const editor = proposalEditor(null, members, units, "moi");
     adding = h("details", { class: "add-proposal" }, h("summary", {}, "Thêm đề nghị"), editor.el,
       h("div", { class: "actions" }, button("Thêm đề nghị", () => act(
         () => post(`${base}/proposals`, editor.read()).catch((error) => { markInvalid(editor.el, error); throw error; }),
