@@ -49,7 +49,12 @@ async function start() {
   header(me, name);
   startInbox(me);
   document.title = `${PAGES[name].TITLE} · Thi đua`;
-  await PAGES[name].render(main, me);
+  try {
+    await PAGES[name].render(main, me);
+  } catch (error) {  // a refusal while drawing the page is said in words, not left as "Đang tải…"
+    if (!error.text) throw error;
+    clear(main, h("h1", {}, PAGES[name].TITLE), h("p", { class: "notice error", role: "alert" }, error.text));
+  }
 }
 
 function header(me, current) {
