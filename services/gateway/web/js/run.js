@@ -1,13 +1,9 @@
 // A cluster's run of a period (its own state, chair and conclusion), and the conclusion
 // of the meeting: the chair or the standing office writes it and publishes the results.
-import { get, post } from "./api.js";
+import { post } from "./api.js";
 import { button, field, flash, h, notice, when } from "./dom.js";
 
 export const runPath = (cluster, period) => `/clusters/${cluster.id}/periods/${period.id}`;
-
-export function loadRun(cluster, period) {
-  return get(runPath(cluster, period));
-}
 
 export function chairs(run, me) {
   return Boolean(run && run.chair && run.chair === me.id);
@@ -24,6 +20,7 @@ export function conclusionText(run) {
 
 // The conclusion once written; before that, for the chair and the standing office, the form.
 export function conclusionPanel(run, me, { onDone } = {}) {
+  if (!run) return null;
   const heading = h("h2", { id: "ket-luan-h" }, "Kết luận, chỉ đạo");
   const done = conclusionText(run);
   if (done) {

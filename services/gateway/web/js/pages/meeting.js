@@ -8,18 +8,17 @@ import { CLASS_NAMES } from "../messages.js";
 import {
   describeProposal, proposalEditor, recipientOf, rollupOf, rollupTable, stateBadge,
 } from "../proposals.js";
-import { chairs, conclusionPanel, loadRun, runPath } from "../run.js";
+import { chairs, conclusionPanel, runPath } from "../run.js";
 import { leads } from "../main.js";
 
 export const TITLE = "Họp cụm: kiểm phiếu, đề nghị khen thưởng, biên bản";
 
 export async function render(main, me) {
   const ctx = await context(me);
-  const { period, cluster } = ctx;
-  if (!period || !cluster) return clear(main, h("h1", {}, TITLE), notice("info", "Chưa có cụm hoặc kỳ thi đua."));
+  const { period, cluster, run } = ctx;
+  if (!period || !cluster || !run) return clear(main, h("h1", {}, TITLE), notice("info", "Chưa có cụm hoặc kỳ thi đua."));
   const base = runPath(cluster, period);
-  const [run, count, proposals, units, members] = await Promise.all([
-    loadRun(cluster, period),
+  const [count, proposals, units, members] = await Promise.all([
     voteCount(base),
     get(`${base}/proposals`).then((r) => r.items).catch(() => []),
     get("/units").then((r) => Object.fromEntries(r.items.map((u) => [u.id, u.name]))),

@@ -6,7 +6,7 @@ import { button, clear, field, fileLink, flash, h, notice, num, when } from "../
 import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, valueShape } from "../criteria.js";
 import { COMMENDATION_FORMS, COMMENDATION_KINDS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
 import { votePanel } from "../vote.js";
-import { conclusionPanel, loadRun } from "../run.js";
+import { conclusionPanel } from "../run.js";
 
 export const TITLE = "Xét duyệt, chấm điểm báo cáo";
 const REVIEWABLE = ["SUBMITTED", "RESUBMITTED", "REVIEWED"];
@@ -17,11 +17,11 @@ export async function render(main, me) {
   const ctx = await context(me);
   const { period, cluster } = ctx;
   if (!period || !cluster) return clear(main, h("h1", {}, TITLE), notice("info", "Chưa có cụm hoặc kỳ thi đua."));
-  const [reports, summary, template, run] = await Promise.all([
+  const { run } = ctx;
+  const [reports, summary, template] = await Promise.all([
     get(`/reports?cluster=${cluster.id}&period=${period.id}`).then((r) => r.items),
     get(`/clusters/${cluster.id}/periods/${period.id}/summary`),
     get(`/templates/${encodeURIComponent(period.template.id)}?version=${period.template.version}`),
-    loadRun(cluster, period),
     loadTypes(),
   ]);
   const units = Object.fromEntries((await get("/units")).items.map((u) => [u.id, u.name]));
