@@ -36,6 +36,10 @@ export const ERRORS = {
   SERVICE_UNAVAILABLE: "Hệ thống đang bận hoặc tạm ngừng. Hãy thử lại sau giây lát.",
   UPSTREAM_ERROR: "Hệ thống gặp lỗi khi xử lý; lỗi đã được ghi lại. Hãy thử lại sau.",
   INTERNAL_ERROR: "Hệ thống gặp lỗi khi xử lý; lỗi đã được ghi lại. Hãy thử lại sau.",
+  RUN_CONCLUDED: "Cụm đã kết luận kỳ thi đua này: không thay đổi báo cáo, phiếu hay kết quả được nữa (trừ khi mở lại kỳ).",
+  VOTE_NOT_CLOSED: "Chưa kết luận được: cụm chưa đóng biểu quyết. Hãy đóng biểu quyết, kiểm phiếu trước.",
+  REPORTS_NOT_REVIEWED: "Chưa kết luận được: còn báo cáo đã nộp chưa được chấm hoặc chốt kết quả.",
+  UNKNOWN_PROPOSAL: "Không tìm thấy đề nghị khen thưởng.",
 };
 
 export const NETWORK_ERROR = "Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.";

@@ -6,7 +6,7 @@ import { button, clear, fileLink, flash, h, notice, num, when } from "../dom.js"
 import { markInvalid } from "../criteria.js";
 import { CLASS_NAMES } from "../messages.js";
 import {
-  describeProposal, proposalEditor, recipientOf, rollupOf, rollupTable, stateBadge,
+  describeProposal, proposalEditor, recipientOf, rollupOf, rollupRows, rollupTable, stateBadge,
 } from "../proposals.js";
 import { chairs, conclusionPanel, runPath } from "../run.js";
 import { leads } from "../main.js";
@@ -20,7 +20,7 @@ export async function render(main, me) {
   const base = runPath(cluster, period);
   const [count, proposals, units, members] = await Promise.all([
     voteCount(base),
-    get(`${base}/proposals`).then((r) => r.items).catch(() => []),
+    get(`${base}/proposals`),
     get("/units").then((r) => Object.fromEntries(r.items.map((u) => [u.id, u.name]))),
     get(`/clusters/${cluster.id}`).then((c) => c.members.map((m) => m.unit)),
   ]);
@@ -42,10 +42,9 @@ export async function render(main, me) {
 
 async function voteCount(base) {
   try {
-    const vote = await get(`${base}/vote`);
-    return vote.count || null;
+    return await get(`${base}/vote/count`);
   } catch (error) {
-    if (error.code === "VOTING_NOT_OPEN") return null;
+    if (error.code === "VOTING_NOT_OPEN") return null;   // no vote yet, or not closed
     throw error;
   }
 }
@@ -99,7 +98,8 @@ function share(fraction) {
   return fraction ? String(fraction) : "—";
 }
 
-function proposalsSection(proposals, { base, run, units, members, edits, reload }) {
+function proposalsSection(listed, { base, run, units, members, edits, reload }) {
+  const proposals = listed.items;
   const drafts = proposals.filter((p) => p.state === "DRAFT");
   const editable = edits && run.state === "CONCLUDED";
   const act = async (doing, done) => {
@@ -121,7 +121,7 @@ function proposalsSection(proposals, { base, run, units, members, edits, reload 
       const editor = proposalEditor(p, members, units, `p${i}`);
       line.append(h("details", {}, h("summary", {}, `Sửa đề nghị: ${recipientOf(p, units)}`), editor.el,
         h("div", { class: "actions" },
-          button("Lưu đề nghị", () => act(() => put(`${base}/proposals/${p.id}`, { ...editor.read(), version: p.version })
+          button("Lưu đề nghị", () => act(() => put(`/proposals/${p.id}`, { ...editor.read(), version: p.version })
             .catch((error) => { markInvalid(editor.el, error); throw error; }), "Đã lưu đề nghị."), { class: "secondary", "data-save": p.id }))));
     }
     return line;
@@ -141,7 +141,7 @@ function proposalsSection(proposals, { base, run, units, members, edits, reload 
     adding,
     editable && drafts.length ? h("div", { class: "actions" }, button(`Trình ${drafts.length} đề nghị lên Thường trực thi đua`,
       () => confirm("Trình các đề nghị lên Thường trực thi đua? Sau khi trình không sửa được nữa.")
-        && act(() => post(`${base}/proposals/submit`, { ids: drafts.map((p) => p.id) }), "Đã trình đề nghị lên Thường trực thi đua."),
+        && act(() => post(`${base}/proposals/submit`), "Đã trình đề nghị lên Thường trực thi đua."),
       { class: "primary", id: "trinh-de-nghi" })) : null,
-    rollupTable(rollupOf(proposals.filter((p) => p.state !== "REJECTED"))));
+    rollupTable(listed.rollup ? rollupRows(listed.rollup) : rollupOf(proposals.filter((p) => p.state !== "REJECTED"))));
 }

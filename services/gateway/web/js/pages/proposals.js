@@ -12,10 +12,13 @@ const STATES = ["SUBMITTED", "APPROVED", "REJECTED"];
 export async function render(main, me) {
   const params = new URLSearchParams(location.search);
   const state = STATES.includes(params.get("trang-thai")) ? params.get("trang-thai") : "SUBMITTED";
-  const [proposals, units] = await Promise.all([
+  const [proposals, units, clusters, periods] = await Promise.all([
     get(`/proposals?state=${state}`).then((r) => r.items),
     get("/units").then((r) => Object.fromEntries(r.items.map((u) => [u.id, u.name]))),
+    get("/clusters").then((r) => Object.fromEntries(r.items.map((c) => [c.id, c.name]))),
+    get("/periods").then((r) => Object.fromEntries(r.items.map((p) => [p.id, p.label]))),
   ]);
+  const named = { units, clusters, periods };
   const reload = () => render(main, me);
   const filter = h("div", { class: "picker" }, h("label", { for: "chon-trang-thai" }, "Trạng thái"),
     h("select", { id: "chon-trang-thai", onchange: (e) => { params.set("trang-thai", e.target.value); location.search = params.toString(); } },
@@ -26,18 +29,18 @@ export async function render(main, me) {
     decides ? h("p", { class: "muted" }, "Duyệt hoặc không duyệt từng đề nghị; không duyệt thì ghi lý do để cụm biết.") : null,
     h("section", { class: "card", "aria-labelledby": "ds-de-nghi-h" },
       h("h2", { id: "ds-de-nghi-h" }, `${PROPOSAL_STATE[state]}: ${proposals.length} đề nghị`),
-      proposals.length ? h("div", { class: "scroll" }, table(proposals, units, decides, reload))
+      proposals.length ? h("div", { class: "scroll" }, table(proposals, named, decides, reload))
         : notice("info", "Không có đề nghị nào ở trạng thái này.")),
     h("section", { class: "card", "aria-labelledby": "tong-hop-h" },
       h("h2", { id: "tong-hop-h" }, "Tổng hợp"), rollupTable(rollupOf(proposals))));
 }
 
-function table(proposals, units, decides, reload) {
+function table(proposals, named, decides, reload) {
   return h("table", { class: "proposals", id: "bang-de-nghi" },
     h("thead", {}, h("tr", {}, ["Cụm, kỳ", "Đề nghị", "Thành tích, lý do", "Trình lúc", decides ? "Quyết định" : "Trạng thái"]
       .map((label) => h("th", { scope: "col" }, label)))),
     h("tbody", {}, proposals.map((p) => h("tr", { "data-proposal": p.id },
-      h("td", {}, `${p.cluster_name || p.cluster} · ${p.label || p.period}`),
+      h("td", {}, h("a", { href: `/hop-cum?cum=${p.cluster}&ky=${p.period}` }, `${clusters[p.cluster] || p.cluster} · ${periods[p.period] || p.period}`)),
       h("th", { scope: "row" }, describeProposal(p, units), p.source ? h("small", { class: "hint" }, `Căn cứ: ${p.source}`) : null),
       h("td", { class: "prose" }, p.reason || "—"),
       h("td", {}, when(p.submitted_at)),
@@ -54,7 +57,7 @@ function decision(proposal, reload) {
       return flash("error", "Hãy ghi lý do không duyệt để cụm biết.");
     }
     try {
-      await post(`/clusters/${proposal.cluster}/periods/${proposal.period}/proposals/${proposal.id}/${action}`,
+      await post(`/proposals/${proposal.id}/${action}`,
         { version: proposal.version, ...(text ? { reason: text } : {}) });
       await reload();
       return flash("success", action === "approve" ? "Đã duyệt đề nghị." : "Đã ghi không duyệt đề nghị.");
