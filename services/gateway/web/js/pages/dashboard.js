@@ -29,7 +29,7 @@ export async function render(main, me) {
     h("div", { class: "page-head" }, h("h1", {}, TITLE), picker(ctx)),
     h("p", { class: "muted" }, `${cluster.name} · ${period.label} · `, periodBadge(period), " ",
       fileLink(`${base}/ranking.xlsx`, "Tải bảng xếp hạng (Excel)", { class: "download", id: "tai-excel" })),
-    MANAGERS.includes(me.role) ? periodControls(period, () => render(main, me)) : null,
+    MANAGERS.includes(me.role) ? periodControls(cluster, period, () => render(main, me)) : null,
     live,
     h("div", { class: "columns" }, board, inbox));
 
@@ -125,18 +125,22 @@ async function trendOf(ranking, period) {
   return trendChart(series, periods);
 }
 
-function periodControls(period, reload) {
+// The cluster's run moves one step at a time; concluding needs the conclusion text, written on
+// the review page.
+function periodControls(cluster, period, reload) {
   const next = Object.entries(PERIOD_ACTIONS).filter(([, [from]]) => from === period.state);
   if (!next.length) return null;
-  return h("div", { class: "card actions period-actions" }, h("span", {}, "Điều hành kỳ thi đua: "),
-    next.map(([action, [, label]]) => button(label, async () => {
-      if (!confirm(`${label}: ${period.label}?`)) return;
-      try {
-        await post(`/periods/${period.id}/transitions`, { action, version: period.version });
-        await reload();
-        flash("success", `Đã thực hiện: ${label}.`);
-      } catch (error) {
-        flash("error", error.text);
-      }
-    }, { class: "secondary", "data-action": action })));
+  return h("div", { class: "card actions period-actions" }, h("span", {}, `Điều hành kỳ thi đua của ${cluster.name}: `),
+    next.map(([action, [, label]]) => (action === "conclude"
+      ? h("a", { href: `/xet-duyet?cum=${cluster.id}&ky=${period.id}#ket-luan`, "data-action": action }, `${label} (ghi kết luận)`)
+      : button(label, async () => {
+        if (!confirm(`${label}: ${cluster.name}, ${period.label}?`)) return;
+        try {
+          await post(`/clusters/${cluster.id}/periods/${period.id}/transitions`, { action, version: period.version });
+          await reload();
+          flash("success", `Đã thực hiện: ${label}.`);
+        } catch (error) {
+          flash("error", error.text);
+        }
+      }, { class: "secondary", "data-action": action }))));
 }
