@@ -223,7 +223,8 @@ def _parse_values(rules, report):
     values = values if isinstance(values, dict) else {}
     parsed = []
     for criterion in rules.criteria:
-        raw = values.get(criterion.code)
+        derived = criterion.kind.derive(criterion.spec, report)
+        raw = values.get(criterion.code) if derived is None else derived
         try:
             if raw is None:
                 raise InvalidValue(NO_VALUE)
