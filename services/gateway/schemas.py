@@ -10,6 +10,9 @@ MOMENT = {"type": "string", "maxLength": 40, "description": "ISO-8601 with offse
 VERSION = {"type": "integer", "minimum": 1, "description": "the version you read; a stale one gets 409"}
 
 
+RUN_ACTIONS = ["open", "close", "start_scoring", "start_voting", "conclude", "archive", "reopen"]
+
+
 def obj(properties, required=(), extra=False):
     return {"type": "object", "properties": properties, "required": list(required),
             "additionalProperties": extra}
@@ -47,8 +50,20 @@ SCHEMAS = {
                    "template": obj({"id": CODE, "version": {"type": "integer"}}, ["id", "version"]),
                    "illustrative_dates": {"type": "boolean"}},
                   ["code", "kind", "year", "label", "starts_on", "ends_on", "deadline", "template"]),
-    "PeriodTransition": obj({"action": {"enum": ["open", "close", "start_scoring", "start_voting", "conclude",
-                                                 "archive"]}, "version": VERSION}, ["action", "version"]),
+    "PeriodTransition": obj({"action": {"enum": RUN_ACTIONS}, "level": {"enum": ["province", "ministry"]},
+                             "expected": {"type": "object", "additionalProperties": VERSION,
+                                          "description": "cluster code -> the run version you read (optional)"},
+                             "conclusion": TEXT, "reason": TEXT}, ["action", "level"]),
+    "RunTransition": obj({"action": {"enum": RUN_ACTIONS}, "version": VERSION,
+                          "conclusion": {**TEXT, "description": "the conclusion (kết luận, chỉ đạo): conclude only"},
+                          "reason": {**TEXT, "description": "why the run is reopened: reopen only"}},
+                         ["action", "version"]),
+    "RunChanges": obj({"version": VERSION, "deadline": MOMENT, "template": obj(
+        {"id": CODE, "version": {"type": "integer"}}, ["id", "version"]), "chair": {"type": ["string", "null"]}},
+        ["version"]),
+    "Backfill": obj({"reports": {"type": "array", "minItems": 1, "maxItems": 500, "items": obj(
+        {"unit": CODE, "period": CODE, "submitted_at": MOMENT, "source": CODE, **CONTENT},
+        ["unit", "period", "submitted_at"])}}, ["reports"]),
     "Template": {"type": "object", "required": ["id", "name", "groups", "classification"],
                  "properties": {"id": CODE, "name": SHORT, "source": TEXT, "scale": {"type": "number"},
                                 "groups": {"type": "array", "items": {"type": "object"}},

@@ -60,12 +60,15 @@ TABLE = {
     "vote.closed.v1": (Rule("vote.closed", "members"),),
     "ranking.updated.v1": (Rule("ranking.changed", "leaders", NOW, leader_or_class_changed),
                            Rule("ranking.updated", "leaders", DIGEST, minor_change)),
-    "period.opened.v1": QUIET,
-    "period.closed.v1": QUIET,
-    "period.scoring_started.v1": QUIET,
-    "period.voting_started.v1": QUIET,
-    "period.concluded.v1": (Rule("results.published", "everyone"),),
-    "period.archived.v1": QUIET,
+    "report.excluded.v1": QUIET,
+    "period.opened.v2": QUIET,
+    "period.closed.v2": QUIET,
+    "period.scoring_started.v2": QUIET,
+    "period.voting_started.v2": QUIET,
+    # A cluster's results reach its own people and the leaders, never another cluster's people.
+    "period.concluded.v2": (Rule("results.published", "members"), Rule("results.published", "leaders")),
+    "period.archived.v2": QUIET,
+    "period.reopened.v1": QUIET,
     "template.published.v1": QUIET,
 }
 

@@ -91,12 +91,25 @@ class RankingService(shared_rpc.Operations):
     @event_handler("submissions", "report.returned.v1")
     @event_handler("submissions", "report.reviewed.v1")
     @event_handler("submissions", "report.finalized.v1")
+    @event_handler("submissions", "report.excluded.v1")
     def on_report_changed(self, event):
         self._handle("ranking.on_report_changed", event, self._apply_report)
 
     @event_handler("submissions", "vote.closed.v1")
     def on_vote_closed(self, event):
         self._handle("ranking.on_vote_closed", event, self._apply_vote)
+
+    @event_handler("submissions", "period.concluded.v2")
+    @event_handler("submissions", "period.archived.v2")
+    @event_handler("submissions", "period.reopened.v1")
+    def on_run_moved(self, event):
+        """A cluster's run of a period concluded (or archived, or reopened): after the conclusion
+        no event writes a new version of its table until it is reopened."""
+        data, key = event["data"], table_key(event["data"]["cluster"], event["data"]["period"])
+        self.uow.as_actor("ranking.on_run_moved").run(
+            lambda tx: self.db.run_states.replace_one({"_id": key}, {"_id": key, "state": data["state"]}, upsert=True,
+                                                      session=tx.session),
+            processed=("ranking.on_run_moved", event))
 
     def _handle(self, consumer, event, apply):
         """Keep the event's input (once), then bring the cluster's table up to date.
@@ -109,6 +122,9 @@ class RankingService(shared_rpc.Operations):
         """
         data = event["data"]
         self.uow.as_actor(consumer).run(lambda tx: apply(tx.session, event), processed=(consumer, event))
+        if self.db.run_states.find_one({"_id": table_key(data["cluster"], data["period"]),
+                                        "state": {"$in": ["CONCLUDED", "ARCHIVED"]}}):
+            return   # concluded: the input is kept for a reopening, the published table stays
         with self.table_locks[table_key(data["cluster"], data["period"])]:
             self.uow.as_actor(ACTOR).run(
                 lambda tx: self._recompute(tx, data["cluster"], data["cluster_name"], data["period"], event),

@@ -11,6 +11,8 @@ def ensure_indexes(db):
     db.people.create_index([("unit", ASCENDING)])
     db.clusters.create_index([("year", ASCENDING), ("members.unit", ASCENDING)])
     db.templates.create_index([("id", ASCENDING), ("version", DESCENDING)], unique=True)
+    db.runs.create_index([("period", ASCENDING), ("level", ASCENDING)])
+    db.runs.create_index([("state", ASCENDING)])
     db.vote_sessions.create_index([("cluster", ASCENDING), ("period", ASCENDING)], unique=True)
     db.evidence.create_index([("unit", ASCENDING)])
     audit.ensure_indexes(db)

@@ -26,7 +26,8 @@ def ranking_event(leader_changed=False, class_changes=()):
     (ranking_event(class_changes=[{"unit": "U04", "from": "KHA", "to": "TOT"}]),
      [("ranking.changed", "leaders", rules.NOW)]),
     (ranking_event(), [("ranking.updated", "leaders", rules.DIGEST)]),
-    ({"type": "period.concluded.v1", "data": {}}, [("results.published", "everyone", rules.NOW)]),
+    ({"type": "period.concluded.v2", "data": {}}, [("results.published", "members", rules.NOW),
+                                                   ("results.published", "leaders", rules.NOW)]),
     ({"type": "template.published.v1", "data": {}}, []),
     ({"type": "vote.ballot_cast.v1", "data": {}}, []),
 ])
