@@ -12,6 +12,8 @@ def ensure_indexes(db):
     db.clusters.create_index([("year", ASCENDING), ("members.unit", ASCENDING)])
     db.templates.create_index([("id", ASCENDING), ("version", DESCENDING)], unique=True)
     db.vote_sessions.create_index([("cluster", ASCENDING), ("period", ASCENDING)], unique=True)
+    db.proposals.create_index([("cluster", ASCENDING), ("period", ASCENDING)])
+    db.proposals.create_index([("state", ASCENDING)])
     db.evidence.create_index([("unit", ASCENDING)])
     audit.ensure_indexes(db)
     db.audit.create_index([("context.unit", ASCENDING), ("at", DESCENDING)])

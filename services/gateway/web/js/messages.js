@@ -27,6 +27,7 @@ export const ERRORS = {
   STALE_VERSION: "Nội dung vừa được người khác thay đổi. Hãy tải lại trang rồi thực hiện lại.",
   VOTING_NOT_OPEN: "Chưa mở biểu quyết, hoặc biểu quyết đã đóng.",
   ALREADY_VOTED: "Đơn vị của đồng chí đã bỏ phiếu trong phiên biểu quyết này.",
+  UNKNOWN_PROPOSAL: "Không tìm thấy đề nghị khen thưởng này.",
   CONFLICT: "Thao tác trùng hoặc mâu thuẫn với dữ liệu đã có.",
   VALIDATION_FAILED: "Có trường chưa hợp lệ; xem các trường được đánh dấu.",
   UNIT_NOT_IN_CLUSTER: "Đơn vị không thuộc cụm thi đua nào trong năm này.",
@@ -75,6 +76,11 @@ export const COMMENDATION_FORMS = {
   BANG_KHEN: ["Bằng khen", ["GOVERNMENT", "MINISTRY", "PROVINCE"]],
   GIAY_KHEN: ["Giấy khen", ["DIRECTOR"]],
   BIEU_DUONG: ["Biểu dương", ["DIRECTOR"]],
+  CO_THI_DUA: ["Cờ thi đua", ["GOVERNMENT", "MINISTRY", "PROVINCE"]],
+  DON_VI_QUYET_THANG: ["Đơn vị Quyết thắng", ["MINISTRY", "DIRECTOR"]],
+  DON_VI_TIEN_TIEN: ["Đơn vị tiên tiến", ["DIRECTOR"]],
+  CHIEN_SI_THI_DUA_CO_SO: ["Chiến sĩ thi đua cơ sở", ["DIRECTOR"]],
+  CHIEN_SI_TIEN_TIEN: ["Chiến sĩ tiên tiến", ["DIRECTOR"]],
 };
 
 export const LEVEL_NAMES = {
