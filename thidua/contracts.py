@@ -50,6 +50,9 @@ _VOTE = record(cluster=STRING, cluster_name=STRING, period=STRING, session_id=ST
 _PERSON = record(id=STRING, name=STRING, role=STRING)
 _PERSON["properties"].update({name: ABSENT for name in ("password_hash", "failed_logins", "locked_until")})
 
+_PROPOSAL = record(proposal_id=STRING, cluster=STRING, period=STRING, state=STRING, kind=STRING,
+                   unit=STRING_OR_NULL, recipient=STRING, form=STRING, level=STRING, award=STRING, version=INTEGER)
+
 SUBMISSIONS, RANKING = "submissions", "ranking"
 
 # type -> {"source": the publishing service, "data": JSON Schema of the data}
@@ -82,6 +85,9 @@ CONTRACTS = {
     "cluster.upserted.v1": {"source": SUBMISSIONS, "data": record(cluster=record(
         id=STRING, name=STRING, members={"type": "array", "items": record(unit=STRING, role=STRING)}))},
     "person.upserted.v1": {"source": SUBMISSIONS, "data": record(person=_PERSON)},
+    # Proposals for commendation (đề nghị khen thưởng) of a cluster's concluded run, one event per step.
+    **{f"proposal.{step}.v1": {"source": SUBMISSIONS, "data": _PROPOSAL}
+       for step in ("drafted", "updated", "discarded", "submitted", "approved", "rejected")},
     "ranking.updated.v1": {"source": RANKING, "data": record(
         cluster=STRING, cluster_name=STRING, period=STRING, version=INTEGER, table=ARRAY, leader=STRING_OR_NULL,
         previous_leader=STRING_OR_NULL, leader_status=STRING, leader_changed=BOOLEAN, rank_moves=ARRAY,

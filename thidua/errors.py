@@ -96,6 +96,10 @@ class UnknownNotice(DomainError):
     status, code = 404, "UNKNOWN_NOTICE"
 
 
+class UnknownProposal(DomainError):
+    status, code = 404, "UNKNOWN_PROPOSAL"
+
+
 class VotingClosed(DomainError):
     status, code = 409, "VOTING_NOT_OPEN"
 

@@ -23,10 +23,18 @@ CONTENT = {
                "description": "criterion code -> {actual} | {passed} | {count} | {points}"},
     "self_scores": {"type": "object", "additionalProperties": {"type": "number"}},
     "sections": {"type": "object", "additionalProperties": TEXT},
-    "commendations": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
+    "commendations": {"type": "array", "maxItems": 500, "items": {"type": "object"},
+                      "description": "{form, level, kind: collective|individual|mixed (or collective: bool), "
+                                     "count, recipients: [names], decision_no, decision_date}"},
     "violations": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
     "evidence": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
 }
+
+AWARD_FORMS = ["BANG_KHEN", "GIAY_KHEN", "BIEU_DUONG", "CO_THI_DUA", "DON_VI_QUYET_THANG", "DON_VI_TIEN_TIEN",
+               "CHIEN_SI_THI_DUA_CO_SO", "CHIEN_SI_TIEN_TIEN"]
+AWARD_LEVELS = ["GOVERNMENT", "MINISTRY", "PROVINCE", "DIRECTOR"]
+PROPOSAL = {"kind": {"enum": ["collective", "individual"]}, "unit": {"anyOf": [CODE, {"type": "null"}]},
+            "recipient": SHORT, "form": {"enum": AWARD_FORMS}, "level": {"enum": AWARD_LEVELS}, "reason": TEXT}
 
 SCHEMAS = {
     "ReportCreate": obj({"unit": CODE, "period": CODE, "draft": {"type": "boolean"}, **CONTENT},
@@ -36,6 +44,9 @@ SCHEMAS = {
     "Ballot": obj({"token": {"type": "string", "pattern": "^[0-9a-f]{32}\\.[0-9a-f]{32}$",
                              "description": "the unit's ballot token (POST .../vote/token)"},
                    "classes": {"type": "object", "additionalProperties": CODE}, "leading_unit": CODE}, ["token"]),
+    "Proposal": obj(PROPOSAL, ["kind", "recipient", "form", "level", "reason"]),
+    "ProposalEdit": obj({"version": VERSION, **PROPOSAL}, ["version"]),
+    "ProposalDecision": obj({"version": VERSION, "reason": TEXT}, ["version"]),
     "Unit": obj({"code": CODE, "name": SHORT, "type": SHORT, "parent": CODE, "illustrative": {"type": "boolean"}},
                 ["code", "name"]),
     "Cluster": obj({"code": CODE, "name": SHORT, "level": SHORT, "force": SHORT, "year": {"type": "integer"},
@@ -67,7 +78,10 @@ SCHEMAS = {
     "Template": {"type": "object", "required": ["id", "name", "groups", "classification"],
                  "properties": {"id": CODE, "name": SHORT, "source": TEXT, "scale": {"type": "number"},
                                 "groups": {"type": "array", "items": {"type": "object"}},
-                                "classification": {"type": "object"}, "voting": {"type": "object"}},
+                                "classification": {"type": "object"}, "voting": {"type": "object"},
+                                "proposal_rules": {"type": "array", "maxItems": 100, "items": {"type": "object"},
+                                                   "description": "[{when: {leading_unit: true} | {class}, form, "
+                                                                  "level, kind, source}] drafting proposals"}},
                  "additionalProperties": False},
     "Preferences": obj({"channels": {"type": "object", "additionalProperties": {"type": "array", "items": SHORT},
                                      "description": "kind -> the channels that reach you (the inbox is always on)"},

@@ -37,6 +37,11 @@ TEMPLATES = {
     "deadline.missed": ("Quá hạn nộp báo cáo {period_label}",
                         "{missing_text} Hạn nộp đã qua: {deadline}. Báo cáo nộp muộn vẫn được tiếp nhận "
                         "và được ghi nhận là nộp muộn."),
+    "proposal.submitted": ("Đề nghị khen thưởng {period_label} của {cluster}: {recipient}",
+                           "Cụm {cluster} trình đề nghị {award} cho {recipient} ({period_label}); "
+                           "đề nghị Thường trực thi đua thẩm định."),
+    "proposal.decided": ("Đề nghị {award} cho {recipient}: {decision}",
+                         "Thường trực thi đua {decision} đề nghị {award} cho {recipient} ({period_label}).{reason_text}"),
     "digest": ("Tổng hợp {count} cập nhật bảng xếp hạng",
                "{lines}"),
 }
@@ -98,12 +103,17 @@ def facts(kind, data):
                                if data.get("unit") else
                                f"{data['cluster_name']}: các đơn vị chưa nộp báo cáo: {', '.join(missing)}.")
     out.setdefault("reason", data.get("reason", ""))
+    if kind == "proposal.decided":
+        out["decision"] = "đã duyệt" if data["state"] == "APPROVED" else "không duyệt"
+        out["reason_text"] = f" Ý kiến: {data['reason']}." if data.get("reason") else ""
     return out
 
 
 def link(kind, data):
     if kind.startswith("report."):
         return f"/api/v1/reports/{data['report_id']}"
+    if kind.startswith("proposal."):
+        return f"/api/v1/clusters/{data['cluster']}/periods/{data['period']}/proposals"
     if kind.startswith("vote."):
         return f"/api/v1/clusters/{data['cluster']}/periods/{data['period']}/vote"
     if data.get("cluster") and data.get("period"):

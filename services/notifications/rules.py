@@ -70,6 +70,12 @@ TABLE = {
     "period.archived.v2": QUIET,
     "period.reopened.v1": QUIET,
     "template.published.v1": QUIET,
+    "proposal.drafted.v1": QUIET,
+    "proposal.updated.v1": QUIET,
+    "proposal.discarded.v1": QUIET,
+    "proposal.submitted.v1": (Rule("proposal.submitted", "leaders"),),
+    "proposal.approved.v1": (Rule("proposal.decided", "cluster_lead"),),
+    "proposal.rejected.v1": (Rule("proposal.decided", "cluster_lead"),),
 }
 
 # Kinds that reach people one by one, with the channels each gets by default. ``ranking.updated``
@@ -85,6 +91,8 @@ KINDS = {
     "results.published": PERSONAL,
     "deadline.approaching": PERSONAL,
     "deadline.missed": PERSONAL,
+    "proposal.submitted": PERSONAL,
+    "proposal.decided": PERSONAL,
     "digest": ("inbox",),
 }
 

@@ -163,6 +163,17 @@ class _Vote:
         return None
 
 
+def read_vote(votes, threshold, quorum):
+    """A closed session's tally read against its voting rule (exact fractions, see the module doc):
+    ``quorum_met``, ``decides``, ``passes(count)``, ``class_for(unit, levels)``. The vote count
+    record (biên bản kiểm phiếu) reads the tally the way the ranking does, through this."""
+    class Rule:
+        pass
+    rule = Rule()
+    rule.threshold, rule.quorum = threshold, quorum
+    return _Vote(votes, rule)
+
+
 # --------------------------------------------------------------------------- one unit
 
 @dataclass

@@ -2,6 +2,7 @@
 periods, people. Pure checks: no I/O."""
 from datetime import datetime
 
+from services.submissions.domain.proposal import check_rules as check_proposal_rules
 from services.submissions.reports import code, text
 from thidua.criteria import TEMPLATE_FIELDS, TemplateInvalid, validate_template
 from thidua.errors import Problems, ValidationFailed
@@ -156,7 +157,8 @@ def template(payload):
     clean["source"] = text(payload.get("source"), "source", problems, 2000)
     problems.raise_if_any("The criteria template")
     try:
-        validate_template(clean)
+        checked = validate_template(clean)
     except TemplateInvalid as exc:
         raise ValidationFailed(f"The criteria template cannot be used: {exc}.", {"template": str(exc)})
+    check_proposal_rules(clean.get("proposal_rules"), checked.levels)
     return clean

@@ -36,6 +36,13 @@ FORM_NAMES = {"BANG_KHEN": "Bằng khen", "GIAY_KHEN": "Giấy khen", "BIEU_DUON
               "CHIEN_SI_TIEN_TIEN": "Chiến sĩ tiên tiến"}
 LEVEL_NAMES = {"GOVERNMENT": "Chính phủ", "MINISTRY": "Bộ Công an", "PROVINCE": "UBND tỉnh",
                "DIRECTOR": "Giám đốc Công an tỉnh"}
+
+
+def award_name(form, level):
+    """'Bằng khen UBND tỉnh', 'Cờ thi đua Bộ Công an'."""
+    return f"{FORM_NAMES.get(form, form)} {LEVEL_NAMES.get(level, level)}"
+
+
 TITLE_KINDS = {"CO_THI_DUA": "collective", "DON_VI_QUYET_THANG": "collective", "DON_VI_TIEN_TIEN": "collective",
                "CHIEN_SI_THI_DUA_CO_SO": "individual", "CHIEN_SI_TIEN_TIEN": "individual"}
 # Who a commendation went to: collectives (tập thể), individuals (cá nhân), or a count the source

@@ -20,8 +20,8 @@ from nameko.dependency_providers import Config
 from services.submissions import store
 # Modules, not their classes: `nameko run services.submissions.service` takes every class with
 # entrypoints in this module's namespace for a service of its own.
-from services.submissions.entrypoints import (common, directory, evidence, identity, reference_data, reports, runs,
-                                              voting)
+from services.submissions.entrypoints import (common, directory, evidence, identity, proposals, reference_data,
+                                              reports, runs, voting)
 from thidua import audit, outbox
 from thidua.caller import CallerProvider
 from thidua.correlation import CorrelationId
@@ -33,7 +33,8 @@ from thidua.uow import Work
 
 
 class SubmissionsService(identity.Identity, directory.Directory, reference_data.ReferenceData, runs.Runs,
-                         reports.Reports, evidence.Evidence, voting.Voting, common.Common, shared_rpc.Operations):
+                         reports.Reports, evidence.Evidence, voting.Voting, proposals.Proposals, common.Common,
+                         shared_rpc.Operations):
     name = "submissions"
 
     db = Mongo(indexes=store.ensure_indexes)

@@ -14,6 +14,8 @@ def ensure_indexes(db):
     db.runs.create_index([("period", ASCENDING), ("level", ASCENDING)])
     db.runs.create_index([("state", ASCENDING)])
     db.vote_sessions.create_index([("cluster", ASCENDING), ("period", ASCENDING)], unique=True)
+    db.proposals.create_index([("cluster", ASCENDING), ("period", ASCENDING)])
+    db.proposals.create_index([("state", ASCENDING)])
     db.evidence.create_index([("unit", ASCENDING)])
     audit.ensure_indexes(db)
     db.audit.create_index([("context.unit", ASCENDING), ("at", DESCENDING)])

@@ -110,8 +110,18 @@ def test_messages_carry_the_numbers_that_matter():
 def test_every_kind_has_a_template_the_rules_can_produce():
     kinds = {"report.submitted", "report.resubmitted", "report.returned", "vote.opened", "vote.closed",
              "ranking.changed", "ranking.updated", "results.published", "deadline.approaching", "deadline.missed",
-             "digest"}
+             "proposal.submitted", "proposal.decided", "digest"}
     assert set(messages.TEMPLATES) == kinds
+
+
+def test_a_proposals_decision_reads_as_the_standing_office_gave_it():
+    data = {"proposal_id": "p1", "cluster": "CUM-01", "period": "2021-Q1", "state": "REJECTED", "kind": "collective",
+            "unit": "U02", "recipient": "Phòng Tổ chức cán bộ", "form": "BANG_KHEN", "level": "PROVINCE",
+            "award": "Bằng khen UBND tỉnh", "version": 3, "reason": "Chưa đủ thời gian"}
+    title, body, link = messages.inbox("proposal.decided", data)
+    assert title == "Đề nghị Bằng khen UBND tỉnh cho Phòng Tổ chức cán bộ: không duyệt"
+    assert "Quý I/2021" in body and "Ý kiến: Chưa đủ thời gian." in body
+    assert link == "/api/v1/clusters/CUM-01/periods/2021-Q1/proposals"
 
 
 def test_a_webhook_signature_is_hmac_sha256_of_the_exact_body():

@@ -30,6 +30,7 @@ export const ERRORS = {
   STALE_VERSION: "Nội dung vừa được người khác thay đổi. Hãy tải lại trang rồi thực hiện lại.",
   VOTING_NOT_OPEN: "Chưa mở biểu quyết, hoặc biểu quyết đã đóng.",
   ALREADY_VOTED: "Đơn vị của đồng chí đã bỏ phiếu trong phiên biểu quyết này.",
+  UNKNOWN_PROPOSAL: "Không tìm thấy đề nghị khen thưởng này.",
   CONFLICT: "Thao tác trùng hoặc mâu thuẫn với dữ liệu đã có.",
   VALIDATION_FAILED: "Có trường chưa hợp lệ; xem các trường được đánh dấu.",
   UNIT_NOT_IN_CLUSTER: "Đơn vị không thuộc cụm thi đua nào trong năm này.",
