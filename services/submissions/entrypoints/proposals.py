@@ -56,21 +56,30 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(tx, cluster_code, period_code), self._get("clusters", cluster_code, tx)
+            run, cluster = self._run(cluster_code, period_code, tx), self._get("clusters", cluster_code, tx)
             rules.require_proposer(caller, cluster, run)
-            existing = list(self.db[PROPOSALS].find({"cluster": cluster_code, "period": period_code},
-                                                    session=tx.session))
-            rules.require_redraftable(run, existing)
-            self._discard(tx, [p for p in existing if p["origin"] == "rule"])
-            return [public(p) for p in self.draft_proposals(tx, cluster_code, period_code)]
+            rules.require_redraftable(run, self._proposals_of(tx, cluster_code, period_code))
+            return [public(p) for p in self.draft_on_conclusion(tx, cluster_code, period_code)]
         return {"items": self.uow.run(work)}
+
+    def draft_on_conclusion(self, tx, cluster_code, period_code):
+        """In the conclude transaction ``tx`` (or a redraft): the rule-drafted proposals anew, those
+        added by hand kept; nothing once a proposal of the run has been submitted (a run concluded
+        again after a reopen keeps what went to the standing office)."""
+        existing = self._proposals_of(tx, cluster_code, period_code)
+        if any(p["state"] != "DRAFT" for p in existing):
+            return []
+        self._discard(tx, [p for p in existing if p["origin"] == "rule"])
+        return self.draft_proposals(tx, cluster_code, period_code)
+
+    def _proposals_of(self, tx, cluster_code, period_code):
+        return list(self.db[PROPOSALS].find({"cluster": cluster_code, "period": period_code}, session=tx.session))
 
     def draft_proposals(self, tx, cluster_code, period_code):
         """Draft the run's proposals from its result, inside the caller's transaction ``tx`` (the
         conclude's): each saved with its audit entry and its ``proposal.drafted.v1``."""
-        run, names = self._run(tx, cluster_code, period_code), self._unit_names(tx)
-        period = self._get("periods", period_code, tx)
-        template = store.template(self.db, period["template"]["id"], period["template"]["version"], tx.session)
+        run, names = self._run(cluster_code, period_code, tx), self._unit_names(tx)
+        template = store.template(self.db, run["template"]["id"], run["template"]["version"], tx.session)
         reports = list(self.db.reports.find({"cluster": cluster_code, "period": period_code}, session=tx.session))
         vote = tx.find_one("vote_sessions", {"cluster": cluster_code, "period": period_code, "state": "CLOSED"})
         result = rules.meeting_result(template, reports, vote and vote["tally"], names)
@@ -86,7 +95,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(tx, cluster_code, period_code), self._get("clusters", cluster_code, tx)
+            run, cluster = self._run(cluster_code, period_code, tx), self._get("clusters", cluster_code, tx)
             rules.require_proposer(caller, cluster, run)
             fields = rules.clean_fields(payload, {m["unit"] for m in cluster["members"]})
             proposal, event = Proposal.add(fields, run, caller, utcnow(), _new_id())
@@ -113,7 +122,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(tx, cluster_code, period_code), self._get("clusters", cluster_code, tx)
+            run, cluster = self._run(cluster_code, period_code, tx), self._get("clusters", cluster_code, tx)
             rules.require_proposer(caller, cluster, run)
             drafts = list(self.db[PROPOSALS].find({"cluster": cluster_code, "period": period_code,
                                                    "state": "DRAFT"}, session=tx.session))
@@ -139,7 +148,7 @@ class Proposals:
         """What the minutes of the run's meeting hold from this service: the cluster and its units,
         the run, who attends, the summary, the vote count (once closed) and the proposals."""
         self.caller.require()
-        cluster, run = self._get("clusters", cluster_code), self._run(None, cluster_code, period_code)
+        cluster, run = self._get("clusters", cluster_code), self._run(cluster_code, period_code)
         session = self.db.vote_sessions.find_one({"cluster": cluster_code, "period": period_code})
         count = public(vote_count(session, self._unit_names())) if session and session["state"] == "CLOSED" else None
         return public({"cluster": cluster, "run": run, "units": self._members(cluster), "people": self._attending(cluster),
@@ -160,21 +169,13 @@ class Proposals:
         return [{"id": p["_id"], "name": p["name"], "title": p.get("title"), "role": p["role"], "unit": p.get("unit")}
                 for p in self.db.people.find(query).sort("_id")]
 
-    def _run(self, tx, cluster_code, period_code):
-        """The cluster's run of the period, as the proposals read it. Today the state lives on the
-        period itself; once runs are per cluster, this is the one place that reads them."""
-        period = self._get("periods", period_code, tx)   # tx None: outside a transaction
-        return {"cluster": cluster_code, "period": period_code, "state": period["state"],
-                "conclusion": period.get("conclusion"), "chair": period.get("chair"),
-                "label": period.get("label", period_code), "deadline": period.get("deadline")}
-
     def _proposal(self, tx, proposal_id):
         found = tx.find_one(PROPOSALS, {"_id": proposal_id})
         if found is None:
             raise UnknownProposal(f"No proposal has the id {proposal_id!r}: see GET "
                                   "/api/v1/clusters/<c>/periods/<p>/proposals.")
         cluster = self._get("clusters", found["cluster"], tx)
-        return found, cluster, self._run(tx, found["cluster"], found["period"])
+        return found, cluster, self._run(found["cluster"], found["period"], tx)
 
     def _move(self, tx, before, move):
         after, event = move

@@ -50,8 +50,11 @@ class Runs:
     def _move(self, tx, cluster_code, period_code, action, payload, caller):
         run = Run(self._run(cluster_code, period_code, tx))
         moved, event = run.apply(action, payload, caller, self._facts(tx, run.document))
-        return public(self._save(tx, "runs", run.document, moved.document, f"period.{action}", "run",
-                                 _context(run.document), [event]))
+        saved = self._save(tx, "runs", run.document, moved.document, f"period.{action}", "run",
+                           _context(run.document), [event])
+        if action == "conclude":   # the meeting's proposals for commendation, drafted from its result
+            self.draft_on_conclusion(tx, cluster_code, period_code)
+        return public(saved)
 
     def _facts(self, tx, run):
         """What a move of ``run`` is judged against (see :class:`Facts`)."""
