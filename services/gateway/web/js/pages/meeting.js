@@ -29,7 +29,7 @@ export async function render(main, me) {
   clear(main,
     h("div", { class: "page-head" }, h("h1", {}, TITLE), picker(ctx)),
     h("p", { class: "muted" }, `${cluster.name} · ${period.label} · `, periodBadge(run),
-      run.chair ? ` · Chủ trì: ${run.chair_name || run.chair}` : ""),
+      run.chair ? ` · Chủ trì: ${run.chair === me.id ? me.name : run.chair}` : ""),
     countSection(count, units),
     proposalsSection(proposals, { base, run, units, members, edits, reload }),
     conclusionPanel(run, me, { onDone: reload }),
