@@ -56,8 +56,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(tx, cluster_code, period_code), self._get("clusters", cluster_code, tx)
-            rules.require_proposer(caller, cluster, run)
+            run, cluster = self._as_proposer(tx, caller, cluster_code, period_code)
             existing = list(self.db[PROPOSALS].find({"cluster": cluster_code, "period": period_code},
                                                     session=tx.session))
             rules.require_redraftable(run, existing)
@@ -86,8 +85,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(tx, cluster_code, period_code), self._get("clusters", cluster_code, tx)
-            rules.require_proposer(caller, cluster, run)
+            run, cluster = self._as_proposer(tx, caller, cluster_code, period_code)
             fields = rules.clean_fields(payload, {m["unit"] for m in cluster["members"]})
             proposal, event = Proposal.add(fields, run, caller, utcnow(), _new_id())
             return public(self._save(tx, PROPOSALS, None, proposal.document, "proposal.add", "proposal",
@@ -113,8 +111,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(tx, cluster_code, period_code), self._get("clusters", cluster_code, tx)
-            rules.require_proposer(caller, cluster, run)
+            run, cluster = self._as_proposer(tx, caller, cluster_code, period_code)
             drafts = list(self.db[PROPOSALS].find({"cluster": cluster_code, "period": period_code,
                                                    "state": "DRAFT"}, session=tx.session))
             if run["state"] != "CONCLUDED" or not drafts:
@@ -167,6 +164,12 @@ class Proposals:
         return {"cluster": cluster_code, "period": period_code, "state": period["state"],
                 "conclusion": period.get("conclusion"), "chair": period.get("chair"),
                 "label": period.get("label", period_code), "deadline": period.get("deadline")}
+
+    def _as_proposer(self, tx, caller, cluster_code, period_code):
+        """The run and its cluster, once ``caller`` is known to be one who may propose for it."""
+        run, cluster = self._run(tx, cluster_code, period_code), self._get("clusters", cluster_code, tx)
+        rules.require_proposer(caller, cluster, run)
+        return run, cluster
 
     def _proposal(self, tx, proposal_id):
         found = tx.find_one(PROPOSALS, {"_id": proposal_id})
