@@ -1,6 +1,6 @@
 """Load the demo: the seed's Cluster No. 1 with its template, units and people; Q1/2021
 played through as the meeting of 19 May 2021 did (reports handed in, reviewed, voted,
-concluded); Q2/2021 open for new reports.
+concluded, proposals for commendation drafted, submitted and decided); Q2/2021 open for new reports.
 
     python -m scripts.demo       # uses AMQP_URI and SERVICE_SECRET; idempotent (a second run changes nothing)
 
@@ -113,6 +113,27 @@ def play_q1(submissions, content, ballot_key=None):
     return True
 
 
+def record_q1(submissions):
+    """The Q1/2021 meeting's proposals for commendation, unless already made: drafted from the
+    result, one edited, an individual added, all submitted, then decided by the standing office
+    (all approved but one). Illustrative, as the article does not list the proposals."""
+    lead, office = submissions.as_(LEAD), submissions.as_(OFFICE)
+    if lead.list_proposals(CLUSTER, Q1)["items"]:
+        return False
+    drafts = lead.redraft_proposals(CLUSTER, Q1)["items"]
+    first = drafts[0]
+    lead.edit_proposal(first["id"], {"version": first["version"], "reason": first["reason"] + "; 6/6 phiếu bầu"})
+    lead.add_proposal(CLUSTER, Q1, {"kind": "individual", "unit": "U01", "recipient": "Phạm Thị Vân Hạnh (minh hoạ)",
+                                    "form": "CHIEN_SI_THI_DUA_CO_SO", "level": "DIRECTOR",
+                                    "reason": "Hoàn thành xuất sắc nhiệm vụ cụm trưởng (minh hoạ)"})
+    submitted = lead.submit_proposals(CLUSTER, Q1)["items"]
+    for index, proposal in enumerate(submitted):
+        rejected = index == len(submitted) - 1
+        office.decide_proposal(proposal["id"], not rejected, {
+            "version": proposal["version"], "reason": "Chưa đủ thời gian công tác để xét (minh hoạ)" if rejected else None})
+    return True
+
+
 def open_q2(submissions):
     period = next(p for p in submissions.list_periods() if p["id"] == Q2)
     if period["state"] == "PLANNED":
@@ -135,6 +156,7 @@ def load(amqp_uri=None, ballot_key=None, service_secret=None, play=True):
             loader.set_password(person["id"], DEMO_PASSWORD)
         if play:
             counts["q1_played"] = play_q1(submissions, content, ballot_key)
+            counts["q1_proposals"] = record_q1(submissions)
             counts["q2_opened"] = open_q2(submissions)
         return counts
 

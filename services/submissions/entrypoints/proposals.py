@@ -56,8 +56,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(cluster_code, period_code, tx), self._get("clusters", cluster_code, tx)
-            rules.require_proposer(caller, cluster, run)
+            run, _ = self._as_proposer(tx, caller, cluster_code, period_code)
             rules.require_redraftable(run, self._proposals_of(tx, cluster_code, period_code))
             return [public(p) for p in self.draft_on_conclusion(tx, cluster_code, period_code)]
         return {"items": self.uow.run(work)}
@@ -95,8 +94,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(cluster_code, period_code, tx), self._get("clusters", cluster_code, tx)
-            rules.require_proposer(caller, cluster, run)
+            run, cluster = self._as_proposer(tx, caller, cluster_code, period_code)
             fields = rules.clean_fields(payload, {m["unit"] for m in cluster["members"]})
             proposal, event = Proposal.add(fields, run, caller, utcnow(), _new_id())
             return public(self._save(tx, PROPOSALS, None, proposal.document, "proposal.add", "proposal",
@@ -122,8 +120,7 @@ class Proposals:
         caller = self.caller.require()
 
         def work(tx):
-            run, cluster = self._run(cluster_code, period_code, tx), self._get("clusters", cluster_code, tx)
-            rules.require_proposer(caller, cluster, run)
+            run, cluster = self._as_proposer(tx, caller, cluster_code, period_code)
             drafts = list(self.db[PROPOSALS].find({"cluster": cluster_code, "period": period_code,
                                                    "state": "DRAFT"}, session=tx.session))
             if run["state"] != "CONCLUDED" or not drafts:
@@ -168,6 +165,12 @@ class Proposals:
                          {"role": "unit_leader", "unit": {"$in": [m["unit"] for m in cluster["members"]]}}]}
         return [{"id": p["_id"], "name": p["name"], "title": p.get("title"), "role": p["role"], "unit": p.get("unit")}
                 for p in self.db.people.find(query).sort("_id")]
+
+    def _as_proposer(self, tx, caller, cluster_code, period_code):
+        """The run and its cluster, once ``caller`` is known to be one who may propose for it."""
+        run, cluster = self._run(cluster_code, period_code, tx), self._get("clusters", cluster_code, tx)
+        rules.require_proposer(caller, cluster, run)
+        return run, cluster
 
     def _proposal(self, tx, proposal_id):
         found = tx.find_one(PROPOSALS, {"_id": proposal_id})
