@@ -9,7 +9,7 @@ import requests
 from docx import Document
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import by_id, message
+from tests.browser.test_journeys import by_id
 
 pytestmark = pytest.mark.browser
 PERIOD = "2021-Q4"
@@ -155,9 +155,3 @@ def test_the_minutes_download_as_a_word_file_holding_the_conclusion(web, people,
     assert "BIÊN BẢN" in text and CONCLUSION in text and U01 in text
     assert chair.errors == []
 
-
-def test_a_refusal_on_the_proposals_page_is_explained(web, people):
-    # A unit officer is not the standing office: the page's list is refused in words.
-    officer = people("canbo.u04")
-    officer.goto(f"{web.url}/de-nghi-khen-thuong")
-    expect(officer.locator("main")).to_contain_text(message("FORBIDDEN"))
