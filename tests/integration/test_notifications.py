@@ -223,7 +223,7 @@ def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed
     platform = with_submissions
     subs = platform.submissions_client
     subs.as_({"id": "trung.th"}).plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"))
-    subs.as_({"id": "trung.th"}).transition_period("2021-Q3", "open", 1)
+    subs.as_({"id": "trung.th"}).transition_run("CUM-01", "2021-Q3", "open", {"version": 1})
     for unit in ("U01", "U02", "U04", "U06"):
         subs.as_({"id": f"canbo.{unit.lower()}"}).submit_report({"unit": unit, "period": "2021-Q3"})
     svc = platform.service
@@ -292,9 +292,9 @@ def test_a_version_nobody_declared_is_parked_in_the_dead_letter_queue_not_read_a
 
 
 def test_an_event_that_arrives_before_the_directory_knows_its_cluster_is_applied_on_replay(platform):
-    cluster = {"id": "CUM-02", "name": "Cụm thi đua số 2", "year": 2021, "level": "province",
+    cluster = {"id": "CUM-09", "name": "Cụm thi đua số 9", "year": 2021, "level": "province",
                "members": [{"unit": "U09", "role": "lead"}]}
-    event = report_event(unit="U09", cluster="CUM-02")
+    event = report_event(unit="U09", cluster="CUM-09")
     platform.relay.publish_one({"event": event})
     eventually(lambda: dlq.peek(platform.amqp, f"{HANDLER_QUEUE}.dlq"), what="the parked event")
     platform.publish(new_event("unit.upserted.v1", {"unit": {"id": "U09", "name": "Phòng 9"}}, "c"))
