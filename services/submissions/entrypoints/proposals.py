@@ -126,7 +126,7 @@ class Proposals:
             if run["state"] != "CONCLUDED" or not drafts:
                 raise InvalidTransition(f"Nothing to submit: {cluster_code} has no DRAFT proposal for {period_code} "
                                         f"in a CONCLUDED run (it is {run['state']}).")
-            return {"items": [public(self._move(tx, p, Proposal(p).submit(caller, utcnow()))) for p in drafts]}
+            return {"items": [public(self._step(tx, p, Proposal(p).submit(caller, utcnow()))) for p in drafts]}
         return self.uow.run(work)
 
     @rpc
@@ -137,7 +137,7 @@ class Proposals:
         def work(tx):
             before, _, _ = self._proposal(tx, proposal_id)
             move = Proposal(before).decide(approve, payload.get("reason"), caller, utcnow(), payload.get("version"))
-            return public(self._move(tx, before, move))
+            return public(self._step(tx, before, move))
         return self.uow.run(work)
 
     @rpc
@@ -180,7 +180,7 @@ class Proposals:
         cluster = self._get("clusters", found["cluster"], tx)
         return found, cluster, self._run(found["cluster"], found["period"], tx)
 
-    def _move(self, tx, before, move):
+    def _step(self, tx, before, move):
         after, event = move
         return self._save(tx, PROPOSALS, before, after.document, event.type.rsplit(".", 1)[0], "proposal",
                           {"period": before["period"], "cluster": before["cluster"]}, [event])
