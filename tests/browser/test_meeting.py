@@ -45,7 +45,7 @@ def voted(web):
     move(web, "open")
     for unit in ("U01", "U02"):
         report = call(web, "POST", "/api/v1/reports", f"canbo.{unit.lower()}", status=201, body={
-            "unit": unit, "period": PERIOD, "values": {"C1.1": {"percent": 100}, "C2.1": {"passed": True}},
+            "unit": unit, "period": PERIOD, "values": {"C1.1": {"actual": 100}, "C2.1": {"passed": True}},
             "self_scores": {"C1.1": 20, "C2.1": 5}})
         call(web, "POST", f"/api/v1/reports/{report['id']}/review", "hanh.ptv",
              {"version": report["version"], "review": {"C1.1": {"points": 19 if unit == "U01" else 12}}})
