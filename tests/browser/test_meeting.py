@@ -54,7 +54,7 @@ def voted(web):
     vote = f"{RUN}/vote"
     call(web, "POST", f"{vote}/open", "hanh.ptv")
     for voter in ("canbo.u01", "canbo.u02", "canbo.u03", "canbo.u04", "canbo.u05"):
-        token = call(web, "POST", f"{vote}/token", voter)["token"]
+        token = call(web, "POST", f"{vote}/token", voter, status=201)["token"]
         requests.post(f"{web.url}{vote}/ballots", timeout=20, json={
             "token": token, "classes": {"U01": "XUAT_SAC", "U02": "TOT"}, "leading_unit": "U01"}).raise_for_status()
     call(web, "POST", f"{vote}/close", "hanh.ptv")

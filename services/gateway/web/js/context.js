@@ -8,6 +8,11 @@ import { PERIOD_STATE } from "./messages.js";
 const ACTIVE = ["OPEN", "CLOSED", "SCORING", "VOTING"];
 const RUN_FIELDS = ["state", "version", "deadline", "template", "chair", "conclusion", "label"];
 
+// A unit leader of a cluster's lead or deputy unit: reviews, runs the vote, proposes commendations.
+export function leads(me) {
+  return me.role === "unit_leader" && me.clusters.some((c) => c.role === "lead" || c.role === "deputy");
+}
+
 // The state of ``period`` in ``cluster`` (its run), as the list of periods gives it.
 export function stateIn(period, cluster) {
   const run = cluster && (period.runs || []).find((r) => r.cluster === cluster.id);

@@ -1,6 +1,7 @@
 // The page shell: who is signed in, the menu for their role, the live unread count,
 // and the page the address names.
 import { api, get, saveSession, session } from "./api.js";
+import { leads } from "./context.js";
 import { clear, h } from "./dom.js";
 import { ROLE_NAMES } from "./messages.js";
 import { startInbox } from "./inbox.js";
@@ -23,10 +24,6 @@ const MENU = [
   ["de-nghi-khen-thuong", "Đề nghị khen thưởng", (me) => LEADERS.includes(me.role)],
   ["dieu-hanh", "Bảng xếp hạng", () => true],
 ];
-
-export function leads(me) {
-  return me.role === "unit_leader" && me.clusters.some((c) => c.role === "lead" || c.role === "deputy");
-}
 
 export function homeOf(me) {
   if (me.role === "unit_officer") return "/bao-cao";

@@ -1,7 +1,7 @@
 // The cluster's meeting for a period: the vote count as a record, the proposals for
 // commendation (the lead or the chair edits, adds and submits them), the conclusion and the minutes.
 import { get, post, put } from "../api.js";
-import { context, periodBadge, picker } from "../context.js";
+import { context, leads, periodBadge, picker } from "../context.js";
 import { button, clear, fileLink, flash, h, notice, num, when } from "../dom.js";
 import { markInvalid } from "../criteria.js";
 import { CLASS_NAMES } from "../messages.js";
@@ -9,7 +9,6 @@ import {
   describeProposal, proposalEditor, recipientOf, rollupOf, rollupRows, rollupTable, stateBadge,
 } from "../proposals.js";
 import { chairs, conclusionPanel, runPath } from "../run.js";
-import { leads } from "../main.js";
 
 export const TITLE = "Họp cụm: kiểm phiếu, đề nghị khen thưởng, biên bản";
 
