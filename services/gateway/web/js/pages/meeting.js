@@ -93,8 +93,11 @@ function countSection(count, units) {
       count.closed_at ? h("span", { class: "muted" }, ` Đóng biểu quyết lúc ${when(count.closed_at)}.`) : null));
 }
 
+// A share as the API writes it ("2/3", "6667/10000"): a small fraction as it is, else in per cent.
 function share(fraction) {
-  return fraction ? String(fraction) : "—";
+  const [top, bottom] = String(fraction || "").split("/").map(Number);
+  if (!bottom) return fraction ? String(fraction) : "—";
+  return bottom <= 10 ? `${top}/${bottom}` : `${num((100 * top) / bottom)}%`;
 }
 
 function proposalsSection(listed, { base, run, units, members, edits, reload }) {

@@ -35,7 +35,7 @@ export async function render(main, me) {
       h("h2", { id: "tong-hop-h" }, "Tổng hợp"), rollupTable(rollupOf(proposals))));
 }
 
-function table(proposals, named, decides, reload) {
+function table(proposals, { units, clusters, periods }, decides, reload) {
   return h("table", { class: "proposals", id: "bang-de-nghi" },
     h("thead", {}, h("tr", {}, ["Cụm, kỳ", "Đề nghị", "Thành tích, lý do", "Trình lúc", decides ? "Quyết định" : "Trạng thái"]
       .map((label) => h("th", { scope: "col" }, label)))),
