@@ -132,7 +132,12 @@ def test_the_lead_submits_the_proposals_and_the_standing_office_approves_and_rej
         "REJECTED", "Đề nghị khen ở cấp đơn vị, không thuộc thẩm quyền cụm.")
     # The approved ones, rolled up per form and level.
     office.locator("#chon-trang-thai").select_option(label="Đã duyệt")
-    expect(office.locator('#tong-hop-de-nghi tr[data-form="CO_THI_DUA"]')).to_contain_text("1")
+    expect(office.locator(f'tr[data-proposal="{flag["id"]}"]')).to_contain_text("Đã duyệt")
+    approved = call(web, "GET", "/api/v1/proposals?state=APPROVED", "trung.th")["items"]
+    flags = [p for p in approved if (p["form"], p["level"]) == ("CO_THI_DUA", flag["level"])]
+    assert flag["id"] in {p["id"] for p in flags}
+    row = office.locator(f'#tong-hop-de-nghi tr[data-form="CO_THI_DUA"][data-level="{flag["level"]}"]')
+    expect(row.locator("td").nth(1)).to_have_text(str(len(flags)))   # collectives: the demo's Q1 and this one
     # The lead sees the decisions on the meeting page.
     lead.reload()
     expect(drafts.filter(has_text="Nguyễn Văn An")).to_contain_text("Không duyệt")
