@@ -313,3 +313,30 @@ def test_me_names_the_person_and_their_clusters_and_clusters_lists_them(platform
     assert requests.get(f"{platform.url}/api/v1/me", timeout=15).status_code == 401
     clusters = get(platform, "/clusters").json()["items"]
     assert "CUM-01" in {c["id"] for c in clusters} and all("members" in c for c in clusters)
+
+
+def test_the_seed_meetings_minutes_and_workbook_hold_its_record(platform):
+    """Over HTTP after the demo has played Q1/2021: the minutes (.docx) and the workbook (.xlsx)
+    open and hold the ranking, the vote count, the proposals and the article's figures."""
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+    ranked(platform, "2021-Q1", lambda t: t["quorum_met"] is not None, "the voted Q1 table")
+    answer = get(platform, "/clusters/CUM-01/periods/2021-Q1/minutes.docx", place="Hội trường Công an tỉnh")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    doc = Document(io.BytesIO(answer.content))
+    text = "\n".join([p.text for p in doc.paragraphs] + [" | ".join(c.text for c in row.cells)
+                                                         for table in doc.tables for row in table.rows])
+    for expected in ("BIÊN BẢN HỌP", "Độc lập - Tự do - Hạnh phúc", "Hội trường Công an tỉnh", "Số phiếu hợp lệ: 6",
+                     "Đơn vị dẫn đầu cụm: Phòng Tham mưu (được bầu)", "Bằng khen Chính phủ: 1 tập thể",
+                     "Giấy khen Giám đốc Công an tỉnh: 10 tập thể, 33 cá nhân",
+                     "Biểu dương Giám đốc Công an tỉnh: 19 lượt đơn vị, cá nhân", "Cờ thi đua Bộ Công an", "Được duyệt"):
+        assert expected in text, expected
+    book = load_workbook(io.BytesIO(get(platform, "/clusters/CUM-01/periods/2021-Q1/ranking.xlsx").content))
+    assert book.sheetnames == ["Xếp hạng", "Kiểm phiếu", "Đề nghị khen thưởng"]
+    assert book["Xếp hạng"]["C5"].value == "Phòng Tham mưu"
+    count = get(platform, "/clusters/CUM-01/periods/2021-Q1/vote/count").json()
+    assert (count["cast"], count["leading_unit"]["elected"]) == (6, "U01")
+    office = get(platform, "/proposals", state="APPROVED").json()["items"]
+    assert any(p["form"] == "CO_THI_DUA" and p["unit"] == "U01" for p in office)
