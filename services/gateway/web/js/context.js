@@ -1,5 +1,6 @@
 // Which cluster and period a page shows: from the address (?cum=…&ky=…), else the
-// person's cluster and the period now in progress.
+// person's cluster and the period now in progress. Each cluster runs a period on its own: the
+// period shown carries its cluster's run (state, version, deadline, template, chair, conclusion).
 import { get } from "./api.js";
 import { h } from "./dom.js";
 import { PERIOD_STATE } from "./messages.js";
@@ -9,6 +10,12 @@ const ACTIVE = ["OPEN", "CLOSED", "SCORING", "VOTING"];
 export async function context(me) {
   const params = new URLSearchParams(location.search);
   const periods = (await get("/periods")).items.sort((a, b) => a.starts_on.localeCompare(b.starts_on));
+  const mine = new Set(me.clusters.map((c) => c.id));
+  for (const p of periods) {
+    const runs = p.runs || [];
+    const run = runs.find((r) => r.cluster === params.get("cum")) || runs.find((r) => mine.has(r.cluster)) || runs[0];
+    p.state = run ? run.state : "PLANNED";
+  }
   const shown = periods.filter((p) => p.state !== "PLANNED");
   const active = shown.filter((p) => ACTIVE.includes(p.state));
   const period = periods.find((p) => p.id === params.get("ky")) || active[active.length - 1]
@@ -16,6 +23,14 @@ export async function context(me) {
   const clusters = me.clusters.filter((c) => !period || c.year === period.year);
   const choices = clusters.length ? clusters : me.clusters;
   const cluster = choices.find((c) => c.id === params.get("cum")) || choices[0];
+  if (period && cluster) {
+    try {
+      const run = await get(`/clusters/${cluster.id}/periods/${period.id}`);
+      Object.assign(period, run, { id: period.id, run: run.id });
+    } catch (error) {
+      period.state = "PLANNED";   // this cluster does not run the period
+    }
+  }
   return { periods, period, clusters: choices, cluster };
 }
 

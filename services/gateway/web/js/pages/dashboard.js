@@ -29,7 +29,8 @@ export async function render(main, me) {
     h("div", { class: "page-head" }, h("h1", {}, TITLE), picker(ctx)),
     h("p", { class: "muted" }, `${cluster.name} · ${period.label} · `, periodBadge(period), " ",
       fileLink(`${base}/ranking.xlsx`, "Tải bảng xếp hạng (Excel)", { class: "download", id: "tai-excel" })),
-    MANAGERS.includes(me.role) ? periodControls(period, () => render(main, me)) : null,
+    MANAGERS.includes(me.role) || (period.chair && period.chair === me.id)
+      ? periodControls(period, cluster, me, () => render(main, me)) : null,
     live,
     h("div", { class: "columns" }, board, inbox));
 
@@ -125,14 +126,24 @@ async function trendOf(ranking, period) {
   return trendChart(series, periods);
 }
 
-function periodControls(period, reload) {
-  const next = Object.entries(PERIOD_ACTIONS).filter(([, [from]]) => from === period.state);
+// The chair and the standing office conclude (with the conclusion's text) and reopen (with a reason);
+// the other moves are the standing office's and the administrator's.
+const CHAIR_ACTIONS = { conclude: ["conclusion", "Kết luận, chỉ đạo của chủ trì hội nghị:"],
+  reopen: ["reason", "Lý do mở lại kỳ thi đua:"] };
+
+function periodControls(period, cluster, me, reload) {
+  const mayMove = (action) => (CHAIR_ACTIONS[action] ? me.role === "standing_office" || period.chair === me.id
+    : MANAGERS.includes(me.role));
+  const next = Object.entries(PERIOD_ACTIONS).filter(([action, [from]]) => from === period.state && mayMove(action));
   if (!next.length) return null;
-  return h("div", { class: "card actions period-actions" }, h("span", {}, "Điều hành kỳ thi đua: "),
+  return h("div", { class: "card actions period-actions" }, h("span", {}, `Điều hành kỳ thi đua của ${cluster.name}: `),
     next.map(([action, [, label]]) => button(label, async () => {
-      if (!confirm(`${label}: ${period.label}?`)) return;
+      const [field, question] = CHAIR_ACTIONS[action] || [];
+      const text = field ? prompt(question) : null;
+      if (field ? !text : !confirm(`${label}: ${period.label}?`)) return;
       try {
-        await post(`/periods/${period.id}/transitions`, { action, version: period.version });
+        await post(`/clusters/${cluster.id}/periods/${period.id}/transitions`,
+          { action, version: period.version, ...(field ? { [field]: text } : {}) });
         await reload();
         flash("success", `Đã thực hiện: ${label}.`);
       } catch (error) {
