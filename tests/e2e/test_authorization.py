@@ -164,8 +164,8 @@ def reads(scene):
 def state(platform):
     submissions, notifications = platform.db("submissions"), platform.db("notifications")
     return {name: submissions[name].count_documents({}) for name in
-            ("audit", "reports", "units", "clusters", "people", "templates", "periods", "runs", "evidence", "vote_sessions",
-             "ballot_boxes")} | \
+            ("audit", "reports", "units", "clusters", "people", "templates", "periods", "runs", "evidence",
+             "vote_sessions", "ballot_boxes")} | \
         {f"n.{name}": notifications[name].count_documents({}) for name in ("audit", "webhooks", "preferences")}
 
 
