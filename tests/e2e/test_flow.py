@@ -176,7 +176,7 @@ def test_the_seed_meeting_is_in_the_demo_summary_vote_and_ranking(platform):
     ('{"unit": {"$ne": null}, "period": "2021-Q2"}', as_("canbo.u03"), 400, "INVALID_KEY"),
     ('{"unit": "U03", "period": "2021-Q2"}', as_("canbo.u05"), 403, "FORBIDDEN"),
     ('{"unit": "U03", "period": "2021-Q2"}', JSON, 401, "UNAUTHENTICATED"),
-    ('{"unit": "U03", "period": "2021-Q1"}', as_("canbo.u03"), 409, "PERIOD_NOT_OPEN"),
+    ('{"unit": "U03", "period": "2021-Q1"}', as_("canbo.u03"), 409, "RUN_CONCLUDED"),
     ('unit=U01', {"Content-Type": "application/x-www-form-urlencoded", "X-Actor": "canbo.u03"}, 415,
      "UNSUPPORTED_MEDIA_TYPE"),
     (b'\xff\xfe', as_("canbo.u03"), 400, "INVALID_UTF8"),

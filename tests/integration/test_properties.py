@@ -111,8 +111,8 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
             else:
                 _, action = step
                 # No vote is ever opened here, so the run is never concluded (VOTE_NOT_CLOSED).
-                result = svc.as_(OFFICE).transition_run("CUM-01", period, action,
-                                                        {"version": model_period["version"], **ARGUMENTS.get(action, {})})
+                arguments = {"version": model_period["version"], **ARGUMENTS.get(action, {})}
+                result = svc.as_(OFFICE).transition_run("CUM-01", period, action, arguments)
                 assert action not in ("conclude", "archive", "reopen")
                 target, _ = lifecycle.period_transition(model_period["state"], action)
                 model_period.update(state=target, version=model_period["version"] + 1)

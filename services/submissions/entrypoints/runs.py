@@ -1,6 +1,7 @@
 """Each cluster's run of a period (``domain/period.py``): read, given its own deadline, template or
 chair, and moved through its states, one cluster at a time or all the clusters of a level at once."""
 from services.submissions import store
+from services.submissions.domain import access
 from services.submissions.domain.period import Facts, Run
 from services.submissions.reference import LEVELS
 from thidua.errors import DomainError, ValidationFailed
@@ -72,6 +73,7 @@ class Runs:
         state | error}]}``. ``payload.expected`` maps a cluster to the run version its caller saw;
         a cluster it does not name is moved from its current version."""
         caller = self.caller.require()
+        access.require_period_manager(caller)   # the standing office (or an administrator) moves a whole level
         expected, rest = _level_arguments(payload, level)
         self._get("periods", period_code)
         runs = list(self.db.runs.find({"period": period_code, "level": level}).sort("cluster"))

@@ -65,7 +65,7 @@ export const PERIOD_STATE = {
 export const PERIOD_ACTIONS = {  // action: [from state, button label]
   open: ["PLANNED", "Mở kỳ nhận báo cáo"], close: ["OPEN", "Khoá sổ (hết hạn nộp)"],
   start_scoring: ["CLOSED", "Bắt đầu chấm điểm"], start_voting: ["SCORING", "Chuyển sang biểu quyết"],
-  conclude: ["VOTING", "Công bố kết quả"], archive: ["CONCLUDED", "Lưu trữ"],
+  conclude: ["VOTING", "Công bố kết quả"], archive: ["CONCLUDED", "Lưu trữ"], reopen: ["CONCLUDED", "Mở lại kỳ"],
 };
 
 export const CLASS_NAMES = { XUAT_SAC: "Xuất sắc", TOT: "Tốt", KHA: "Khá", TRUNG_BINH: "Trung bình", YEU: "Yếu" };
