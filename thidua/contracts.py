@@ -81,15 +81,6 @@ CONTRACTS = {
         class_changes=ARRAY, trigger_event_id=STRING)},
 }
 
-# Each cluster runs a period of its own: the period events name the cluster (v2).
-_RUN = record(cluster=STRING, cluster_name=STRING, level=STRING, period=STRING, label=STRING, year=INTEGER,
-              state=STRING, deadline=STRING_OR_NULL)
-CONTRACTS.update({f"period.{name}.v2": {"source": SUBMISSIONS, "data": _RUN}
-                  for name in ("opened", "closed", "scoring_started", "voting_started", "archived")})
-CONTRACTS["period.concluded.v2"] = {"source": SUBMISSIONS, "data": extend(
-    _RUN, conclusion=record(text=STRING, by=STRING, at=STRING), chair=STRING_OR_NULL)}
-CONTRACTS["period.reopened.v1"] = {"source": SUBMISSIONS, "data": extend(_RUN, reason=STRING, by=STRING)}
-
 # type -> (the next version's type, a function turning the older data into the newer)
 UPCASTERS = {}
 

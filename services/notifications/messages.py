@@ -65,6 +65,12 @@ def period_label(code):
     return code
 
 
+def label_of(data):
+    """The period's label as the event (or reporting status) gives it, unless that is only its code."""
+    code, label = data.get("period", ""), data.get("label")
+    return label if label and label != code else period_label(code)
+
+
 def points(value):
     """Vietnamese number style: decimal comma, no trailing zeros (87,5)."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
@@ -103,8 +109,9 @@ def enriched(data, standing=None, run=None, person=None):
     (``standing``: the latest ranking of the cluster's period), the chair and deadline of the run
     (``run``), and the name of who concluded or reopened (``person``)."""
     run, out = run or {}, dict(data)
-    if standing:
-        out.update(leader_name=standing.get("leader_name"), leader_status=standing.get("leader_status"))
+    if standing:   # a ranking event names its own leading unit
+        out.setdefault("leader_name", standing.get("leader_name"))
+        out.setdefault("leader_status", standing.get("leader_status"))
     out.setdefault("chair", run.get("chair"))
     if run.get("deadline") and not data.get("deadline"):
         out["deadline"] = run["deadline"]
@@ -116,7 +123,7 @@ def enriched(data, standing=None, run=None, person=None):
 def facts(kind, data):
     """Everything a template of ``kind`` may name, from the event's (or reminder's) data."""
     out = {k: v for k, v in data.items() if isinstance(v, (str, int, float))}
-    out["period_label"] = data.get("label") or period_label(data.get("period", ""))
+    out["period_label"] = label_of(data)
     out["late"] = " (nộp muộn)" if data.get("late") else ""
     if "self_scores" in data:
         out["self_total"] = points(sum(data["self_scores"].values()))
@@ -183,7 +190,7 @@ def digest_item(data):
     """What a minor ranking update leaves for the digest: the cluster, the period and who leads."""
     _, name = leading(data)
     return {"cluster": data["cluster"], "cluster_name": data["cluster_name"], "period": data["period"],
-            "period_label": data.get("label") or period_label(data["period"]), "version": data["version"],
+            "period_label": label_of(data), "version": data["version"],
             "leader_name": name, "leader_status": data.get("leader_status")}
 
 

@@ -78,7 +78,8 @@ TABLE = {
     "period.voting_started.v1": QUIET,
     "period.concluded.v1": (Rule("results.published", "everyone"),),
     "period.archived.v1": QUIET,
-    # Each cluster runs its own period: the v2 events name the cluster, and so scope the notices.
+    # Each cluster runs its own period: the v2 events name the cluster, and so scope the notices
+    # (declared here ahead of their contracts: ``RUN_EVENTS``).
     "period.opened.v2": QUIET,
     "period.closed.v2": QUIET,
     "period.scoring_started.v2": QUIET,
@@ -88,6 +89,9 @@ TABLE = {
     "period.reopened.v1": (Rule("results.reopened", "cluster"),),   # everyone who got the results
     "template.published.v1": QUIET,
 }
+
+RUN_EVENTS = ("period.opened.v2", "period.closed.v2", "period.scoring_started.v2", "period.voting_started.v2",
+              "period.concluded.v2", "period.archived.v2", "period.reopened.v1")
 
 # Kinds that reach people one by one, with the channels each gets by default. ``ranking.updated``
 # is not here: it waits for the digest, which is a kind of its own.

@@ -1,7 +1,7 @@
 import pytest
 
-from services.notifications.messages import (day, digest_item, digest_lines, enriched, inbox, period_label, points,
-                                            standing, when)
+from services.notifications.messages import (day, digest_item, digest_lines, enriched, inbox, label_of, period_label,
+                                            points, standing, when)
 
 
 @pytest.mark.parametrize("code, label", [
@@ -94,3 +94,13 @@ def test_the_kept_standing_is_the_leading_unit_by_name():
     assert standing(ranking(4, "U04", "elected"), "t") == {
         "_id": "CUM-01|2021-Q1", "version": 4, "leader": "U04", "leader_name": "Phòng Hậu cần",
         "leader_status": "elected", "_at": "t"}
+
+
+def test_a_label_that_is_only_the_code_is_read_as_the_period():
+    assert label_of({"period": "2021-Q3", "label": "2021-Q3"}) == "Quý III/2021"
+    assert label_of({"period": "2021-Q1-CUM-02", "label": "Quý I/2021"}) == "Quý I/2021"
+
+
+def test_a_ranking_event_keeps_its_own_leader_status_over_the_kept_standing():
+    newer = {**ranking(5, "U04", "elected")}
+    assert enriched(newer, {**STANDING, "leader_status": "provisional"})["leader_status"] == "elected"
