@@ -188,6 +188,7 @@ class RankingService(shared_rpc.Operations):
             "cluster": cluster, "cluster_name": cluster_name, "period": period, "version": snapshot["version"],
             "table": [{k: row[k] for k in ROW_FIELDS} for row in result["table"]],
             "leader_status": result["leader_status"], **changes, "trigger_event_id": trigger["id"],
+            "trigger_event_type": trigger["type"],
         }, trigger["correlation_id"])
         tx.record("ranking.recompute", "ranking", key, previous, snapshot,
                   {"trigger_event_id": trigger["id"], "version": snapshot["version"], "period": period,

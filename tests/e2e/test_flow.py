@@ -94,7 +94,11 @@ def test_a_report_posted_over_http_reaches_the_ranking_the_cluster_leads_inbox_a
         ("report.submit", "canbo.u04", "e2e-flow-1")]
 
 
-def test_a_new_leading_unit_reaches_every_leader_at_once(platform):
+def test_the_votes_result_reaches_every_leader_at_once_and_a_provisional_leader_waits_for_the_digest(platform):
+    for person in LEADERS:   # the seed's Q1 meeting closed its vote: its result was told at once, once
+        told = eventually(lambda: [n for n in inbox(platform, person)["items"] if n["kind"] == "ranking.changed"
+                                   and n["period"] == "2021-Q1"], what=f"{person} told of the vote's result")
+        assert len(told) <= 2
     before = ranking(platform).json() if ranking(platform).status_code == 200 else {"leader": None}
     response = post(platform, "/reports", {"unit": "U05", "period": "2021-Q2", "values": {
         "C1.1": {"actual": 120}, "C1.2": {"actual": 120}, "C1.3": {"actual": 120}, "C2.1": {"passed": True},
@@ -103,10 +107,12 @@ def test_a_new_leading_unit_reaches_every_leader_at_once(platform):
     assert response.status_code == 201, response.text
     table = ranked(platform, "2021-Q2", lambda t: t["leader"] == "U05", "U05 leading")
     assert table["leader"] != before["leader"]
+    waiting = platform.db("notifications").digest_items
     for person in LEADERS:
-        eventually(lambda: [n for n in inbox(platform, person)["items"]
-                            if n["kind"] == "ranking.changed" and n["correlation_id"] == "e2e-leader"
-                            and "Phòng Hồ sơ dẫn đầu" in n["title"]], what=f"{person} told of the new leader")
+        eventually(lambda: waiting.find_one({"person": person, "period": "2021-Q2", "leader_name": "Phòng Hồ sơ",
+                                             "sent_at": None}), what=f"{person}'s digest holding the new leader")
+        assert not [n for n in inbox(platform, person)["items"] if n["correlation_id"] == "e2e-leader"
+                    and n["kind"] == "ranking.changed"]
 
 
 def test_the_lifecycle_through_http_changes_the_table_exactly_as_the_pure_function_says(platform):

@@ -258,23 +258,24 @@ def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed
     assert "Phòng Tham mưu" not in missing and "Phòng Hậu cần" not in missing
 
 
-def test_minor_ranking_updates_wait_for_the_digest_and_a_new_leader_is_told_at_once(platform):
-    def ranking_event(version, leader_changed):
+def test_minor_ranking_updates_wait_for_the_digest_and_the_votes_result_is_told_at_once(platform):
+    def ranking_event(version, leader_changed, status="provisional", trigger="report.submitted.v1"):
         return new_event("ranking.updated.v1", {
             "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "period": "2021-Q1", "version": version,
             "table": [{"rank": 1, "unit": "U04", "unit_name": "Phòng Hậu cần", "total": 91, "class": "TOT",
                        "late": False}], "leader": "U04", "previous_leader": None if leader_changed else "U04",
-            "leader_changed": leader_changed, "rank_moves": [], "class_changes": [], "leader_status": "provisional",
-            "trigger_event_id": "t"}, "c")
-    platform.publish(ranking_event(1, True), "on_ranking_updated")
-    titles = [n["title"] for n in platform.service.inbox("thien.nh")["items"]]
-    assert titles == ["Cụm thi đua số 1 Quý I/2021: Phòng Hậu cần dẫn đầu"]
+            "leader_changed": leader_changed, "rank_moves": [], "class_changes": [], "leader_status": status,
+            "trigger_event_id": "t", "trigger_event_type": trigger}, "c")
+    platform.publish(ranking_event(1, True), "on_ranking_updated")          # a provisional leader: minor
     platform.publish(ranking_event(2, False), "on_ranking_updated")
-    platform.publish(ranking_event(3, False), "on_ranking_updated")
-    assert len(platform.service.inbox("thien.nh")["items"]) == 1            # minor: not yet
+    assert platform.service.inbox("thien.nh")["items"] == []
+    platform.publish(ranking_event(3, False, "elected", "vote.closed.v1"), "on_ranking_updated")
+    titles = [n["title"] for n in platform.service.inbox("thien.nh")["items"]]
+    assert titles == ["Cụm thi đua số 1 Quý I/2021: Phòng Hậu cần được bầu là đơn vị dẫn đầu"]
     assert platform.service.send_digests(None, 0) == 4                      # one per leader
     digest = platform.service.inbox("thien.nh")["items"][0]
-    assert digest["title"] == "Tổng hợp 2 cập nhật bảng xếp hạng" and digest["body"].count("•") == 2
+    assert digest["title"] == "Tổng hợp 2 cập nhật bảng xếp hạng"
+    assert digest["body"] == "• Cụm thi đua số 1, Quý I/2021: 2 cập nhật; dẫn đầu: Phòng Hậu cần (tạm thời)"
     assert platform.service.send_digests(None, 0) == 0
 
 
