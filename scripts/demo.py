@@ -1,6 +1,9 @@
 """Load the demo: the seed's Cluster No. 1 with its template, units and people; Q1/2021
 played through as the meeting of 19 May 2021 did (reports handed in, reviewed, voted,
-concluded); Q2/2021 open for new reports.
+concluded by its chair, the Deputy Director, with his conclusion; proposals for commendation
+drafted, submitted and decided); Q2/2021 open for new reports.
+A second, illustrative cluster (Cluster No. 2, district police) shares both quarters and runs
+them on its own: its Q1 stays open, its Q2 planned.
 
     python -m scripts.demo       # uses AMQP_URI and SERVICE_SECRET; idempotent (a second run changes nothing)
 
@@ -24,7 +27,7 @@ from thidua.settings import Ballots
 DATA = Path(__file__).resolve().parent / "demo_data.json"
 LOADER = "demo-loader"
 OFFICE, LEAD = {"id": "trung.th"}, {"id": "hanh.ptv"}
-CLUSTER, Q1, Q2 = "CUM-01", "2021-Q1", "2021-Q2"
+CLUSTER, SECOND_CLUSTER, Q1, Q2 = "CUM-01", "CUM-02", "2021-Q1", "2021-Q2"
 DEMO_PASSWORD = "thidua-demo"   # every demo account's; such accounts sign in only in demo mode
 
 
@@ -87,36 +90,76 @@ def vote(submissions, person, cluster, period, ballot, ballot_key=None):
     return submissions.as_(None).cast_ballot(cluster, period, token, sealed)
 
 
+def run_of(submissions, cluster, period):
+    return submissions.as_(OFFICE).get_run(cluster, period)
+
+
+def move(submissions, cluster, period, action, person=OFFICE, **arguments):
+    """Move ``cluster``'s run of ``period`` by ``action``, from the version it is at."""
+    version = run_of(submissions, cluster, period)["version"]
+    return submissions.as_(person).transition_run(cluster, period, action, {"version": version, **arguments})
+
+
 def play_q1(submissions, content, ballot_key=None):
-    """Q1/2021 from opening to conclusion, unless it has already been played."""
-    period = next(p for p in submissions.list_periods() if p["id"] == Q1)
-    if period["state"] != "PLANNED":
+    """Q1/2021 of Cluster No. 1 from opening to the chair's conclusion, unless it has already been
+    played; Cluster No. 2 opens the same quarter on its own and stays open, one report handed in."""
+    if run_of(submissions, CLUSTER, Q1)["state"] != "PLANNED":
         return False
-
-    def move(action):
-        current = next(p for p in submissions.list_periods() if p["id"] == Q1)
-        submissions.as_(OFFICE).transition_period(Q1, action, current["version"])
-
-    move("open")
+    conclusion = content["q1_conclusion"]
+    submissions.as_(OFFICE).set_run(CLUSTER, Q1, {"version": run_of(submissions, CLUSTER, Q1)["version"],
+                                                  "chair": conclusion["chair"]})
+    move(submissions, CLUSTER, Q1, "open")
     for unit, report in reports(content).items():
         submissions.as_(officer(unit)).submit_report({"unit": unit, "period": Q1, **report}, f"demo-{Q1}-{unit}")
-    move("close")
-    move("start_scoring")
+    move(submissions, CLUSTER, Q1, "close")
+    move(submissions, CLUSTER, Q1, "start_scoring")
     for report in submissions.as_(LEAD).list_reports(CLUSTER, Q1)["items"]:
         submissions.as_(LEAD).act_on_report(report["id"], "review", {"version": report["version"]})
-    move("start_voting")
+    move(submissions, CLUSTER, Q1, "start_voting")
     submissions.as_(LEAD).open_vote(CLUSTER, Q1)
     for unit, ballot in ballots(content).items():
         vote(submissions, officer(unit), CLUSTER, Q1, ballot, ballot_key)
     submissions.as_(LEAD).close_vote(CLUSTER, Q1)
-    move("conclude")
+    move(submissions, CLUSTER, Q1, "conclude", {"id": conclusion["chair"]}, conclusion=conclusion["text"])
+    play_second_cluster(submissions, reports(content)["U03"])
     return True
 
 
+def record_q1(submissions):
+    """The Q1/2021 meeting's proposals for commendation, unless already made: drafted from the
+    result, one edited, an individual added, all submitted, then decided by the standing office
+    (all approved but one). Illustrative, as the article does not list the proposals."""
+    lead, office = submissions.as_(LEAD), submissions.as_(OFFICE)
+    listed = lead.list_proposals(CLUSTER, Q1)["items"]
+    if any(p["state"] != "DRAFT" for p in listed):
+        return False
+    # The conclusion drafted them (a demo loaded before that drafts them here).
+    drafts = [p for p in listed if p["origin"] == "rule"] or lead.redraft_proposals(CLUSTER, Q1)["items"]
+    first = drafts[0]
+    lead.edit_proposal(first["id"], {"version": first["version"], "reason": first["reason"] + "; 6/6 phiếu bầu"})
+    lead.add_proposal(CLUSTER, Q1, {"kind": "individual", "unit": "U01", "recipient": "Phạm Thị Vân Hạnh (minh hoạ)",
+                                    "form": "CHIEN_SI_THI_DUA_CO_SO", "level": "DIRECTOR",
+                                    "reason": "Hoàn thành xuất sắc nhiệm vụ cụm trưởng (minh hoạ)"})
+    submitted = lead.submit_proposals(CLUSTER, Q1)["items"]
+    for index, proposal in enumerate(submitted):
+        rejected = index == len(submitted) - 1
+        office.decide_proposal(proposal["id"], not rejected, {
+            "version": proposal["version"], "reason": "Chưa đủ thời gian công tác để xét (minh hoạ)" if rejected else None})
+    return True
+
+
+def play_second_cluster(submissions, report):
+    """Cluster No. 2 runs Q1/2021 on its own: open, with one unit's report in (the same figures as
+    a unit of Cluster No. 1, the template being the same)."""
+    if run_of(submissions, SECOND_CLUSTER, Q1)["state"] == "PLANNED":
+        move(submissions, SECOND_CLUSTER, Q1, "open")
+        submissions.as_(officer("D01")).submit_report({"unit": "D01", "period": Q1, **report}, f"demo-{Q1}-D01")
+
+
 def open_q2(submissions):
-    period = next(p for p in submissions.list_periods() if p["id"] == Q2)
-    if period["state"] == "PLANNED":
-        submissions.as_(OFFICE).transition_period(Q2, "open", period["version"])
+    """Q2/2021 opens for Cluster No. 1 only; Cluster No. 2's stays PLANNED."""
+    if run_of(submissions, CLUSTER, Q2)["state"] == "PLANNED":
+        move(submissions, CLUSTER, Q2, "open")
         return True
     return False
 
@@ -135,6 +178,7 @@ def load(amqp_uri=None, ballot_key=None, service_secret=None, play=True):
             loader.set_password(person["id"], DEMO_PASSWORD)
         if play:
             counts["q1_played"] = play_q1(submissions, content, ballot_key)
+            counts["q1_proposals"] = record_q1(submissions)
             counts["q2_opened"] = open_q2(submissions)
         return counts
 

@@ -21,6 +21,8 @@ SHOTS = [  # (file, person, path, element to click first or None)
     ("bao-cao.png", "canbo.u02", "/bao-cao?ky=2021-Q1", None),
     ("xet-duyet.png", "hanh.ptv", "/xet-duyet?ky=2021-Q1", 'tr[data-unit="U02"] button'),
     ("bieu-quyet.png", "canbo.u03", "/bieu-quyet?ky=2021-Q1", None),
+    ("hop-cum.png", "hanh.ptv", "/hop-cum?cum=CUM-01&ky=2021-Q1", None),
+    ("de-nghi-khen-thuong.png", "trung.th", "/de-nghi-khen-thuong?trang-thai=APPROVED", None),
 ]
 
 

@@ -40,11 +40,18 @@ _REPORT = record(
     status=STRING, version=INTEGER, template=record(id=STRING, version=INTEGER), values=OBJECT,
     self_scores=OBJECT, review=OBJECT, violations=ARRAY, commendations=ARRAY, submitted_at=STRING_OR_NULL,
     late=BOOLEAN)
-_PERIOD = record(period=STRING, label=STRING, state=STRING, year=INTEGER)
+# A cluster's run of a period (v1 named the period alone: nothing produces it any more, and no
+# upcaster could tell which cluster it meant, so v1 has no contract left).
+_PERIOD = record(cluster=STRING, cluster_name=STRING, level=STRING, period=STRING, label=STRING, year=INTEGER,
+                 state=STRING, deadline=STRING_OR_NULL)
+_CONCLUSION = record(text=STRING, by=STRING, at=STRING)
 _VOTE = record(cluster=STRING, cluster_name=STRING, period=STRING, session_id=STRING)
 # What only the account holds never leaves submissions in an event.
 _PERSON = record(id=STRING, name=STRING, role=STRING)
 _PERSON["properties"].update({name: ABSENT for name in ("password_hash", "failed_logins", "locked_until")})
+
+_PROPOSAL = record(proposal_id=STRING, cluster=STRING, period=STRING, state=STRING, kind=STRING,
+                   unit=STRING_OR_NULL, recipient=STRING, form=STRING, level=STRING, award=STRING, version=INTEGER)
 
 SUBMISSIONS, RANKING = "submissions", "ranking"
 
@@ -56,12 +63,15 @@ CONTRACTS = {
     "report.returned.v1": {"source": SUBMISSIONS, "data": extend(_REPORT, reason=STRING)},
     "report.reviewed.v1": {"source": SUBMISSIONS, "data": _REPORT},
     "report.finalized.v1": {"source": SUBMISSIONS, "data": _REPORT},
-    "period.opened.v1": {"source": SUBMISSIONS, "data": _PERIOD},
-    "period.closed.v1": {"source": SUBMISSIONS, "data": _PERIOD},
-    "period.scoring_started.v1": {"source": SUBMISSIONS, "data": _PERIOD},
-    "period.voting_started.v1": {"source": SUBMISSIONS, "data": _PERIOD},
-    "period.concluded.v1": {"source": SUBMISSIONS, "data": _PERIOD},
-    "period.archived.v1": {"source": SUBMISSIONS, "data": _PERIOD},
+    "report.excluded.v1": {"source": SUBMISSIONS, "data": extend(_REPORT, reason=STRING)},
+    "period.opened.v2": {"source": SUBMISSIONS, "data": _PERIOD},
+    "period.closed.v2": {"source": SUBMISSIONS, "data": _PERIOD},
+    "period.scoring_started.v2": {"source": SUBMISSIONS, "data": _PERIOD},
+    "period.voting_started.v2": {"source": SUBMISSIONS, "data": _PERIOD},
+    "period.concluded.v2": {"source": SUBMISSIONS, "data": extend(_PERIOD, conclusion=_CONCLUSION,
+                                                                  chair=STRING_OR_NULL)},
+    "period.archived.v2": {"source": SUBMISSIONS, "data": _PERIOD},
+    "period.reopened.v1": {"source": SUBMISSIONS, "data": extend(_PERIOD, reason=STRING, by=STRING)},
     "template.published.v1": {"source": SUBMISSIONS, "data": record(template=record(
         id=STRING, version=INTEGER, groups=ARRAY, classification=OBJECT))},
     "vote.opened.v1": {"source": SUBMISSIONS, "data": extend(_VOTE, members=ARRAY)},
@@ -75,6 +85,9 @@ CONTRACTS = {
     "cluster.upserted.v1": {"source": SUBMISSIONS, "data": record(cluster=record(
         id=STRING, name=STRING, members={"type": "array", "items": record(unit=STRING, role=STRING)}))},
     "person.upserted.v1": {"source": SUBMISSIONS, "data": record(person=_PERSON)},
+    # Proposals for commendation (đề nghị khen thưởng) of a cluster's concluded run, one event per step.
+    **{f"proposal.{step}.v1": {"source": SUBMISSIONS, "data": _PROPOSAL}
+       for step in ("drafted", "updated", "discarded", "submitted", "approved", "rejected")},
     "ranking.updated.v1": {"source": RANKING, "data": record(
         cluster=STRING, cluster_name=STRING, period=STRING, version=INTEGER, table=ARRAY, leader=STRING_OR_NULL,
         previous_leader=STRING_OR_NULL, leader_status=STRING, leader_changed=BOOLEAN, rank_moves=ARRAY,

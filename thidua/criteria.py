@@ -16,7 +16,7 @@ from thidua.criterion_types.base import MAX, TemplateInvalid, fmt, is_number  # 
 from thidua.criterion_types.registry import COMMON_FIELDS
 
 DEFAULT_VOTING = {"threshold": 0.5, "quorum": 0.5}
-TEMPLATE_FIELDS = ("id", "name", "source", "scale", "groups", "classification", "voting")
+TEMPLATE_FIELDS = ("id", "name", "source", "scale", "groups", "classification", "voting", "proposal_rules")
 GROUP_FIELDS = ("code", "name", "criteria")
 COMMON_CRITERION_FIELDS = tuple(COMMON_FIELDS)
 

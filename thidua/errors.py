@@ -48,6 +48,18 @@ class PeriodNotOpen(DomainError):
     status, code = 409, "PERIOD_NOT_OPEN"
 
 
+class RunConcluded(DomainError):
+    status, code = 409, "RUN_CONCLUDED"
+
+
+class VoteNotClosed(DomainError):
+    status, code = 409, "VOTE_NOT_CLOSED"
+
+
+class ReportsNotReviewed(DomainError):
+    status, code = 409, "REPORTS_NOT_REVIEWED"
+
+
 class Forbidden(DomainError):
     status, code = 403, "FORBIDDEN"
 
@@ -82,6 +94,10 @@ class UnknownEvidence(DomainError):
 
 class UnknownNotice(DomainError):
     status, code = 404, "UNKNOWN_NOTICE"
+
+
+class UnknownProposal(DomainError):
+    status, code = 404, "UNKNOWN_PROPOSAL"
 
 
 class VotingClosed(DomainError):

@@ -10,6 +10,9 @@ MOMENT = {"type": "string", "maxLength": 40, "description": "ISO-8601 with offse
 VERSION = {"type": "integer", "minimum": 1, "description": "the version you read; a stale one gets 409"}
 
 
+RUN_ACTIONS = ["open", "close", "start_scoring", "start_voting", "conclude", "archive", "reopen"]
+
+
 def obj(properties, required=(), extra=False):
     return {"type": "object", "properties": properties, "required": list(required),
             "additionalProperties": extra}
@@ -20,10 +23,18 @@ CONTENT = {
                "description": "criterion code -> {actual} | {passed} | {count} | {points}"},
     "self_scores": {"type": "object", "additionalProperties": {"type": "number"}},
     "sections": {"type": "object", "additionalProperties": TEXT},
-    "commendations": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
+    "commendations": {"type": "array", "maxItems": 500, "items": {"type": "object"},
+                      "description": "{form, level, kind: collective|individual|mixed (or collective: bool), "
+                                     "count, recipients: [names], decision_no, decision_date}"},
     "violations": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
     "evidence": {"type": "array", "maxItems": 500, "items": {"type": "object"}},
 }
+
+AWARD_FORMS = ["BANG_KHEN", "GIAY_KHEN", "BIEU_DUONG", "CO_THI_DUA", "DON_VI_QUYET_THANG", "DON_VI_TIEN_TIEN",
+               "CHIEN_SI_THI_DUA_CO_SO", "CHIEN_SI_TIEN_TIEN"]
+AWARD_LEVELS = ["GOVERNMENT", "MINISTRY", "PROVINCE", "DIRECTOR"]
+PROPOSAL = {"kind": {"enum": ["collective", "individual"]}, "unit": {"anyOf": [CODE, {"type": "null"}]},
+            "recipient": SHORT, "form": {"enum": AWARD_FORMS}, "level": {"enum": AWARD_LEVELS}, "reason": TEXT}
 
 SCHEMAS = {
     "ReportCreate": obj({"unit": CODE, "period": CODE, "draft": {"type": "boolean"}, **CONTENT},
@@ -33,6 +44,9 @@ SCHEMAS = {
     "Ballot": obj({"token": {"type": "string", "pattern": "^[0-9a-f]{32}\\.[0-9a-f]{32}$",
                              "description": "the unit's ballot token (POST .../vote/token)"},
                    "classes": {"type": "object", "additionalProperties": CODE}, "leading_unit": CODE}, ["token"]),
+    "Proposal": obj(PROPOSAL, ["kind", "recipient", "form", "level", "reason"]),
+    "ProposalEdit": obj({"version": VERSION, **PROPOSAL}, ["version"]),
+    "ProposalDecision": obj({"version": VERSION, "reason": TEXT}, ["version"]),
     "Unit": obj({"code": CODE, "name": SHORT, "type": SHORT, "parent": CODE, "illustrative": {"type": "boolean"}},
                 ["code", "name"]),
     "Cluster": obj({"code": CODE, "name": SHORT, "level": SHORT, "force": SHORT, "year": {"type": "integer"},
@@ -47,12 +61,27 @@ SCHEMAS = {
                    "template": obj({"id": CODE, "version": {"type": "integer"}}, ["id", "version"]),
                    "illustrative_dates": {"type": "boolean"}},
                   ["code", "kind", "year", "label", "starts_on", "ends_on", "deadline", "template"]),
-    "PeriodTransition": obj({"action": {"enum": ["open", "close", "start_scoring", "start_voting", "conclude",
-                                                 "archive"]}, "version": VERSION}, ["action", "version"]),
+    "PeriodTransition": obj({"action": {"enum": RUN_ACTIONS}, "level": {"enum": ["province", "ministry"]},
+                             "expected": {"type": "object", "additionalProperties": VERSION,
+                                          "description": "cluster code -> the run version you read (optional)"},
+                             "conclusion": TEXT, "reason": TEXT}, ["action", "level"]),
+    "RunTransition": obj({"action": {"enum": RUN_ACTIONS}, "version": VERSION,
+                          "conclusion": {**TEXT, "description": "the conclusion (kết luận, chỉ đạo): conclude only"},
+                          "reason": {**TEXT, "description": "why the run is reopened: reopen only"}},
+                         ["action", "version"]),
+    "RunChanges": obj({"version": VERSION, "deadline": MOMENT, "template": obj(
+        {"id": CODE, "version": {"type": "integer"}}, ["id", "version"]), "chair": {"type": ["string", "null"]}},
+        ["version"]),
+    "Backfill": obj({"reports": {"type": "array", "minItems": 1, "maxItems": 500, "items": obj(
+        {"unit": CODE, "period": CODE, "submitted_at": MOMENT, "source": CODE, **CONTENT},
+        ["unit", "period", "submitted_at"])}}, ["reports"]),
     "Template": {"type": "object", "required": ["id", "name", "groups", "classification"],
                  "properties": {"id": CODE, "name": SHORT, "source": TEXT, "scale": {"type": "number"},
                                 "groups": {"type": "array", "items": {"type": "object"}},
-                                "classification": {"type": "object"}, "voting": {"type": "object"}},
+                                "classification": {"type": "object"}, "voting": {"type": "object"},
+                                "proposal_rules": {"type": "array", "maxItems": 100, "items": {"type": "object"},
+                                                   "description": "[{when: {leading_unit: true} | {class}, form, "
+                                                                  "level, kind, source}] drafting proposals"}},
                  "additionalProperties": False},
     "Preferences": obj({"channels": {"type": "object", "additionalProperties": {"type": "array", "items": SHORT},
                                      "description": "kind -> the channels that reach you (the inbox is always on)"},

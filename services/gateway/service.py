@@ -12,7 +12,7 @@ person with a role and a unit (``thidua.caller``) and check what that person may
 """
 from nameko.dependency_providers import Config
 
-from services.gateway.routes import auth, notices, ranking, reference, reports, site, votes
+from services.gateway.routes import auth, meeting, notices, ranking, reference, reports, site, votes
 from thidua.caller import Forward
 from thidua.correlation import CorrelationId
 from thidua.metrics import Metrics
@@ -22,7 +22,7 @@ from thidua.settings import SettingsProvider
 
 
 class GatewayService(auth.Auth, reference.Reference, reports.Reports, votes.Votes, ranking.Ranking,
-                     notices.Notices, site.Site):
+                     notices.Notices, meeting.Meeting, site.Site):
     name = "gateway"
 
     submissions = RpcProxy("submissions")

@@ -9,7 +9,7 @@ import mimetypes
 from pathlib import Path
 
 ROOT = Path(__file__).with_name("web")
-PAGES = ("dang-nhap", "bao-cao", "xet-duyet", "bieu-quyet", "dieu-hanh")
+PAGES = ("dang-nhap", "bao-cao", "xet-duyet", "bieu-quyet", "dieu-hanh", "hop-cum", "de-nghi-khen-thuong")
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")

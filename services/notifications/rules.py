@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+from services.notifications.audiences import AUDIENCES
 from thidua.errors import ValidationFailed
 
 NOW, DIGEST = "now", "digest"
-AUDIENCES = ("leaders", "cluster_lead", "unit", "members", "everyone")
 
 
 class Undeclared(Exception):
@@ -30,12 +30,23 @@ def _always(data):
     return True
 
 
-def leader_or_class_changed(data):
-    return bool(data["leader_changed"] or data["class_changes"])
+def late(data):
+    return bool(data.get("late"))
+
+
+def vote_result(data):
+    """A ranking version leaders hear of at once: the one the vote's result made (its trigger is
+    ``vote.closed``: the leading unit elected, or the provisional one confirmed, or none), or a later
+    one that changes the elected leading unit. Every other version (reports handed in, reviewed,
+    finalized: a provisional leader or a class moving) waits for the digest, so a leader gets one
+    immediate ranking notice per cluster and quarter, two if the vote is held again."""
+    if str(data.get("trigger_event_type", "")).startswith("vote.closed."):
+        return True
+    return data.get("leader_status") == "elected" and bool(data["leader_changed"])
 
 
 def minor_change(data):
-    return not leader_or_class_changed(data)
+    return not vote_result(data)
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,8 @@ class Rule:
 QUIET = ()   # declared: nobody needs to hear of it
 
 TABLE = {
-    "report.submitted.v1": (Rule("report.submitted", "cluster_lead"),),
+    "report.submitted.v1": (Rule("report.submitted", "cluster_lead"),
+                            Rule("report.late", "office_and_chair", NOW, late)),
     "report.resubmitted.v1": (Rule("report.resubmitted", "cluster_lead"),),
     "report.returned.v1": (Rule("report.returned", "unit"),),
     "report.reviewed.v1": QUIET,
@@ -58,16 +70,29 @@ TABLE = {
     "vote.opened.v1": (Rule("vote.opened", "members"),),
     "vote.ballot_cast.v1": QUIET,
     "vote.closed.v1": (Rule("vote.closed", "members"),),
-    "ranking.updated.v1": (Rule("ranking.changed", "leaders", NOW, leader_or_class_changed),
+    "ranking.updated.v1": (Rule("ranking.changed", "leaders", NOW, vote_result),
                            Rule("ranking.updated", "leaders", DIGEST, minor_change)),
-    "period.opened.v1": QUIET,
-    "period.closed.v1": QUIET,
-    "period.scoring_started.v1": QUIET,
-    "period.voting_started.v1": QUIET,
-    "period.concluded.v1": (Rule("results.published", "everyone"),),
-    "period.archived.v1": QUIET,
+    "report.excluded.v1": QUIET,
+    # Each cluster runs its own period: the v2 events name the cluster, and so scope the notices
+    # (``RUN_EVENTS``).
+    "period.opened.v2": QUIET,
+    "period.closed.v2": QUIET,
+    "period.scoring_started.v2": QUIET,
+    "period.voting_started.v2": QUIET,
+    "period.concluded.v2": (Rule("results.published", "cluster"),),
+    "period.archived.v2": QUIET,
+    "period.reopened.v1": (Rule("results.reopened", "cluster"),),   # everyone who got the results
     "template.published.v1": QUIET,
+    "proposal.drafted.v1": QUIET,
+    "proposal.updated.v1": QUIET,
+    "proposal.discarded.v1": QUIET,
+    "proposal.submitted.v1": (Rule("proposal.submitted", "leaders"),),
+    "proposal.approved.v1": (Rule("proposal.decided", "cluster_lead"),),
+    "proposal.rejected.v1": (Rule("proposal.decided", "cluster_lead"),),
 }
+
+RUN_EVENTS = ("period.opened.v2", "period.closed.v2", "period.scoring_started.v2", "period.voting_started.v2",
+              "period.concluded.v2", "period.archived.v2", "period.reopened.v1")
 
 # Kinds that reach people one by one, with the channels each gets by default. ``ranking.updated``
 # is not here: it waits for the digest, which is a kind of its own.
@@ -75,13 +100,17 @@ PERSONAL = ("inbox", "email")
 KINDS = {
     "report.submitted": PERSONAL,
     "report.resubmitted": PERSONAL,
+    "report.late": PERSONAL,
     "report.returned": PERSONAL,
     "vote.opened": PERSONAL,
     "vote.closed": PERSONAL,
     "ranking.changed": PERSONAL,
     "results.published": PERSONAL,
+    "results.reopened": PERSONAL,
     "deadline.approaching": PERSONAL,
     "deadline.missed": PERSONAL,
+    "proposal.submitted": PERSONAL,
+    "proposal.decided": PERSONAL,
     "digest": ("inbox",),
 }
 
@@ -94,6 +123,12 @@ def decide(event):
         raise Undeclared(f"notifications declares no rules for {event['type']!r}; "
                          "declare it in services/notifications/rules.py, then replay the message")
     return [(r.kind, r.audience, r.when) for r in rules if r.condition(event["data"])]
+
+
+def happening_key(event_id, index, kind):
+    """The key of the notices of the ``index``-th rule that applies to an event: the event id for the
+    first, the id and the kind for the others, so two rules of one event never share a notice id."""
+    return event_id if index == 0 else f"{event_id}|{kind}"
 
 
 def default_channels(kind):
@@ -111,7 +146,7 @@ def due_reminders(status, now, offsets_hours):
         if now >= deadline:
             for unit in entry["missing"]:
                 yield "deadline.missed", f"missed|{entry['period']}|{unit}", entry["cluster"], unit, None, entry
-            if entry["missing"]:
+            if entry["missing"]:   # the list, to the cluster lead, the standing office and the chair
                 yield ("deadline.missed", f"missed|{entry['period']}|{entry['cluster']}", entry["cluster"], None,
                        None, entry)
             continue
@@ -123,6 +158,13 @@ def due_reminders(status, now, offsets_hours):
             for unit in entry["missing"]:
                 yield ("deadline.approaching", f"due|{entry['period']}|{unit}|{hours}h", entry["cluster"],
                        unit, hours, entry)
+
+
+def runs(status):
+    """What notifications keeps of each cluster's run taking reports (from the reporting status):
+    its chair and deadline, named in the late hand-in notices."""
+    return [{"_id": f"{e['cluster']}|{e['period']}", **{k: e.get(k) for k in (
+        "cluster", "cluster_name", "level", "period", "label", "deadline", "chair")}} for e in status]
 
 
 def backoff_seconds(attempt, base):

@@ -13,13 +13,11 @@ reminders run on a timer and are keyed per unit and offset, so a restart never r
 """
 import hashlib
 import logging
-from datetime import timedelta
-
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 
-from services.notifications import channels, directory, gauges, messages, preferences, rules
+from services.notifications import audiences, channels, delivery, directory, gauges, messages, preferences, rules
 from services.notifications.channels import Happening, webhook
 from thidua import audit, paging
 from thidua.caller import CallerProvider, Forward, as_system, ask_submissions
@@ -27,7 +25,7 @@ from thidua.correlation import CorrelationId
 from thidua.errors import Forbidden, UnknownNotice
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
-from thidua.metrics import Metrics, delivered
+from thidua.metrics import Metrics
 from thidua.mongo import Mongo, public
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
@@ -39,7 +37,6 @@ log = logging.getLogger(__name__)
 MAX_PAGE = 200
 INBOX_ORDER = [("created_at", DESCENDING), ("_id", ASCENDING)]
 FAILED_ORDER = [("failed_at", DESCENDING), ("_id", ASCENDING)]
-LEASE = timedelta(seconds=60)   # a claimed notice returns to the queue if its sender died
 SYSTEM = "system:notifications"
 
 
@@ -50,6 +47,7 @@ def ensure_indexes(db):
     db.deliveries.create_index([("notice", ASCENDING), ("at", ASCENDING)])
     db.digest_items.create_index([("person", ASCENDING), ("sent_at", ASCENDING)])
     db.people.create_index([("role", ASCENDING)])
+    db.digest_items.create_index([("sent_at", ASCENDING)])
     audit.ensure_indexes(db)
 
 
@@ -126,22 +124,32 @@ class NotificationsService(shared_rpc.Operations):
         return counts
 
     def _on_event(self, consumer, event):
-        data, now = event["data"], utcnow()
-        told = [(Happening(kind, data, event["id"], event["correlation_id"], now),
-                 self._audience(audience, data.get("cluster"), data.get("unit")), when)
-                for kind, audience, when in rules.decide(event)]
+        data, now = self._facts(event["data"]), utcnow()
+        told = [(Happening(kind, data, rules.happening_key(event["id"], index, kind), event["correlation_id"], now),
+                 self._audience(audience, data.get("cluster"), data.get("unit"), data.get("chair")), when)
+                for index, (kind, audience, when) in enumerate(rules.decide(event))]
+        standing = event["type"].startswith("ranking.updated.") and messages.standing(data, event["occurred_at"])
         if told:
-            self._record(told, processed=(consumer, event))
+            self._record(told, processed=(consumer, event), also=standing and (lambda tx: self._keep(
+                tx, "standings", standing)))
 
-    def _audience(self, who, cluster=None, unit=None):
-        needed = directory.needs(who, cluster, unit)
+    def _facts(self, data):
+        """The event's data and what its notices name from the own copies: the leading unit (the latest
+        ranking seen), the run's chair and deadline (the reporting status seen), who concluded or reopened."""
+        key = f"{data.get('cluster')}|{data.get('period')}"
+        by = (data.get("conclusion") or {}).get("by") or data.get("by")
+        return messages.enriched(data, self.db.standings.find_one({"_id": key}), self.db.runs.find_one({"_id": key}),
+                                 self.db.people.find_one({"_id": by}, {"name": 1}) if by else None)
+
+    def _audience(self, who, cluster=None, unit=None, chair=None):
+        needed = audiences.needs(who, cluster, unit)
         found = self.db[needed[0]].find_one({"_id": needed[1]}) if needed else None
         if needed and found is None:
             raise directory.NotInDirectory(f"notifications' copy of the directory has no {needed[0][:-1]} "
                                            f"{needed[1]!r} yet")
         people = self.db.people.find({"role": {"$in": list(directory.UNIT_ROLES + directory.LEADER_ROLES)}})
-        return directory.audience(who, people, cluster=found if needed and needed[0] == "clusters" else None,
-                                  unit=unit)
+        return audiences.audience(who, people, cluster=found if needed and needed[0] == "clusters" else None,
+                                  unit=unit, chair=chair)
 
     def _record(self, told, processed=None, also=None):
         """Write every notice of ``told`` (``[(happening, people, when)]``) through every enabled
@@ -172,10 +180,10 @@ class NotificationsService(shared_rpc.Operations):
         return self.uow.as_actor(SYSTEM).run(work, processed=processed)
 
     def _hold_for_digest(self, tx, happening, people):
-        line = messages.inbox(happening.kind, happening.data)[1]
+        item = messages.digest_item(happening.data)
         for person in people:
             tx.db.digest_items.update_one({"_id": notice_id(happening.key, person["id"], "digest")}, {"$setOnInsert": {
-                "person": person["id"], "line": line, "event_id": happening.key, "created_at": happening.now,
+                "person": person["id"], **item, "event_id": happening.key, "created_at": happening.now,
                 "sent_at": None}}, upsert=True, session=tx.session)
 
     # --- delivery ---------------------------------------------------------------------
@@ -192,41 +200,10 @@ class NotificationsService(shared_rpc.Operations):
 
     def _deliver(self, limit):
         attempted = 0
-        while attempted < limit and (notice := self._claim()) is not None:
-            self._attempt(notice)
+        while attempted < limit and (notice := delivery.claim(self.db)) is not None:
+            delivery.attempt(notice, self.db, self.config, self.settings.delivery, self.uow)
             attempted += 1
         return attempted
-
-    def _claim(self):
-        now = utcnow()
-        return self.db.outgoing.find_one_and_update(
-            {"$or": [{"status": "PENDING", "next_attempt_at": {"$lte": now}},
-                     {"status": "SENDING", "claimed_until": {"$lt": now}}]},
-            {"$set": {"status": "SENDING", "claimed_until": now + LEASE}},
-            sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
-
-    def _attempt(self, notice):
-        """Hand a claimed notice to its channel and record the outcome."""
-        channel = channels.for_notice(notice)
-        try:
-            channel.deliver(notice, self.config, self.db)
-            error = None
-        except channels.DeliveryFailed as exc:
-            error = str(exc)
-        attempt = notice["attempts"] + 1
-        delivery = self.settings.delivery
-        update = rules.after_attempt(attempt, error, delivery.max_attempts, delivery.backoff_seconds, utcnow())
-        if update["status"] == "FAILED":
-            channel.report_failure(notice, attempt, error)
-        record = {"notice": notice["_id"], "channel": notice["channel"], "attempt": attempt, "at": utcnow(),
-                  "ok": error is None, "error": error}
-
-        def outcome(tx):   # the notice's new state and its delivery log entry: one, both or neither
-            self.db.outgoing.update_one({"_id": notice["_id"]}, {"$set": update, "$unset": {"claimed_until": ""}},
-                                        session=tx.session)
-            tx.insert("deliveries", record)
-        self.uow.as_actor("system:delivery").run(outcome)
-        delivered(notice["channel"], notice.get("created_at"), utcnow(), error)
 
     # --- reminders and digests -----------------------------------------------------------
 
@@ -249,7 +226,10 @@ class NotificationsService(shared_rpc.Operations):
         offsets = list(self.settings.delivery.reminder_offsets_hours)
         # Which units handed in is the submissions service's (reports and periods with their
         # deadlines): asked once a minute, not per event. Unit names come from the own copy.
-        due = list(rules.due_reminders(self.submissions.reporting_status(), now, offsets))
+        status = self.submissions.reporting_status()
+        self.uow.as_actor(SYSTEM).run(lambda tx: [tx.db.runs.replace_one({"_id": run["_id"]}, run, upsert=True,
+                                                                         session=tx.session) for run in rules.runs(status)])
+        due = list(rules.due_reminders(status, now, offsets))
         names = {u["_id"]: u["name"] for u in self.db.units.find({}, {"name": 1})} if due else {}
         return [reminder[1] for reminder in due if self._remind(*reminder, names)]
 
@@ -258,7 +238,7 @@ class NotificationsService(shared_rpc.Operations):
         data = {**entry, "unit": unit, "unit_name": names.get(unit, unit), "offset_hours": hours,
                 "missing_names": [names.get(u, u) for u in entry["missing"]]}
         try:
-            people = self._audience("unit" if unit else "cluster_lead", cluster, unit)
+            people = self._audience("unit" if unit else "lead_office_chair", cluster, unit, entry.get("chair"))
         except directory.NotInDirectory as exc:
             log.warning("reminder %s waits: %s", key, exc)   # tried again on the next run
             return False
@@ -284,7 +264,7 @@ class NotificationsService(shared_rpc.Operations):
         items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))
         if not items or (now - items[0]["created_at"]).total_seconds() < age:
             return False
-        data = {"count": len(items), "lines": "\n".join(f"• {i['line']}" for i in items)}
+        data = {"count": len(items), "lines": messages.digest_lines(items)}
         happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id, now)
         known = self.db.people.find_one({"_id": person}) or {"_id": person}
         sent = ({"_id": {"$in": [i["_id"] for i in items]}}, {"$set": {"sent_at": now}})

@@ -163,6 +163,17 @@ class _Vote:
         return None
 
 
+def read_vote(votes, threshold, quorum):
+    """A closed session's tally read against its voting rule (exact fractions, see the module doc):
+    ``quorum_met``, ``decides``, ``passes(count)``, ``class_for(unit, levels)``. The vote count
+    record (biên bản kiểm phiếu) reads the tally the way the ranking does, through this."""
+    class Rule:
+        pass
+    rule = Rule()
+    rule.threshold, rule.quorum = threshold, quorum
+    return _Vote(votes, rule)
+
+
 # --------------------------------------------------------------------------- one unit
 
 @dataclass
@@ -223,7 +234,8 @@ def _parse_values(rules, report):
     values = values if isinstance(values, dict) else {}
     parsed = []
     for criterion in rules.criteria:
-        raw = values.get(criterion.code)
+        derived = criterion.kind.derive(criterion.spec, report)
+        raw = values.get(criterion.code) if derived is None else derived
         try:
             if raw is None:
                 raise InvalidValue(NO_VALUE)

@@ -54,6 +54,9 @@ def table_key(cluster, period):
     return f"{cluster}|{period}"
 
 
+FROZEN_STATES = ("CONCLUDED", "ARCHIVED")   # a run's states in which its table is published and stays
+
+
 def recompute_table(db, table):
     """Bring one dirty table up to date, taking in every input marked before this transaction
     began; the markers it took in go with the new snapshot. Returns the new version, or None."""
@@ -61,11 +64,13 @@ def recompute_table(db, table):
         taken = coalescer.markers(tx.db, tx.session, table)
         if not taken:
             return None   # another recompute (or replica) took them in
-        last = taken[-1]
-        tx.correlation_id = last["correlation_id"]
-        trigger = {"id": last["_id"], "type": last["event_type"], "correlation_id": last["correlation_id"],
+        # The newest input names the version, unless a vote's result is among them: leaders hear
+        # of that version at once (``trigger_event_type``).
+        named = next((m for m in taken if m["event_type"].startswith("vote.closed.")), taken[-1])
+        tx.correlation_id = named["correlation_id"]
+        trigger = {"id": named["_id"], "type": named["event_type"], "correlation_id": named["correlation_id"],
                    "coalesced": len(taken)}
-        version = recompute(tx, last["cluster"], last["cluster_name"], last["period"], trigger)
+        version = recompute(tx, named["cluster"], named["cluster_name"], named["period"], trigger)
         coalescer.clear(tx.db, tx.session, taken)
         return version
     with RECOMPUTE_SECONDS.time():
@@ -77,8 +82,10 @@ def recompute(tx, cluster, cluster_name, period, trigger):
     """The one recompute of a cluster's table: a new snapshot, its event and its audit entry,
     or nothing when the table already reflects the inputs."""
     db, session = tx.db, tx.session
-    template, reports, votes = _inputs(db, session, cluster, period)
     key = table_key(cluster, period)
+    if db.run_states.find_one({"_id": key, "state": {"$in": list(FROZEN_STATES)}}, session=session):
+        return None   # the run is concluded: its published table stays; the inputs wait for a reopening
+    template, reports, votes = _inputs(db, session, cluster, period)
     current = db.rankings.find_one({"_id": key}, session=session)
     digest = engine.input_hash(template, reports, votes) if template else _empty()["input_hash"]
     if current is not None and current["input_hash"] == digest:
@@ -107,6 +114,7 @@ def recompute(tx, cluster, cluster_name, period, trigger):
         "cluster": cluster, "cluster_name": cluster_name, "period": period, "version": snapshot["version"],
         "table": [{k: row[k] for k in ROW_FIELDS} for row in result["table"]],
         "leader_status": result["leader_status"], **changes, "trigger_event_id": trigger["id"],
+        "trigger_event_type": trigger["type"],
     }, trigger["correlation_id"])
     # The audit entry: what changed and the input hashes, never the tables themselves.
     before = {"version": previous_version, "input_hash": current["input_hash"] if current else None}
@@ -178,12 +186,30 @@ class RankingService(shared_rpc.Operations):
     @event_handler("submissions", "report.returned.v1")
     @event_handler("submissions", "report.reviewed.v1")
     @event_handler("submissions", "report.finalized.v1")
+    @event_handler("submissions", "report.excluded.v1")
     def on_report_changed(self, event):
         self._handle("ranking.on_report_changed", event, self._apply_report)
 
     @event_handler("submissions", "vote.closed.v1")
     def on_vote_closed(self, event):
         self._handle("ranking.on_vote_closed", event, self._apply_vote)
+
+    @event_handler("submissions", "period.concluded.v2")
+    @event_handler("submissions", "period.archived.v2")
+    @event_handler("submissions", "period.reopened.v1")
+    def on_run_moved(self, event):
+        """A cluster's run of a period concluded (or archived, or reopened): after the conclusion
+        no event writes a new version of its table until it is reopened."""
+        data, key = event["data"], table_key(event["data"]["cluster"], event["data"]["period"])
+
+        def work(tx):
+            self.db.run_states.replace_one({"_id": key}, {"_id": key, "state": data["state"]}, upsert=True,
+                                           session=tx.session)
+            if data["state"] not in FROZEN_STATES:   # reopened: take in what arrived while it was concluded
+                coalescer.mark_dirty(self.db, tx.session, key, data["cluster"], data.get("cluster_name", data["cluster"]),
+                                     data["period"], event)
+        self.uow.as_actor("ranking.on_run_moved").run(work, processed=("ranking.on_run_moved", event))
+        self.recomputer()
 
     def _handle(self, consumer, event, apply):
         """Keep the event's input (once) and mark its table dirty, in one transaction; the

@@ -2,6 +2,7 @@
 periods, people. Pure checks: no I/O."""
 from datetime import datetime
 
+from services.submissions.domain.proposal import check_rules as check_proposal_rules
 from services.submissions.reports import code, text
 from thidua.criteria import TEMPLATE_FIELDS, TemplateInvalid, validate_template
 from thidua.errors import Problems, ValidationFailed
@@ -49,7 +50,7 @@ def _year(payload, problems):
     return year
 
 
-def _moment(payload, field, problems, required=True):
+def moment(payload, field, problems, required=True):
     value = payload.get(field)
     if value is None:
         if required:
@@ -105,16 +106,17 @@ def cluster(payload, known_units):
 
 
 def period(payload, known_templates):
-    """A new or re-planned period; its state is not set here (see lifecycle)."""
+    """A new or re-planned period: a calendar label with the default deadline and template of its
+    clusters' runs (a period has no state; each cluster's run has, see ``domain/period.py``)."""
     _object(payload, "A period")
     problems = Problems()
     _fields(payload, ("code", "kind", "year", "label", "starts_on", "ends_on", "deadline", "template",
-                      "illustrative_dates", "state"), problems)
+                      "illustrative_dates", "state"), problems)   # a state sent is not kept
     clean = {"_id": code(payload.get("code"), "code", problems), "kind": payload.get("kind"),
              "year": _year(payload, problems), "label": text(payload.get("label"), "label", problems, 100, True),
-             "starts_on": _moment(payload, "starts_on", problems),
-             "ends_on": _moment(payload, "ends_on", problems),
-             "deadline": _moment(payload, "deadline", problems)}
+             "starts_on": moment(payload, "starts_on", problems),
+             "ends_on": moment(payload, "ends_on", problems),
+             "deadline": moment(payload, "deadline", problems)}
     if clean["kind"] not in PERIOD_KINDS:
         problems.add("kind", f"one of {', '.join(PERIOD_KINDS)}")
     if clean["starts_on"] and clean["ends_on"] and clean["ends_on"] <= clean["starts_on"]:
@@ -155,7 +157,8 @@ def template(payload):
     clean["source"] = text(payload.get("source"), "source", problems, 2000)
     problems.raise_if_any("The criteria template")
     try:
-        validate_template(clean)
+        checked = validate_template(clean)
     except TemplateInvalid as exc:
         raise ValidationFailed(f"The criteria template cannot be used: {exc}.", {"template": str(exc)})
+    check_proposal_rules(clean.get("proposal_rules"), checked.levels)
     return clean

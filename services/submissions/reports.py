@@ -12,6 +12,7 @@ from datetime import date
 
 import thidua.criterion_types as criterion_types
 from thidua.criteria import criteria_of, score_range
+from thidua.criterion_types.per_occurrence import commendation_kind
 from thidua.errors import Problems, ValidationFailed
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -22,7 +23,32 @@ COMMENDATION_FORMS = {  # form -> awarding levels it can come from
     "BANG_KHEN": ("GOVERNMENT", "MINISTRY", "PROVINCE"),   # Bằng khen: Chính phủ / Bộ Công an / UBND tỉnh
     "GIAY_KHEN": ("DIRECTOR",),                            # Giấy khen của Giám đốc Công an tỉnh
     "BIEU_DUONG": ("DIRECTOR",),                           # biểu dương
+    # Titles (danh hiệu thi đua); each goes to collectives or to individuals only (TITLE_KINDS).
+    "CO_THI_DUA": ("GOVERNMENT", "MINISTRY", "PROVINCE"),  # Cờ thi đua
+    "DON_VI_QUYET_THANG": ("MINISTRY", "DIRECTOR"),        # Đơn vị Quyết thắng
+    "DON_VI_TIEN_TIEN": ("DIRECTOR",),                     # Đơn vị tiên tiến
+    "CHIEN_SI_THI_DUA_CO_SO": ("DIRECTOR",),               # Chiến sĩ thi đua cơ sở
+    "CHIEN_SI_TIEN_TIEN": ("DIRECTOR",),                   # Chiến sĩ tiên tiến
 }
+FORM_NAMES = {"BANG_KHEN": "Bằng khen", "GIAY_KHEN": "Giấy khen", "BIEU_DUONG": "Biểu dương",
+              "CO_THI_DUA": "Cờ thi đua", "DON_VI_QUYET_THANG": "Đơn vị Quyết thắng",
+              "DON_VI_TIEN_TIEN": "Đơn vị tiên tiến", "CHIEN_SI_THI_DUA_CO_SO": "Chiến sĩ thi đua cơ sở",
+              "CHIEN_SI_TIEN_TIEN": "Chiến sĩ tiên tiến"}
+LEVEL_NAMES = {"GOVERNMENT": "Chính phủ", "MINISTRY": "Bộ Công an", "PROVINCE": "UBND tỉnh",
+               "DIRECTOR": "Giám đốc Công an tỉnh"}
+
+
+def award_name(form, level):
+    """'Bằng khen UBND tỉnh', 'Cờ thi đua Bộ Công an'."""
+    return f"{FORM_NAMES.get(form, form)} {LEVEL_NAMES.get(level, level)}"
+
+
+TITLE_KINDS = {"CO_THI_DUA": "collective", "DON_VI_QUYET_THANG": "collective", "DON_VI_TIEN_TIEN": "collective",
+               "CHIEN_SI_THI_DUA_CO_SO": "individual", "CHIEN_SI_TIEN_TIEN": "individual"}
+# Who a commendation went to: collectives (tập thể), individuals (cá nhân), or a count the source
+# does not split ("19 lượt đơn vị, cá nhân"), kept whole rather than split by guess.
+KINDS = ("collective", "individual", "mixed")
+MAX_RECIPIENTS = 500
 SEVERITIES = (1, 2, 3, 4)  # 1 nhắc nhở ... 4 kỷ luật nặng; what each caps is the template's business
 CONTENT_FIELDS = ("values", "self_scores", "sections", "commendations", "violations", "evidence")
 
@@ -162,26 +188,64 @@ def _only(entry, field, problems, allowed):
 
 
 def _commendation(entry, field, problems):
-    _only(entry, field, problems, ("form", "level", "collective", "decision_no", "decision_date", "count"))
+    _only(entry, field, problems, ("form", "level", "collective", "kind", "recipients", "decision_no",
+                                   "decision_date", "count"))
     form, level = entry.get("form"), entry.get("level")
     if form not in COMMENDATION_FORMS:
         problems.add(f"{field}.form", f"one of {', '.join(COMMENDATION_FORMS)}")
     elif level not in COMMENDATION_FORMS[form]:
         problems.add(f"{field}.level", f"a {form} comes from {', '.join(COMMENDATION_FORMS[form])}")
-    if not isinstance(entry.get("collective"), bool):
-        problems.add(f"{field}.collective", "true for a collective (tập thể), false for individuals (cá nhân)")
-    count = entry.get("count", 1)
+    kind = _kind(entry, form, field, problems)
+    recipients = _recipients(entry.get("recipients"), f"{field}.recipients", problems)
+    count = entry.get("count", len(recipients) if recipients else 1)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
         problems.add(f"{field}.count", "a whole number from 1 to 10000")
+    elif recipients and count != len(recipients):
+        problems.add(f"{field}.count", f"{count} does not match the {len(recipients)} recipients named")
     decision_date = entry.get("decision_date")
     if decision_date is not None:
         try:
             date.fromisoformat(decision_date)
         except (TypeError, ValueError):
             problems.add(f"{field}.decision_date", "a date like 2021-03-15")
-    return {"form": form, "level": level, "collective": entry.get("collective"), "count": count,
-            "decision_no": text(entry.get("decision_no"), f"{field}.decision_no", problems, limit=100),
-            "decision_date": decision_date}
+    clean = {"form": form, "level": level, "collective": kind == "collective" if kind != "mixed" else None,
+             "kind": kind, "count": count,
+             "decision_no": text(entry.get("decision_no"), f"{field}.decision_no", problems, limit=100),
+             "decision_date": decision_date}
+    if recipients:
+        clean["recipients"] = recipients
+    return clean
+
+
+def _kind(entry, form, field, problems):
+    """The commendation's kind from ``kind`` or, as reports always sent it, ``collective``."""
+    kind, collective = entry.get("kind"), entry.get("collective")
+    if kind is None and isinstance(collective, bool):
+        kind = "collective" if collective else "individual"
+    if kind is None:
+        problems.add(f"{field}.collective", "true for a collective (tập thể), false for individuals (cá nhân); "
+                                            "or kind: mixed for a count not split between them")
+        return None
+    if kind not in KINDS:
+        problems.add(f"{field}.kind", "collective (tập thể), individual (cá nhân) or mixed (lượt đơn vị, cá nhân, "
+                                      "not split)")
+        return None
+    if collective is not None and (not isinstance(collective, bool) or kind != ("collective" if collective
+                                                                                 else "individual")):
+        problems.add(f"{field}.collective", f"does not agree with kind {kind}; send one of them")
+    if form in TITLE_KINDS and kind != TITLE_KINDS[form]:
+        problems.add(f"{field}.kind", f"a {form} goes to {TITLE_KINDS[form]}s only")
+    return kind
+
+
+def _recipients(value, field, problems):
+    """Named recipients (người, tập thể được khen), optional."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_RECIPIENTS:
+        problems.add(field, f"a list of at most {MAX_RECIPIENTS} names")
+        return []
+    return [text(name, f"{field}[{i}]", problems, limit=300, required=True) for i, name in enumerate(value)]
 
 
 def _violation(entry, field, problems):
@@ -209,12 +273,14 @@ def is_late(submitted_at, deadline):
 
 
 def commendation_totals(reports):
-    """Cluster-wide commendation figures: ``{form: {level: {"collective": n, "individual": n}}}``."""
+    """Cluster-wide commendation figures: ``{form: {level: {"collective": n, "individual": n}}}``,
+    plus ``"mixed": n`` where counts were not split between collectives and individuals (lượt)."""
     totals = {}
     for report in reports:
         for c in report.get("commendations", []):
             bucket = totals.setdefault(c["form"], {}).setdefault(c["level"], {"collective": 0, "individual": 0})
-            bucket["collective" if c["collective"] else "individual"] += c["count"]
+            kind = commendation_kind(c)
+            bucket[kind] = bucket.get(kind, 0) + c["count"]
     return totals
 
 

@@ -2,7 +2,7 @@
 criteria templates, reports, votes and the audit trail.
 
 Each concern is a module of its own under ``entrypoints/`` (identity and accounts, the
-directory, reference data, reports, evidence, voting), composed here into one nameko
+directory, reference data, each cluster's run of a period, reports, evidence, voting), composed here into one nameko
 service with one database. They stay one service because a report is checked against
 its unit, the unit's cluster, the period and the person acting, inside the same
 transaction that stores it; split into services, each would need its own copy of the
@@ -20,7 +20,8 @@ from nameko.dependency_providers import Config
 from services.submissions import store
 # Modules, not their classes: `nameko run services.submissions.service` takes every class with
 # entrypoints in this module's namespace for a service of its own.
-from services.submissions.entrypoints import common, directory, evidence, identity, reference_data, reports, voting
+from services.submissions.entrypoints import (common, directory, evidence, identity, proposals, reference_data,
+                                              reports, runs, voting)
 from thidua import audit, outbox
 from thidua.caller import CallerProvider
 from thidua.correlation import CorrelationId
@@ -32,8 +33,9 @@ from thidua.settings import SettingsProvider
 from thidua.uow import Work
 
 
-class SubmissionsService(identity.Identity, directory.Directory, reference_data.ReferenceData, reports.Reports,
-                         evidence.Evidence, voting.Voting, common.Common, shared_rpc.Operations):
+class SubmissionsService(identity.Identity, directory.Directory, reference_data.ReferenceData, runs.Runs,
+                         reports.Reports, evidence.Evidence, voting.Voting, proposals.Proposals, common.Common,
+                         shared_rpc.Operations):
     name = "submissions"
 
     db = Mongo(indexes=store.ensure_indexes)

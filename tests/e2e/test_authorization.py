@@ -48,8 +48,9 @@ def scene(platform):
     details and evidence files, for the reads."""
     for code, label in ((PERIOD, "Kỳ thử phân quyền"), (HANDED_IN, "Kỳ thử quyền đọc")):
         assert call(platform, "POST", "/periods", period_body(code, label), "admin").status_code == 200
-        assert call(platform, "POST", f"/periods/{code}/transitions", {"action": "open", "version": 1},
-                    "admin").status_code == 200
+        opened = call(platform, "POST", f"/periods/{code}/transitions", {"action": "open", "level": "province"},
+                      "admin")
+        assert opened.status_code == 200 and all(r["ok"] for r in opened.json()["results"]), opened.text
     draft_file = upload(platform, "U04", "canbo.u04")
     draft = call(platform, "POST", "/reports", {"unit": "U04", "period": PERIOD, "draft": True,
                                                 "evidence": [{"file_id": draft_file, "name": "nhap.pdf"}]},
@@ -63,6 +64,9 @@ def scene(platform):
                        ("/people", {"id": "lanhdao.az", "name": "Lãnh đạo cụm khác", "role": "unit_leader",
                                     "unit": "UAZ"})):
         assert call(platform, "POST", path, body, "admin").status_code == 200
+    for code in (PERIOD, HANDED_IN):   # the other cluster, added after the periods were planned, opens its own runs
+        assert call(platform, "POST", f"/clusters/CUM-AZ/periods/{code}/transitions", {"action": "open", "version": 1},
+                    "admin").status_code == 200
     scene = {"report": draft.json()["id"], "draft_file": draft_file}
     for unit, person in (("U04", "canbo.u04"), ("UAZ", "canbo.az")):
         file_id = upload(platform, unit, person)
@@ -93,7 +97,15 @@ def operations(scene):
           "ends_on": "2021-12-31T00:00:00+07:00", "deadline": "2030-01-01T00:00:00+07:00",
           "template": {"id": "TCTD-CAT-2021", "version": 1}}),
         ("POST /periods/{p}/transitions", PERIOD_MANAGERS, "POST", f"/periods/{PERIOD}/transitions",
-         {"action": "archive", "version": 2}),
+         {"action": "archive", "level": "province"}),
+        ("POST /clusters/{c}/periods/{p}/transitions", PERIOD_MANAGERS, "POST",
+         f"/clusters/CUM-01/periods/{PERIOD}/transitions", {"action": "archive", "version": 99}),
+        ("POST /clusters/{c}/periods/{p}/transitions conclude", {"trung.th"}, "POST",
+         f"/clusters/CUM-01/periods/{PERIOD}/transitions", {"action": "conclude", "version": 99, "conclusion": "x"}),
+        ("PUT /clusters/{c}/periods/{p}", PERIOD_MANAGERS, "PUT", f"/clusters/CUM-01/periods/{PERIOD}",
+         {"version": 99, "chair": None}),
+        ("POST /reports:backfill", ADMINS, "POST", "/reports:backfill",
+         {"reports": [{"unit": "U04", "period": "2030-Q9", "submitted_at": "2021-04-01T08:00:00+07:00"}]}),
         ("POST /reports (U04)", {"canbo.u04"}, "POST", "/reports", {"unit": "U04", "period": PERIOD}),
         ("PUT /reports/{U04's}", {"canbo.u04"}, "PUT", f"/reports/{scene['report']}", {"version": 99}),
         ("POST /reports (UAZ, other cluster)", {"canbo.az", "lanhdao.az"}, "POST", "/reports",
@@ -152,8 +164,8 @@ def reads(scene):
 def state(platform):
     submissions, notifications = platform.db("submissions"), platform.db("notifications")
     return {name: submissions[name].count_documents({}) for name in
-            ("audit", "reports", "units", "clusters", "people", "templates", "periods", "evidence", "vote_sessions",
-             "ballot_boxes")} | \
+            ("audit", "reports", "units", "clusters", "people", "templates", "periods", "runs", "evidence",
+             "vote_sessions", "ballot_boxes")} | \
         {f"n.{name}": notifications[name].count_documents({}) for name in ("audit", "webhooks", "preferences")}
 
 

@@ -85,11 +85,10 @@ def post(platform, path, body=None, headers=JSON):
 
 def move_to_voting(platform):
     for action in ("close", "start_scoring", "start_voting"):
-        period = next(p for p in requests.get(f"{platform.url}/api/v1/periods", headers=as_("trung.th"),
-                                              timeout=15).json()["items"]
-                      if p["id"] == PERIOD)
-        moved = post(platform, f"/periods/{PERIOD}/transitions", {"action": action, "version": period["version"]},
-                     as_("trung.th"))
+        run = requests.get(f"{platform.url}/api/v1/clusters/CUM-01/periods/{PERIOD}", headers=as_("trung.th"),
+                           timeout=15).json()
+        moved = post(platform, f"/clusters/CUM-01/periods/{PERIOD}/transitions",
+                     {"action": action, "version": run["version"]}, as_("trung.th"))
         assert moved.status_code == 200, moved.text
 
 

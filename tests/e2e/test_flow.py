@@ -94,7 +94,11 @@ def test_a_report_posted_over_http_reaches_the_ranking_the_cluster_leads_inbox_a
         ("report.submit", "canbo.u04", "e2e-flow-1")]
 
 
-def test_a_new_leading_unit_reaches_every_leader_at_once(platform):
+def test_the_votes_result_reaches_every_leader_at_once_and_a_provisional_leader_waits_for_the_digest(platform):
+    for person in LEADERS:   # the seed's Q1 meeting closed its vote: its result was told at once, once
+        told = eventually(lambda: [n for n in inbox(platform, person)["items"] if n["kind"] == "ranking.changed"
+                                   and n["period"] == "2021-Q1"], what=f"{person} told of the vote's result")
+        assert len(told) <= 2
     before = ranking(platform).json() if ranking(platform).status_code == 200 else {"leader": None}
     response = post(platform, "/reports", {"unit": "U05", "period": "2021-Q2", "values": {
         "C1.1": {"actual": 120}, "C1.2": {"actual": 120}, "C1.3": {"actual": 120}, "C2.1": {"passed": True},
@@ -103,10 +107,12 @@ def test_a_new_leading_unit_reaches_every_leader_at_once(platform):
     assert response.status_code == 201, response.text
     table = ranked(platform, "2021-Q2", lambda t: t["leader"] == "U05", "U05 leading")
     assert table["leader"] != before["leader"]
+    waiting = platform.db("notifications").digest_items
     for person in LEADERS:
-        eventually(lambda: [n for n in inbox(platform, person)["items"]
-                            if n["kind"] == "ranking.changed" and n["correlation_id"] == "e2e-leader"
-                            and "Phòng Hồ sơ dẫn đầu" in n["title"]], what=f"{person} told of the new leader")
+        eventually(lambda: waiting.find_one({"person": person, "period": "2021-Q2", "leader_name": "Phòng Hồ sơ",
+                                             "sent_at": None}), what=f"{person}'s digest holding the new leader")
+        assert not [n for n in inbox(platform, person)["items"] if n["correlation_id"] == "e2e-leader"
+                    and n["kind"] == "ranking.changed"]
 
 
 def test_the_lifecycle_through_http_changes_the_table_exactly_as_the_pure_function_says(platform):
@@ -176,7 +182,7 @@ def test_the_seed_meeting_is_in_the_demo_summary_vote_and_ranking(platform):
     ('{"unit": {"$ne": null}, "period": "2021-Q2"}', as_("canbo.u03"), 400, "INVALID_KEY"),
     ('{"unit": "U03", "period": "2021-Q2"}', as_("canbo.u05"), 403, "FORBIDDEN"),
     ('{"unit": "U03", "period": "2021-Q2"}', JSON, 401, "UNAUTHENTICATED"),
-    ('{"unit": "U03", "period": "2021-Q1"}', as_("canbo.u03"), 409, "PERIOD_NOT_OPEN"),
+    ('{"unit": "U03", "period": "2021-Q1"}', as_("canbo.u03"), 409, "RUN_CONCLUDED"),
     ('unit=U01', {"Content-Type": "application/x-www-form-urlencoded", "X-Actor": "canbo.u03"}, 415,
      "UNSUPPORTED_MEDIA_TYPE"),
     (b'\xff\xfe', as_("canbo.u03"), 400, "INVALID_UTF8"),
@@ -313,3 +319,30 @@ def test_me_names_the_person_and_their_clusters_and_clusters_lists_them(platform
     assert requests.get(f"{platform.url}/api/v1/me", timeout=15).status_code == 401
     clusters = get(platform, "/clusters").json()["items"]
     assert "CUM-01" in {c["id"] for c in clusters} and all("members" in c for c in clusters)
+
+
+def test_the_seed_meetings_minutes_and_workbook_hold_its_record(platform):
+    """Over HTTP after the demo has played Q1/2021: the minutes (.docx) and the workbook (.xlsx)
+    open and hold the ranking, the vote count, the proposals and the article's figures."""
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+    ranked(platform, "2021-Q1", lambda t: t["quorum_met"] is not None, "the voted Q1 table")
+    answer = get(platform, "/clusters/CUM-01/periods/2021-Q1/minutes.docx", place="Hội trường Công an tỉnh")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    doc = Document(io.BytesIO(answer.content))
+    text = "\n".join([p.text for p in doc.paragraphs] + [" | ".join(c.text for c in row.cells)
+                                                         for table in doc.tables for row in table.rows])
+    for expected in ("BIÊN BẢN HỌP", "Độc lập - Tự do - Hạnh phúc", "Hội trường Công an tỉnh", "Số phiếu hợp lệ: 6",
+                     "Đơn vị dẫn đầu cụm: Phòng Tham mưu (được bầu)", "Bằng khen Chính phủ: 1 tập thể",
+                     "Giấy khen Giám đốc Công an tỉnh: 10 tập thể, 33 cá nhân",
+                     "Biểu dương Giám đốc Công an tỉnh: 19 lượt đơn vị, cá nhân", "Cờ thi đua Bộ Công an", "Được duyệt"):
+        assert expected in text, expected
+    book = load_workbook(io.BytesIO(get(platform, "/clusters/CUM-01/periods/2021-Q1/ranking.xlsx").content))
+    assert book.sheetnames == ["Xếp hạng", "Kiểm phiếu", "Đề nghị khen thưởng"]
+    assert book["Xếp hạng"]["C5"].value == "Phòng Tham mưu"
+    count = get(platform, "/clusters/CUM-01/periods/2021-Q1/vote/count").json()
+    assert (count["cast"], count["leading_unit"]["elected"]) == (6, "U01")
+    office = get(platform, "/proposals", state="APPROVED").json()["items"]
+    assert any(p["form"] == "CO_THI_DUA" and p["unit"] == "U01" for p in office)

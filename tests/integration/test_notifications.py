@@ -223,7 +223,7 @@ def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed
     platform = with_submissions
     subs = platform.submissions_client
     subs.as_({"id": "trung.th"}).plan_period(period_payload("2021-Q3", "2021-10-10T17:00:00+07:00"))
-    subs.as_({"id": "trung.th"}).transition_period("2021-Q3", "open", 1)
+    subs.as_({"id": "trung.th"}).transition_run("CUM-01", "2021-Q3", "open", {"version": 1})
     for unit in ("U01", "U02", "U04", "U06"):
         subs.as_({"id": f"canbo.{unit.lower()}"}).submit_report({"unit": unit, "period": "2021-Q3"})
     svc = platform.service
@@ -258,23 +258,24 @@ def test_reminders_are_sent_once_per_offset_even_across_a_restart_and_the_missed
     assert "Phòng Tham mưu" not in missing and "Phòng Hậu cần" not in missing
 
 
-def test_minor_ranking_updates_wait_for_the_digest_and_a_new_leader_is_told_at_once(platform):
-    def ranking_event(version, leader_changed):
+def test_minor_ranking_updates_wait_for_the_digest_and_the_votes_result_is_told_at_once(platform):
+    def ranking_event(version, leader_changed, status="provisional", trigger="report.submitted.v1"):
         return new_event("ranking.updated.v1", {
             "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "period": "2021-Q1", "version": version,
             "table": [{"rank": 1, "unit": "U04", "unit_name": "Phòng Hậu cần", "total": 91, "class": "TOT",
                        "late": False}], "leader": "U04", "previous_leader": None if leader_changed else "U04",
-            "leader_changed": leader_changed, "rank_moves": [], "class_changes": [], "leader_status": "provisional",
-            "trigger_event_id": "t"}, "c")
-    platform.publish(ranking_event(1, True), "on_ranking_updated")
-    titles = [n["title"] for n in platform.service.inbox("thien.nh")["items"]]
-    assert titles == ["Cụm thi đua số 1 Quý I/2021: Phòng Hậu cần dẫn đầu"]
+            "leader_changed": leader_changed, "rank_moves": [], "class_changes": [], "leader_status": status,
+            "trigger_event_id": "t", "trigger_event_type": trigger}, "c")
+    platform.publish(ranking_event(1, True), "on_ranking_updated")          # a provisional leader: minor
     platform.publish(ranking_event(2, False), "on_ranking_updated")
-    platform.publish(ranking_event(3, False), "on_ranking_updated")
-    assert len(platform.service.inbox("thien.nh")["items"]) == 1            # minor: not yet
+    assert platform.service.inbox("thien.nh")["items"] == []
+    platform.publish(ranking_event(3, False, "elected", "vote.closed.v1"), "on_ranking_updated")
+    titles = [n["title"] for n in platform.service.inbox("thien.nh")["items"]]
+    assert titles == ["Cụm thi đua số 1 Quý I/2021: Phòng Hậu cần được bầu là đơn vị dẫn đầu"]
     assert platform.service.send_digests(None, 0) == 4                      # one per leader
     digest = platform.service.inbox("thien.nh")["items"][0]
-    assert digest["title"] == "Tổng hợp 2 cập nhật bảng xếp hạng" and digest["body"].count("•") == 2
+    assert digest["title"] == "Tổng hợp 2 cập nhật bảng xếp hạng"
+    assert digest["body"] == "• Cụm thi đua số 1, Quý I/2021: 2 cập nhật; dẫn đầu: Phòng Hậu cần (tạm thời)"
     assert platform.service.send_digests(None, 0) == 0
 
 
@@ -292,9 +293,9 @@ def test_a_version_nobody_declared_is_parked_in_the_dead_letter_queue_not_read_a
 
 
 def test_an_event_that_arrives_before_the_directory_knows_its_cluster_is_applied_on_replay(platform):
-    cluster = {"id": "CUM-02", "name": "Cụm thi đua số 2", "year": 2021, "level": "province",
+    cluster = {"id": "CUM-09", "name": "Cụm thi đua số 9", "year": 2021, "level": "province",
                "members": [{"unit": "U09", "role": "lead"}]}
-    event = report_event(unit="U09", cluster="CUM-02")
+    event = report_event(unit="U09", cluster="CUM-09")
     platform.relay.publish_one({"event": event})
     eventually(lambda: dlq.peek(platform.amqp, f"{HANDLER_QUEUE}.dlq"), what="the parked event")
     platform.publish(new_event("unit.upserted.v1", {"unit": {"id": "U09", "name": "Phòng 9"}}, "c"))

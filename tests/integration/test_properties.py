@@ -20,6 +20,7 @@ from tests.integration.test_submissions import Client, LEAD, LOADER, OFFICE, off
 pytestmark = pytest.mark.integration
 UNITS = ("U01", "U03")
 _periods = itertools.count(1)
+ARGUMENTS = {"conclude": {"conclusion": "Kết luận"}, "reopen": {"reason": "Sửa"}}
 
 UNIT = st.sampled_from(UNITS)
 create = st.tuples(st.just("create"), UNIT, st.booleans())
@@ -70,7 +71,7 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
     svc.as_(OFFICE).plan_period({"code": period, "kind": "quarter", "year": 2021, "label": period,
                                  "starts_on": "2021-01-01T00:00:00+07:00", "ends_on": "2021-03-31T00:00:00+07:00",
                                  "deadline": "2021-04-10T17:00:00+07:00", "template": TEMPLATE_REF})
-    svc.as_(OFFICE).transition_period(period, "open", 1)   # most commands need an open period to mean anything
+    svc.as_(OFFICE).transition_run("CUM-01", period, "open", {"version": 1})   # most commands need an open period
     model_period = {"state": "OPEN", "version": 2}
     reports = {}  # unit -> {"id", "status", "version"} as the model expects
 
@@ -99,7 +100,7 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
                     continue
                 expected = reports[unit]
                 body = {"version": expected["version"]}
-                if action == "return":
+                if action in ("return", "exclude"):
                     body["reason"] = "Bổ sung"
                 result = svc.as_(actor_for(who, unit)).act_on_report(expected["id"], action, body)
                 target, _ = lifecycle.report_transition(expected["status"], action)
@@ -109,7 +110,10 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
                 assert result["status"] == target
             else:
                 _, action = step
-                result = svc.as_(OFFICE).transition_period(period, action, model_period["version"])
+                # No vote is ever opened here, so the run is never concluded (VOTE_NOT_CLOSED).
+                arguments = {"version": model_period["version"], **ARGUMENTS.get(action, {})}
+                result = svc.as_(OFFICE).transition_run("CUM-01", period, action, arguments)
+                assert action not in ("conclude", "archive", "reopen")
                 target, _ = lifecycle.period_transition(model_period["state"], action)
                 model_period.update(state=target, version=model_period["version"] + 1)
         except DomainError:
@@ -120,5 +124,5 @@ def test_random_commands_never_reach_an_invalid_state_or_lose_a_report(service, 
         for unit, expected in reports.items():
             assert (stored[unit]["status"], stored[unit]["version"]) == (expected["status"], expected["version"])
             assert stored[unit]["status"] in lifecycle.REPORT_STATES
-        current = db.periods.find_one({"_id": period})
+        current = db.runs.find_one({"_id": f"CUM-01:{period}"})
         assert (current["state"], current["version"]) == (model_period["state"], model_period["version"])

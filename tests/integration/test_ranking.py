@@ -114,3 +114,38 @@ def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns
     coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1", second)
     assert recompute_table(db, "CUM-01|2021-Q1") == 2
     assert db.breakdowns.count_documents({}) == 2
+
+
+def run_event(event_type, cluster, state, **extra):
+    from thidua.events import new_event
+    return new_event(event_type, {"cluster": cluster, "cluster_name": cluster, "level": "province",
+                                  "period": "2021-Q1", "label": "Quý I/2021", "year": 2021, "state": state,
+                                  "deadline": None, **extra}, "c-run")
+
+
+def test_after_a_clusters_run_is_concluded_no_event_writes_a_new_version_of_its_table_until_it_is_reopened(
+        container_factory, service_config, rabbit_config, db_of):
+    ranking = container_factory(RankingService, service_config("ranking"))
+    ranking.start()
+    relay, db = OutboxRelay(db_of("scratch"), rabbit_config["AMQP_URI"]), db_of("ranking")
+    relay.publish_one({"event": template_event()})
+    eventually(lambda: db.templates.count_documents({}) == 1, what="the template")
+    relay.publish_one({"event": report_event(unit="U01", actual=90)})
+    relay.publish_one({"event": report_event(unit="D01", actual=90, cluster="CUM-02")})
+    eventually(lambda: db.snapshots.count_documents({}) == 2, what="both clusters' tables")
+    conclusion = {"text": "Kết luận", "by": "thien.nh", "at": "2021-05-19T10:00:00Z"}
+    relay.publish_one({"event": run_event("period.concluded.v2", "CUM-01", "CONCLUDED", conclusion=conclusion,
+                                          chair="thien.nh")})
+    eventually(lambda: db.run_states.find_one({"_id": "CUM-01|2021-Q1", "state": "CONCLUDED"}), what="the conclusion")
+    relay.publish_one({"event": report_event(unit="U02", actual=70)})
+    relay.publish_one({"event": report_event(unit="D02", actual=70, cluster="CUM-02")})
+    eventually(lambda: db.snapshots.count_documents({"cluster": "CUM-02"}) == 2, what="the other cluster's change")
+    eventually(lambda: db.processed_events.count_documents({"type": "report.submitted.v1"}) == 4,
+               what="the concluded cluster's input kept")
+    assert db.snapshots.count_documents({"cluster": "CUM-01"}) == 1   # its published table stays
+    relay.publish_one({"event": run_event("period.reopened.v1", "CUM-01", "VOTING", reason="Sửa", by="thien.nh")})
+    eventually(lambda: db.run_states.find_one({"_id": "CUM-01|2021-Q1", "state": "VOTING"}), what="the reopening")
+    relay.publish_one({"event": report_event(unit="U03", actual=80)})
+    eventually(lambda: db.snapshots.count_documents({"cluster": "CUM-01"}) == 2, what="the reopened table")
+    units = [r["unit"] for r in db.snapshots.find_one({"cluster": "CUM-01", "version": 2})["table"]]
+    assert sorted(units) == ["U01", "U02", "U03"]

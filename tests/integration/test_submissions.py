@@ -8,8 +8,8 @@ from services.submissions.service import SubmissionsService
 from thidua import outbox, seal
 from thidua.caller import CONTEXT_KEY
 from thidua.errors import (AlreadyVoted, Forbidden, IdempotencyKeyReused, InvalidTransition, NotAMember,
-                           PeriodNotOpen, ReportExists, StaleVersion, Unauthenticated, UnknownPeriod, UnknownUnit,
-                           ValidationFailed, VotingClosed)
+                           PeriodNotOpen, ReportExists, StaleVersion, Unauthenticated, UnknownCluster, UnknownPeriod,
+                           UnknownUnit, ValidationFailed, VotingClosed)
 from thidua.settings import Ballots
 from tests.helpers import demo_content, demo_reference, system
 
@@ -55,15 +55,16 @@ def svc(container_factory, service_config):
     return client
 
 
-def move(svc, period, *actions):
+def move(svc, period, *actions, cluster="CUM-01", **arguments):
+    """Move ``cluster``'s run of ``period`` as the standing office, from the version it is at."""
     for action in actions:
-        current = next(p for p in svc.list_periods() if p["id"] == period)
-        svc.as_(OFFICE).transition_period(period, action, current["version"])
+        current = svc.as_(OFFICE).get_run(cluster, period)
+        svc.as_(OFFICE).transition_run(cluster, period, action, {"version": current["version"], **arguments})
 
 
 def state(db):
     return {name: db[name].count_documents({}) for name in
-            ("reports", "audit", "outbox", "periods", "vote_sessions", "ballot_boxes", "idempotency")}
+            ("reports", "audit", "outbox", "periods", "runs", "vote_sessions", "ballot_boxes", "idempotency")}
 
 
 @pytest.fixture
@@ -136,9 +137,11 @@ def test_the_whole_lifecycle_with_a_return_and_resubmission(opened, db_of):
     (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "review", {}), ValidationFailed),
     (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "celebrate", {"version": 1}), InvalidTransition),
     (lambda s, r: s.as_(officer("U02")).update_report(r["id"], {"version": 1}), InvalidTransition),
-    (lambda s, r: s.as_(OFFICE).transition_period("2021-Q1", "open", 2), InvalidTransition),
-    (lambda s, r: s.as_(OFFICE).transition_period("2021-Q1", "close", 1), StaleVersion),
-    (lambda s, r: s.as_(LEAD).transition_period("2021-Q1", "close", 2), Forbidden),
+    (lambda s, r: s.as_(OFFICE).transition_run("CUM-01", "2021-Q1", "open", {"version": 2}), InvalidTransition),
+    (lambda s, r: s.as_(OFFICE).transition_run("CUM-01", "2021-Q1", "close", {"version": 1}), StaleVersion),
+    (lambda s, r: s.as_(LEAD).transition_run("CUM-01", "2021-Q1", "close", {"version": 2}), Forbidden),
+    (lambda s, r: s.as_(OFFICE).transition_run("CUM-09", "2021-Q1", "close", {"version": 2}), UnknownCluster),
+    (lambda s, r: s.as_(LEAD).act_on_report(r["id"], "exclude", {"version": 1}), ValidationFailed),
     (lambda s, r: s.as_(officer("U01")).take_ballot("CUM-01", "2021-Q1"), VotingClosed),
     (lambda s, r: s.as_(LEAD).open_vote("CUM-01", "2021-Q1"), PeriodNotOpen),
     (lambda s, r: s.as_(ADMIN).publish_template({"id": "T"}), ValidationFailed),
@@ -181,7 +184,7 @@ def test_a_template_in_use_is_never_changed_a_change_is_a_new_version(svc, db_of
     assert published["version"] == 2
     assert svc.as_(ADMIN).publish_template(changed, "publish-1") == published   # a retry is not a third version
     assert svc.get_template("TCTD-CAT-2021", 1)["name"] != "Bộ tiêu chí sửa đổi"
-    assert db_of("submissions").periods.find_one({"_id": "2021-Q1"})["template"] == {
+    assert db_of("submissions").runs.find_one({"_id": "CUM-01:2021-Q1"})["template"] == {
         "id": "TCTD-CAT-2021", "version": 1}
 
 
@@ -207,10 +210,8 @@ def test_the_cluster_summary_reports_the_seeds_commendation_totals(svc):
                       "MINISTRY": {"collective": 10, "individual": 0},
                       "PROVINCE": {"collective": 5, "individual": 8}},
         "GIAY_KHEN": {"DIRECTOR": {"collective": 10, "individual": 33}},
-        "BIEU_DUONG": {"DIRECTOR": {"collective": 7, "individual": 12}},
+        "BIEU_DUONG": {"DIRECTOR": {"collective": 0, "individual": 0, "mixed": 19}},   # "19 lượt", not split
     }
-    praises = summary["commendations"]["BIEU_DUONG"]["DIRECTOR"]
-    assert praises["collective"] + praises["individual"] == 19
     assert summary["by_status"] == {"REVIEWED": 6} and summary["not_submitted"] == []
 
 
@@ -319,7 +320,8 @@ def test_each_audience_of_a_cluster_is_the_right_people(svc):
     assert who("cluster_lead", "CUM-01") == {"hanh.ptv", "lanhdao.u02"}
     assert who("unit", "CUM-01", "U04") == {"canbo.u04"}
     assert who("members", "CUM-01") == {"hanh.ptv", "lanhdao.u02", *(f"canbo.u0{n}" for n in range(1, 7))}
-    assert who("everyone") == who("members", "CUM-01") | {"thien.nh", "trung.th"}
+    assert who("members", "CUM-02") == {"lanhdao.d01", "canbo.d01", "canbo.d02", "canbo.d03"}
+    assert who("everyone") == who("members", "CUM-01") | who("members", "CUM-02") | {"thien.nh", "trung.th"}
     with pytest.raises(ValidationFailed):
         svc.as_(LOADER).audience("friends", "CUM-01")
 
@@ -354,7 +356,7 @@ def test_the_directory_is_published_once_per_change_without_account_fields(svc, 
     def published(event_type):
         return [e["event"]["data"] for e in db.outbox.find({"event.type": event_type}).sort("created_at")]
 
-    assert len(published("unit.upserted.v1")) == 6 and len(published("cluster.upserted.v1")) == 1
+    assert len(published("unit.upserted.v1")) == 9 and len(published("cluster.upserted.v1")) == 2
     assert {p["person"]["id"] for p in published("person.upserted.v1")} >= {"canbo.u02", "hanh.ptv"}
     svc.as_(LOADER).set_password("canbo.u02", "mat-khau-moi-123")
     admin = svc.as_(ADMIN)
@@ -362,7 +364,7 @@ def test_the_directory_is_published_once_per_change_without_account_fields(svc, 
     admin.upsert_unit({"code": "U02", "name": "Phòng Cảnh sát hình sự"})   # no change: nothing told
     changed = admin.upsert_person({"id": "canbo.u02", "name": "Cán bộ U02", "role": "unit_officer", "unit": "U02"})
     [*_, unit] = published("unit.upserted.v1")
-    assert len(published("unit.upserted.v1")) == 7 and unit == {"unit": {"id": "U02", "name": "Phòng Cảnh sát hình sự",
+    assert len(published("unit.upserted.v1")) == 10 and unit == {"unit": {"id": "U02", "name": "Phòng Cảnh sát hình sự",
                                                                          "type": "department", "parent": None}}
     [*_, person] = published("person.upserted.v1")
     assert person["person"] == changed and changed["name"] == "Cán bộ U02"

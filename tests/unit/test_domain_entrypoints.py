@@ -13,7 +13,7 @@ class FakeTransaction:
     """What ``thidua.uow.Transaction`` offers, over dicts: documents by collection and id."""
 
     def __init__(self, documents):
-        self.documents, self.recorded = documents, []
+        self.documents, self.recorded, self.session = documents, [], None
 
     def find_one(self, collection, query, *args, **kwargs):
         return next((dict(d) for d in self.documents.get(collection, {}).values()
@@ -49,24 +49,32 @@ def service(caller, **documents):
     return worker_factory(SubmissionsService, caller=caller, uow=uow, correlation_id="test"), uow.tx
 
 
-PERIOD = {"_id": "2021-Q1", "label": "Quý I/2021", "year": 2021, "state": "PLANNED", "version": 1}
+PERIOD = {"_id": "2021-Q1", "label": "Quý I/2021", "year": 2021, "version": 1}
+CLUSTER = {"_id": "CUM-01", "name": "Cụm thi đua số 1", "level": "province", "members": []}
+RUN = {"_id": "CUM-01:2021-Q1", "cluster": "CUM-01", "period": "2021-Q1", "label": "Quý I/2021", "year": 2021,
+       "level": "province", "state": "PLANNED", "deadline": None, "template": {"id": "T", "version": 1},
+       "chair": None, "conclusion": None, "reopened": [], "version": 1}
 OFFICE = Caller("trung.th", "standing_office")
 
 
-def test_moving_a_period_saves_it_with_its_audit_entry_and_event():
-    svc, tx = service(OFFICE, periods={"2021-Q1": PERIOD})
-    assert svc.transition_period("2021-Q1", "open", 1)["state"] == "OPEN"
-    assert tx.documents["periods"]["2021-Q1"]["version"] == 2
-    assert tx.recorded == [("period.open", "2021-Q1", ["period.opened.v1"])]
+def reference(**more):
+    return {"periods": {"2021-Q1": PERIOD}, "clusters": {"CUM-01": CLUSTER}, "runs": {RUN["_id"]: RUN}, **more}
+
+
+def test_moving_a_clusters_run_saves_it_with_its_audit_entry_and_event():
+    svc, tx = service(OFFICE, **reference())
+    assert svc.transition_run("CUM-01", "2021-Q1", "open", {"version": 1})["state"] == "OPEN"
+    assert tx.documents["runs"]["CUM-01:2021-Q1"]["version"] == 2
+    assert tx.recorded == [("period.open", "CUM-01:2021-Q1", ["period.opened.v2"])]
 
 
 @pytest.mark.parametrize("caller, code, error", [(Caller("x", "unit_leader", "U01"), "2021-Q1", Forbidden),
                                                  (OFFICE, "2030-Q9", UnknownPeriod)])
 def test_a_refused_move_writes_nothing(caller, code, error):
-    svc, tx = service(caller, periods={"2021-Q1": PERIOD})
+    svc, tx = service(caller, **reference())
     with pytest.raises(error):
-        svc.transition_period(code, "open", 1)
-    assert tx.documents["periods"]["2021-Q1"] == PERIOD and tx.recorded == []
+        svc.transition_run("CUM-01", code, "open", {"version": 1})
+    assert tx.documents["runs"]["CUM-01:2021-Q1"] == RUN and tx.recorded == []
 
 
 def test_signing_out_ends_only_the_callers_own_session():

@@ -5,15 +5,16 @@ import pytest
 
 from services.submissions import lifecycle
 from services.submissions.domain.report import Report, Scope, identify
-from thidua.errors import Forbidden, InvalidTransition, PeriodNotOpen, StaleVersion, ValidationFailed
+from thidua.caller import Caller
+from thidua.errors import Forbidden, InvalidTransition, PeriodNotOpen, RunConcluded, StaleVersion, ValidationFailed
 from thidua.events import new_event
 from tests.helpers import TEMPLATE_REF, demo_template
 from tests.unit.test_domain_access import CLUSTER, LEADER_U01, LEADER_U03, OFFICER_U01, OFFICER_U03
 
 DEADLINE = datetime(2021, 4, 10, 10, tzinfo=timezone.utc)
 EARLY, LATE = DEADLINE - timedelta(days=3), DEADLINE + timedelta(days=1)
-PERIOD = {"_id": "2021-Q1", "label": "Quý I/2021", "year": 2021, "state": "OPEN", "version": 2,
-          "deadline": DEADLINE, "template": TEMPLATE_REF}
+PERIOD = {"_id": "CUM-01:2021-Q1", "cluster": "CUM-01", "period": "2021-Q1", "label": "Quý I/2021", "year": 2021,
+          "state": "OPEN", "version": 2, "deadline": DEADLINE, "template": TEMPLATE_REF}
 GOOD = {"unit": "U03", "period": "2021-Q1", "values": {"C1.1": {"actual": 100}}, "self_scores": {"C1.1": 10}}
 
 
@@ -55,10 +56,54 @@ def test_a_report_after_the_deadline_is_accepted_and_flagged_late():
     assert report.status == "SUBMITTED" and report.document["late"] is True
 
 
-@pytest.mark.parametrize("state", ["PLANNED", "VOTING", "CONCLUDED", "ARCHIVED"])
-def test_a_report_is_not_handed_in_outside_the_reporting_states(state):
-    with pytest.raises(PeriodNotOpen, match=state):
+@pytest.mark.parametrize("state, error", [("PLANNED", PeriodNotOpen), ("VOTING", PeriodNotOpen),
+                                          ("CONCLUDED", RunConcluded), ("ARCHIVED", RunConcluded)])
+def test_a_report_is_not_handed_in_outside_the_reporting_states(state, error):
+    with pytest.raises(error, match=state):
         new(state=state)
+
+
+def test_no_report_not_even_a_draft_is_made_on_a_concluded_run():
+    with pytest.raises(RunConcluded):
+        new({**GOOD, "draft": True}, state="CONCLUDED")
+
+
+def test_a_backfilled_report_keeps_its_hand_in_time_and_source_and_is_late_only_after_the_deadline():
+    admin = Caller("admin", "administrator")
+    on_time, events = Report.backfill({**GOOD, "submitted_at": "2021-04-09T08:00:00+07:00", "source": "paper"},
+                                      admin, scope("CLOSED"), LATE, "r-1", "cid")
+    doc = on_time.document
+    assert (doc["status"], doc["late"], doc["source"], doc["created_by"]) == ("SUBMITTED", False, "paper", "admin")
+    assert doc["submitted_at"] == datetime(2021, 4, 9, 1, tzinfo=timezone.utc) and events[0].data["source"] == "paper"
+    late, _ = Report.backfill({**GOOD, "submitted_at": "2021-04-11T08:00:00+07:00"}, admin, scope(), LATE, "r-2",
+                              "cid")
+    assert (late.document["late"], late.document["source"]) == (True, "backfill")
+
+
+@pytest.mark.parametrize("payload, caller, state, error", [
+    ({**GOOD, "submitted_at": "2021-04-09T08:00:00+07:00"}, OFFICER_U03, "OPEN", Forbidden),
+    ({**GOOD, "submitted_at": "yesterday"}, Caller("admin", "administrator"), "OPEN", ValidationFailed),
+    ({**GOOD, "submitted_at": "2031-04-09T08:00:00+07:00"}, Caller("admin", "administrator"), "OPEN",
+     ValidationFailed),
+    ({**GOOD, "submitted_at": "2021-04-09T08:00:00+07:00"}, Caller("admin", "administrator"), "CONCLUDED",
+     RunConcluded),
+])
+def test_a_refused_backfill(payload, caller, state, error):
+    with pytest.raises(error):
+        Report.backfill(payload, caller, scope(state), LATE, "r-1", "cid")
+
+
+def test_a_handed_in_report_is_excluded_with_a_reason_and_nothing_else():
+    report = in_status("SUBMITTED")
+    with pytest.raises(ValidationFailed):
+        report.apply("exclude", {"version": 3}, LEADER_U01, scope("VOTING"), LATE)
+    with pytest.raises(Forbidden):
+        report.apply("exclude", {"version": 3, "reason": "x"}, OFFICER_U03, scope("VOTING"), LATE)
+    excluded, event = report.apply("exclude", {"version": 3, "reason": "Báo cáo trùng"}, LEADER_U01, scope("VOTING"),
+                                   LATE)
+    assert (excluded.status, excluded.document["excluded_reason"]) == ("EXCLUDED", "Báo cáo trùng")
+    assert event.type == "report.excluded.v1" and event.data["reason"] == "Báo cáo trùng"
+    assert report.status == "SUBMITTED"
 
 
 @pytest.mark.parametrize("payload, error", [
@@ -101,8 +146,10 @@ def test_a_refused_change(payload, caller, status, error):
         in_status(status).update(payload, caller, scope())
 
 
-WHO = {"submit": OFFICER_U03, "return": LEADER_U01, "review": LEADER_U01, "finalize": LEADER_U01}
-BODY = {"return": {"reason": "Thiếu số liệu"}, "review": {"review": {"C1.1": {"points": 9, "comment": "ok"}}}}
+WHO = {"submit": OFFICER_U03, "return": LEADER_U01, "review": LEADER_U01, "finalize": LEADER_U01,
+       "exclude": LEADER_U01}
+BODY = {"return": {"reason": "Thiếu số liệu"}, "review": {"review": {"C1.1": {"points": 9, "comment": "ok"}}},
+        "exclude": {"reason": "Thiếu số liệu"}}
 
 
 @pytest.mark.parametrize("status, action", [(s, a) for a, (moves, _) in lifecycle.REPORT_ACTIONS.items()
@@ -113,7 +160,7 @@ def test_every_report_transition(status, action):
     target, event_type = lifecycle.report_transition(status, action)
     assert (after.status, after.document["version"], event.type) == (target, 4, event_type)
     assert after.document["history"][-1] == {"status": target, "at": LATE, "by": WHO[action].id,
-                                             **({"reason": "Thiếu số liệu"} if action == "return" else {})}
+                                             **({"reason": "Thiếu số liệu"} if action in ("return", "exclude") else {})}
     assert event.data["status"] == target and event.data["version"] == 4
     assert before.document["version"] == 3   # the aggregate returns a new report; the old one is as it was
 
@@ -151,7 +198,7 @@ def test_reviews_merge_and_name_the_reviewer():
     ("review", {"version": 3}, LEADER_U03, "SUBMITTED", "OPEN", Forbidden),
     ("submit", {"version": 3}, LEADER_U01, "DRAFT", "OPEN", Forbidden),
     ("submit", {"version": 3}, OFFICER_U03, "DRAFT", "VOTING", PeriodNotOpen),
-    ("review", {"version": 3}, LEADER_U01, "SUBMITTED", "CONCLUDED", PeriodNotOpen),
+    ("review", {"version": 3}, LEADER_U01, "SUBMITTED", "CONCLUDED", RunConcluded),
     ("review", "not an object", LEADER_U01, "SUBMITTED", "OPEN", ValidationFailed),
 ])
 def test_every_refused_action(action, payload, caller, status, state, error):

@@ -6,13 +6,14 @@ from datetime import datetime, timezone
 import pytest
 
 from services.submissions.domain.vote import VoteSession
-from thidua.errors import AlreadyVoted, Conflict, Forbidden, PeriodNotOpen, ValidationFailed, VotingClosed
+from thidua.errors import (AlreadyVoted, Conflict, Forbidden, PeriodNotOpen, RunConcluded, ValidationFailed,
+                          VotingClosed)
 from thidua import seal
 from tests.helpers import demo_template
 from tests.unit.test_domain_access import CLUSTER, LEADER_U01, LEADER_U02, OFFICER_U01, OFFICER_U03, PROVINCE
 
 NOW = datetime(2021, 5, 19, tzinfo=timezone.utc)
-VOTING = {"_id": "2021-Q1", "state": "VOTING"}
+VOTING = {"_id": "CUM-01:2021-Q1", "cluster": "CUM-01", "period": "2021-Q1", "state": "VOTING"}
 
 
 def opened():
@@ -38,6 +39,15 @@ def test_the_cluster_lead_opens_a_vote_while_the_period_is_voting():
 def test_a_refused_opening(caller, period, existing, error):
     with pytest.raises(error):
         VoteSession.open(CLUSTER, period, demo_template(), existing, caller, NOW, "s-1")
+
+
+@pytest.mark.parametrize("state, error", [("CONCLUDED", RunConcluded), ("ARCHIVED", RunConcluded),
+                                          ("SCORING", PeriodNotOpen)])
+def test_a_vote_closes_only_while_the_run_is_voting_and_the_session_stays_open(state, error):
+    vote = opened()
+    with pytest.raises(error):
+        vote.close({**VOTING, "state": state}, None, LEADER_U01, NOW, KEY, 1)
+    assert vote.document["state"] == "OPEN" and vote.document["version"] == 1
 
 
 KEY = "a-ballot-sealing-key-for-the-unit-tests-only-0123456789"
@@ -141,7 +151,7 @@ def test_a_token_of_another_vote_is_refused():
 
 @pytest.mark.parametrize("vote, caller, error", [
     (lambda: opened(), PROVINCE, Forbidden),
-    (lambda: opened().close(None, LEADER_U01, NOW, KEY, 3)[0], OFFICER_U03, VotingClosed),
+    (lambda: opened().close(VOTING, None, LEADER_U01, NOW, KEY, 3)[0], OFFICER_U03, VotingClosed),
     (lambda: VoteSession.none(CLUSTER, "2021-Q1"), OFFICER_U03, VotingClosed),
     (lambda: VoteSession.none(CLUSTER, "2021-Q1"), PROVINCE, Forbidden),
 ])
@@ -152,7 +162,7 @@ def test_a_refused_ballot_token(vote, caller, error):
 
 def test_a_closed_vote_takes_no_ballot():
     after, token, _ = opened().take(OFFICER_U03, None, KEY)
-    closed = after.close(None, LEADER_U01, NOW, KEY, 1)[0]
+    closed = after.close(VOTING, None, LEADER_U01, NOW, KEY, 1)[0]
     with pytest.raises(VotingClosed):
         closed.cast(None, token, sealed_for(token, {"leading_unit": "U01"}), KEY, random.Random(1))
 
@@ -167,7 +177,7 @@ def three_ballots():
 def test_closing_opens_the_box_tallies_it_and_only_then_shows_the_tally():
     vote, box = three_ballots()
     assert vote.view()["tally"] is None and vote.view()["ballots_cast"] == 3
-    closed, event = vote.close(box, LEADER_U02, NOW, KEY, 3)
+    closed, event = vote.close(VOTING, box, LEADER_U02, NOW, KEY, 3)
     tally = {"ballots_cast": 3, "eligible": 3, "classes": {}, "leading_unit": {"U02": 2, "U01": 1}}
     assert (closed.document["state"], closed.document["closed_by"], closed.view()["tally"]) == ("CLOSED", "l2", tally)
     assert event.type == "vote.closed.v1" and event.data["tally"] == tally and event.data["rules"]
@@ -176,7 +186,7 @@ def test_closing_opens_the_box_tallies_it_and_only_then_shows_the_tally():
 def test_fewer_ballots_than_the_minimum_publish_only_the_totals_per_class():
     level = opened().document["levels"][0]
     vote, box = voted(opened(), None, OFFICER_U03, {"classes": {"U01": level, "U02": level}, "leading_unit": "U02"})
-    closed, event = vote.close(box, LEADER_U02, NOW, KEY, 3)
+    closed, event = vote.close(VOTING, box, LEADER_U02, NOW, KEY, 3)
     tally = {"ballots_cast": 1, "eligible": 3, "classes": {}, "leading_unit": {}, "withheld": True, "minimum": 3,
              "class_totals": {level: 2}}
     assert closed.view()["tally"] == tally and event.data["tally"] == tally
@@ -186,14 +196,14 @@ def test_fewer_ballots_than_the_minimum_publish_only_the_totals_per_class():
 def test_a_box_sealed_with_another_key_cannot_be_counted_and_says_why():
     vote, box = three_ballots()
     with pytest.raises(Conflict, match="BALLOT_SEAL_KEY"):
-        vote.close(box, LEADER_U02, NOW, "another-key" * 4, 3)
+        vote.close(VOTING, box, LEADER_U02, NOW, "another-key" * 4, 3)
 
 
 @pytest.mark.parametrize("vote, caller, error", [
     (opened, OFFICER_U03, Forbidden),
-    (lambda: opened().close(None, LEADER_U01, NOW, KEY, 3)[0], LEADER_U01, VotingClosed),
+    (lambda: opened().close(VOTING, None, LEADER_U01, NOW, KEY, 3)[0], LEADER_U01, VotingClosed),
     (lambda: VoteSession.none(CLUSTER, "2021-Q1"), LEADER_U01, VotingClosed),
 ])
 def test_a_refused_closing(vote, caller, error):
     with pytest.raises(error):
-        vote().close(None, caller, NOW, KEY, 3)
+        vote().close(VOTING, None, caller, NOW, KEY, 3)

@@ -6,12 +6,14 @@ from thidua.errors import InvalidTransition
 
 
 @pytest.mark.parametrize("state, action, target, event", [
-    ("PLANNED", "open", "OPEN", "period.opened.v1"),
-    ("OPEN", "close", "CLOSED", "period.closed.v1"),
-    ("CLOSED", "start_scoring", "SCORING", "period.scoring_started.v1"),
-    ("SCORING", "start_voting", "VOTING", "period.voting_started.v1"),
-    ("VOTING", "conclude", "CONCLUDED", "period.concluded.v1"),
-    ("CONCLUDED", "archive", "ARCHIVED", "period.archived.v1"),
+    ("PLANNED", "open", "OPEN", "period.opened.v2"),
+    ("OPEN", "close", "CLOSED", "period.closed.v2"),
+    ("CLOSED", "start_scoring", "SCORING", "period.scoring_started.v2"),
+    ("SCORING", "start_voting", "VOTING", "period.voting_started.v2"),
+    ("VOTING", "conclude", "CONCLUDED", "period.concluded.v2"),
+    ("SCORING", "conclude", "CONCLUDED", "period.concluded.v2"),   # where the rules hold no vote
+    ("CONCLUDED", "archive", "ARCHIVED", "period.archived.v2"),
+    ("CONCLUDED", "reopen", None, "period.reopened.v1"),           # back to the state before the conclusion
 ])
 def test_every_period_transition(state, action, target, event):
     assert lifecycle.period_transition(state, action) == (target, event)
@@ -19,12 +21,12 @@ def test_every_period_transition(state, action, target, event):
 
 @pytest.mark.parametrize("state", lifecycle.PERIOD_STATES)
 def test_every_refused_period_transition(state):
-    for action, (source, _, _) in lifecycle.PERIOD_ACTIONS.items():
-        if state != source:
-            with pytest.raises(InvalidTransition, match=f"only from {source}"):
+    for action, (sources, _, _) in lifecycle.PERIOD_ACTIONS.items():
+        if state not in sources:
+            with pytest.raises(InvalidTransition, match=f"only from {' or '.join(sources)}"):
                 lifecycle.period_transition(state, action)
     with pytest.raises(InvalidTransition, match="Unknown period action"):
-        lifecycle.period_transition(state, "reopen")
+        lifecycle.period_transition(state, "restart")
 
 
 @pytest.mark.parametrize("state, action, target, event", [
@@ -36,6 +38,8 @@ def test_every_refused_period_transition(state):
     ("RESUBMITTED", "review", "REVIEWED", "report.reviewed.v1"),
     ("REVIEWED", "review", "REVIEWED", "report.reviewed.v1"),
     ("REVIEWED", "finalize", "FINALIZED", "report.finalized.v1"),
+    ("SUBMITTED", "exclude", "EXCLUDED", "report.excluded.v1"),
+    ("RETURNED", "exclude", "EXCLUDED", "report.excluded.v1"),
 ])
 def test_every_report_transition(state, action, target, event):
     assert lifecycle.report_transition(state, action) == (target, event)

@@ -6,32 +6,104 @@ from services.notifications import channels, messages, rules
 from tests.helpers import report_event
 
 
-def ranking_event(leader_changed=False, class_changes=()):
+def ranking_event(leader_changed=False, class_changes=(), status="provisional", trigger="report.submitted.v1",
+                  version=3, leader="U04"):
     return {"type": "ranking.updated.v1", "id": "e1", "data": {
-        "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "period": "2021-Q1", "version": 3,
+        "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "period": "2021-Q1", "version": version,
         "table": [{"rank": 1, "unit": "U04", "unit_name": "Phòng Hậu cần", "total": 91.5, "class": "TOT",
-                   "late": False}],
-        "leader": "U04", "previous_leader": "U02", "leader_changed": leader_changed,
-        "class_changes": list(class_changes), "rank_moves": [], "leader_status": "provisional"}}
+                   "late": False}, {"rank": 2, "unit": "U02", "unit_name": "Phòng Tổ chức cán bộ", "total": 90,
+                                    "class": "TOT", "late": False}],
+        "leader": leader, "previous_leader": "U02", "leader_changed": leader_changed,
+        "class_changes": list(class_changes), "rank_moves": [], "leader_status": status,
+        "trigger_event_id": "t", "trigger_event_type": trigger}}
+
+
+def run_event(event_type, **extra):
+    return {"type": event_type, "id": "p1", "data": {
+        "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "level": "province", "period": "2021-Q1",
+        "label": "Quý I/2021", "year": 2021, "state": "CONCLUDED", "deadline": "2021-04-10T10:00:00.000Z", **extra}}
+
+
+def late_report():
+    event = report_event()
+    event["data"]["late"] = True
+    return event
 
 
 @pytest.mark.parametrize("event, expected", [
     (report_event(), [("report.submitted", "cluster_lead", rules.NOW)]),
+    (late_report(), [("report.submitted", "cluster_lead", rules.NOW), ("report.late", "office_and_chair", rules.NOW)]),
     (report_event(event_type="report.resubmitted.v1", status="RESUBMITTED"),
      [("report.resubmitted", "cluster_lead", rules.NOW)]),
     ({"type": "report.returned.v1", "data": {}}, [("report.returned", "unit", rules.NOW)]),
     ({"type": "vote.opened.v1", "data": {}}, [("vote.opened", "members", rules.NOW)]),
     ({"type": "vote.closed.v1", "data": {}}, [("vote.closed", "members", rules.NOW)]),
-    (ranking_event(leader_changed=True), [("ranking.changed", "leaders", rules.NOW)]),
-    (ranking_event(class_changes=[{"unit": "U04", "from": "KHA", "to": "TOT"}]),
+    # The vote's result reaches the leaders at once, whether it elects a new leading unit or confirms one.
+    (ranking_event(status="elected", trigger="vote.closed.v1"), [("ranking.changed", "leaders", rules.NOW)]),
+    (ranking_event(leader_changed=True, status="elected", trigger="vote.closed.v1"),
      [("ranking.changed", "leaders", rules.NOW)]),
+    (ranking_event(status="tie_revote", leader=None, trigger="vote.closed.v1"),
+     [("ranking.changed", "leaders", rules.NOW)]),
+    # After the vote, a change of the elected leading unit is told at once too.
+    (ranking_event(leader_changed=True, status="elected", trigger="report.finalized.v1"),
+     [("ranking.changed", "leaders", rules.NOW)]),
+    # Everything else waits: a provisional leader, a class moving, a finalized report after the vote.
+    (ranking_event(leader_changed=True), [("ranking.updated", "leaders", rules.DIGEST)]),
+    (ranking_event(class_changes=[{"unit": "U04", "from": "KHA", "to": "TOT"}]),
+     [("ranking.updated", "leaders", rules.DIGEST)]),
+    (ranking_event(status="elected", trigger="report.finalized.v1", class_changes=[{"unit": "U02", "from": "KHA",
+                                                                                   "to": "TOT"}]),
+     [("ranking.updated", "leaders", rules.DIGEST)]),
     (ranking_event(), [("ranking.updated", "leaders", rules.DIGEST)]),
-    ({"type": "period.concluded.v1", "data": {}}, [("results.published", "everyone", rules.NOW)]),
+    (run_event("period.concluded.v2", conclusion={"text": "Tiếp tục", "by": "thien.nh", "at": "2021-04-15"},
+               chair="thien.nh"), [("results.published", "cluster", rules.NOW)]),
+    (run_event("period.reopened.v1", reason="Sai số liệu", by="trung.th"),
+     [("results.reopened", "cluster", rules.NOW)]),
+    (run_event("period.opened.v2"), []),
     ({"type": "template.published.v1", "data": {}}, []),
     ({"type": "vote.ballot_cast.v1", "data": {}}, []),
 ])
 def test_each_event_goes_to_its_audience(event, expected):
     assert rules.decide(event) == expected
+
+
+def realistic_quarter():
+    """The ranking versions of a cluster's quarter, as ranking publishes them: six reports handed in
+    (the provisional leader changes three times, classes move), reviews and finalizations, the vote
+    (which confirms the provisional leader), then a finalization after the vote (a class moves)."""
+    versions = []
+
+    def add(trigger, leader, changed, status="provisional", classes=()):
+        versions.append(ranking_event(leader_changed=changed, status=status, trigger=trigger,
+                                      version=len(versions) + 1, leader=leader, class_changes=classes))
+    for unit, leader, changed in [("U01", "U01", True), ("U02", "U02", True), ("U03", "U02", False),
+                                  ("U04", "U04", True), ("U05", "U04", False), ("U06", "U04", False)]:
+        add("report.submitted.v1", leader, changed, classes=[{"unit": unit, "from": None, "to": "KHA"}])
+    for _ in range(3):
+        add("report.reviewed.v1", "U04", False, classes=[{"unit": "U03", "from": "KHA", "to": "TOT"}])
+    add("report.finalized.v1", "U04", False)
+    add("vote.closed.v1", "U04", False, status="elected", classes=[{"unit": "U02", "from": "TOT", "to": "XS"}])
+    add("report.finalized.v1", "U04", False, status="elected", classes=[{"unit": "U05", "from": "KHA", "to": "TOT"}])
+    return versions
+
+
+def test_in_a_realistic_quarter_a_leader_hears_of_the_ranking_at_once_only_for_the_vote():
+    decided = [rules.decide(event) for event in realistic_quarter()]
+    now = [i for i, rules_of in enumerate(decided) for kind, _, when in rules_of if when == rules.NOW]
+    assert now == [10]                                                      # the vote's version alone
+    assert sum(when == rules.DIGEST for rules_of in decided for _, _, when in rules_of) == len(decided) - 1
+
+
+def test_two_rules_of_one_event_never_share_a_notice_key():
+    assert rules.happening_key("e1", 0, "report.submitted") == "e1"
+    assert rules.happening_key("e1", 1, "report.late") == "e1|report.late"
+
+
+def test_the_runs_kept_from_the_reporting_status_hold_their_chair_and_deadline():
+    kept = rules.runs([{**STATUS[0], "chair": "thien.nh", "level": "province"}])
+    assert kept == [{"_id": "CUM-01|2021-Q2", "cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1",
+                     "level": "province", "period": "2021-Q2", "label": "Quý II/2021",
+                     "deadline": "2021-07-10T10:00:00.000Z", "chair": "thien.nh"}]
 
 
 @pytest.mark.parametrize("event_type", ["report.submitted.v2", "report.submitted", "unheard.of.v1"])
@@ -43,7 +115,7 @@ def test_a_type_or_version_the_table_does_not_declare_is_refused_not_read_as_v1(
 def test_every_event_type_of_the_contract_is_declared_or_copied_into_the_directory():
     from services.notifications import directory
     from thidua.contracts import CONTRACTS
-    assert set(rules.TABLE) | set(directory.EVENTS) == set(CONTRACTS)
+    assert set(rules.TABLE) | set(directory.EVENTS) == set(CONTRACTS) | set(rules.RUN_EVENTS)
     assert not set(rules.TABLE) & set(directory.EVENTS)
 
 
@@ -107,10 +179,20 @@ def test_messages_carry_the_numbers_that_matter():
 
 
 def test_every_kind_has_a_template_the_rules_can_produce():
-    kinds = {"report.submitted", "report.resubmitted", "report.returned", "vote.opened", "vote.closed",
-             "ranking.changed", "ranking.updated", "results.published", "deadline.approaching", "deadline.missed",
-             "digest"}
+    kinds = {"report.submitted", "report.resubmitted", "report.late", "report.returned", "vote.opened",
+             "vote.closed", "ranking.changed", "ranking.updated", "results.published", "results.reopened",
+             "deadline.approaching", "deadline.missed", "proposal.submitted", "proposal.decided", "digest"}
     assert set(messages.TEMPLATES) == kinds
+
+
+def test_a_proposals_decision_reads_as_the_standing_office_gave_it():
+    data = {"proposal_id": "p1", "cluster": "CUM-01", "period": "2021-Q1", "state": "REJECTED", "kind": "collective",
+            "unit": "U02", "recipient": "Phòng Tổ chức cán bộ", "form": "BANG_KHEN", "level": "PROVINCE",
+            "award": "Bằng khen UBND tỉnh", "version": 3, "reason": "Chưa đủ thời gian"}
+    title, body, link = messages.inbox("proposal.decided", data)
+    assert title == "Đề nghị Bằng khen UBND tỉnh cho Phòng Tổ chức cán bộ: không duyệt"
+    assert "Quý I/2021" in body and "Ý kiến: Chưa đủ thời gian." in body
+    assert link == "/api/v1/clusters/CUM-01/periods/2021-Q1/proposals"
 
 
 def test_a_webhook_signature_is_hmac_sha256_of_the_exact_body():

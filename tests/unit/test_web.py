@@ -68,3 +68,14 @@ def test_the_workbook_has_one_row_per_unit_in_rank_order_with_group_points_and_t
     assert rows[4] == (1, "U01", "Phòng Tham mưu", 40, 44, 84, 84, "Xuất sắc", 0, 9, "Có")
     assert rows[5] == (2, "U02", "Phòng Tổ chức cán bộ", 31.25, 42.9, 74.15, 70, "Tốt", 1, 0, None)
     assert rows[7][:3] == ("Đơn vị dẫn đầu:", "Phòng Tham mưu", "được bầu")
+
+
+def test_every_page_the_gateway_serves_is_drawn_by_a_page_module():
+    main = (web.ROOT / "js" / "main.js").read_text()
+    table = re.search(r"const PAGES = \{(.*?)\};", main, re.S).group(1)
+    drawn = dict(re.findall(r'"([a-z-]+)": (\w+)', table))
+    imported = dict(re.findall(r'import \* as (\w+) from "\./pages/([a-z]+)\.js";', main))
+    assert sorted(drawn) == sorted(web.PAGES)
+    for page, module in drawn.items():
+        assert module in imported, f"/{page} is drawn by {module}, which main.js does not import"
+        assert f"js/pages/{imported[module]}.js" in web.FILES

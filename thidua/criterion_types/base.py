@@ -163,6 +163,11 @@ class CriterionType:
         """The cluster's best of the units' valid values, for a cluster-relative type."""
         return None
 
+    def derive(self, criterion, report):
+        """The value the criterion takes from the rest of ``report`` (e.g. its commendations),
+        overriding what the unit gave; ``None`` when the unit's own value counts."""
+        return None
+
     def inputs(self, criterion, value, best):
         """What the breakdown shows the score was computed from."""
         return {self.value.key: value}

@@ -22,10 +22,11 @@ class Ranking:
         ranking = call(self.ranking.get_ranking, cluster, period, query["version"])
         periods = {p["id"]: p for p in call(self.submissions.list_periods)}
         template = call(self.submissions.get_template, ranking["template"]["id"], ranking["template"]["version"])
+        record = call(self.submissions.meeting_record, cluster, period)   # the vote count and the proposals
         data = exports.ranking_workbook(
             ranking, periods.get(period, {}).get("label", period),
             {g["code"]: g["name"] for g in template.get("groups", [])},
-            template.get("classification", {}).get("levels"))
+            template.get("classification", {}).get("levels"), record["vote_count"], record["proposals"])
         return attachment(data, XLSX, f"xep-hang-{cluster}-{period}-v{ranking['version']}.xlsx")
 
     @route("GET", f"{RANKING}/units/<string:unit>", query=VERSION)

@@ -4,6 +4,7 @@ from services.gateway.entrypoint import Int, forward, route
 import thidua.criterion_types as criterion_types
 
 UNITS, CLUSTERS, PERIODS = f"{API}/units", f"{API}/clusters", f"{API}/periods"
+RUN = f"{CLUSTERS}/<string:cluster>/periods/<string:period>"
 
 
 class Reference:
@@ -16,7 +17,8 @@ class Reference:
     get_cluster = forward("GET", f"{CLUSTERS}/<string:cluster>", "submissions.get_cluster", "One cluster.")
     upsert_person = forward("POST", f"{API}/people", "submissions.upsert_person", "Create or change a person.",
                             body="Person")
-    list_periods = forward("GET", PERIODS, "submissions.list_periods", "The periods.", listing=True)
+    list_periods = forward("GET", PERIODS, "submissions.list_periods", "The periods (calendar labels), each with "
+                           "its clusters' runs and their states.", listing=True)
     plan_period = forward("POST", PERIODS, "submissions.plan_period", "Plan a period (or re-plan one not yet open).",
                           body="Period")
 
@@ -33,6 +35,18 @@ class Reference:
         """The criterion types (settings, value shape, score range, texts): the pages build their inputs from it."""
         return criterion_types.document()
 
+    # Each cluster runs a period on its own (its "run"); the standing office may move all runs of a level.
+    list_runs = forward("GET", f"{PERIODS}/<string:period>/runs", "submissions.list_runs",
+                        "Every cluster's run of the period.", listing=True)
+    get_run = forward("GET", RUN, "submissions.get_run", "A cluster's run of a period: state, deadline, template, "
+                      "chair, conclusion.")
+    set_run = forward("PUT", RUN, "submissions.set_run", "A run's own deadline, template or chair.", body="RunChanges")
+
+    @route("POST", f"{RUN}/transitions", body="RunTransition")
+    def transition_run(self, request, cluster, period, body):
+        return call(self.submissions.transition_run, cluster, period, body.pop("action"), body)
+
     @route("POST", f"{PERIODS}/<string:period>/transitions", body="PeriodTransition")
     def transition_period(self, request, period, body):
-        return call(self.submissions.transition_period, period, body["action"], body.get("version"))
+        """Every cluster's run of ``level`` at once, answered per cluster (200 with each outcome)."""
+        return call(self.submissions.transition_level, period, body.pop("action"), body.pop("level"), body)

@@ -23,6 +23,9 @@ class Reports:
         return call(self.submissions.list_reports, query["cluster"], query["period"], query["unit"], query["limit"],
                     query["cursor"])
 
+    backfill_reports = forward("POST", f"{REPORTS}:backfill", "submissions.backfill_reports",
+                               "Import past reports with their real hand-in time and source (administrator); "
+                               "answered per report.", body="Backfill")
     get_report = forward("GET", REPORT, "submissions.get_report", "One report, as its reader may see it.")
     update_report = forward("PUT", REPORT, "submissions.update_report",
                             "Change a draft or returned report (send its current version).", body="ReportUpdate")

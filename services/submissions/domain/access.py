@@ -12,7 +12,9 @@ PERIOD_MANAGER_ROLES = ("administrator", "standing_office")
 LEADER_ROLES = ("provincial_leader", "standing_office")
 UNIT_ROLES = ("unit_leader", "unit_officer")
 CLUSTER_LEADING_ROLES = ("lead", "deputy")             # cụm trưởng, cụm phó
-REPORT_ACTORS = {"submit": "unit", "return": "cluster_lead", "review": "cluster_lead", "finalize": "cluster_lead"}
+REPORT_ACTORS = {"submit": "unit", "return": "cluster_lead", "review": "cluster_lead", "finalize": "cluster_lead",
+                 "exclude": "cluster_lead"}
+CHAIR_ACTIONS = ("conclude", "reopen")   # the standing office or the run's chair, never anyone else
 
 
 def is_admin(caller):
@@ -32,6 +34,21 @@ def require_loader(caller):
 def require_period_manager(caller):
     if caller.role not in PERIOD_MANAGER_ROLES:
         raise Forbidden("Only an administrator or the emulation standing office may move a period.")
+
+
+def chairs(caller, run):
+    """The provincial leader named as the chair of a cluster's run of a period."""
+    return caller.role == "provincial_leader" and run.get("chair") is not None and caller.id == run["chair"]
+
+
+def require_run_mover(caller, action, run):
+    """``conclude`` and ``reopen``: the standing office or the run's chair; the other moves: the
+    administrator or the standing office."""
+    if action not in CHAIR_ACTIONS:
+        return require_period_manager(caller)
+    if not (caller.role == "standing_office" or chairs(caller, run)):
+        raise Forbidden(f"Only the emulation standing office or the chair of {run['cluster']}'s meeting "
+                        f"({run.get('chair') or 'none named'}) may {action} its {run['period']}.")
 
 
 def acts_for_unit(caller, unit):

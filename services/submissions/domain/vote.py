@@ -1,5 +1,5 @@
 """A cluster's classification vote for a period (bỏ phiếu xếp loại): opened by the cluster's
-lead or deputy while the period is VOTING, one secret ballot per member unit, closed with
+lead or deputy while the cluster's run of the period is VOTING, one secret ballot per member unit, closed with
 its tally. Pure: no I/O.
 
 Who voted is kept on the session when a unit takes its ballot token; what was chosen arrives
@@ -11,11 +11,20 @@ import json
 from services.submissions import voting
 from services.submissions.domain import access
 from services.submissions.domain.aggregate import Event
+from services.submissions.domain.report import require_not_concluded
 from thidua import seal
 from thidua.criteria import level_codes
 from thidua.errors import AlreadyVoted, Conflict, Forbidden, PeriodNotOpen, VotingClosed
 
 DEFAULT_RULES = {"threshold": 0.5, "quorum": 0.5}
+
+
+def require_voting(run):
+    """A vote opens and closes only while the cluster's run is VOTING (never after its conclusion)."""
+    require_not_concluded(run)
+    if run["state"] != "VOTING":
+        raise PeriodNotOpen(f"{run['cluster']}'s {run['period']} is {run['state']}; its vote opens and closes "
+                            "while it is VOTING.")
 
 
 class VoteSession:
@@ -29,14 +38,14 @@ class VoteSession:
         return cls({"_id": None, "period": period_code, "state": None}, cluster)
 
     @classmethod
-    def open(cls, cluster, period, template, existing, caller, now, session_id):
+    def open(cls, cluster, run, template, existing, caller, now, session_id):
+        """The cluster's vote on its run of a period (``domain/period.py``), while the run is VOTING."""
         access.require_cluster_lead(caller, cluster, "open its vote")
-        if period["state"] != "VOTING":
-            raise PeriodNotOpen(f"Period {period['_id']} is {period['state']}; votes open while it is VOTING.")
+        require_voting(run)
         if existing is not None:
-            raise Conflict(f"{cluster['_id']} already has a vote for {period['_id']}.")
+            raise Conflict(f"{cluster['_id']} already has a vote for {run['period']}.")
         members = sorted(m["unit"] for m in cluster["members"])
-        vote = cls({"_id": session_id, "cluster": cluster["_id"], "period": period["_id"], "state": "OPEN",
+        vote = cls({"_id": session_id, "cluster": cluster["_id"], "period": run["period"], "state": "OPEN",
                     "members": members, "voted": [], "rules": template.get("voting", DEFAULT_RULES),
                     "levels": level_codes(template), "opened_at": now, "opened_by": caller.id, "tally": None,
                     "version": 1}, cluster)
@@ -76,8 +85,9 @@ class VoteSession:
         clean = voting.validate_ballot(ballot, set(self.document["members"]), self.document["levels"])
         return box.with_ballot(clean, mark, key, rng)
 
-    def close(self, box, caller, now, key, minimum):
+    def close(self, run, box, caller, now, key, minimum):
         access.require_cluster_lead(caller, self.cluster, "close its vote")
+        require_voting(run)
         self._require_open()
         ballots = BallotBox(box, self.document["_id"]).opened(key)
         tally = voting.tally(ballots, len(self.document["members"]), minimum)

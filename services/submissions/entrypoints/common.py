@@ -3,6 +3,7 @@
 from pymongo.errors import DuplicateKeyError
 
 from services.submissions import store
+from services.submissions.domain.period import run_id
 from services.submissions.domain.report import Scope
 from thidua.errors import NotAMember, UnknownCluster, UnknownPeriod, UnknownUnit
 from thidua.events import new_event
@@ -36,15 +37,26 @@ class Common:
         return cluster
 
     def _scope(self, unit_code, period_code, tx=None):
-        """What a report of ``unit_code`` for ``period_code`` is judged against."""
+        """What a report of ``unit_code`` for ``period_code`` is judged against: its cluster's run."""
         unit = self._get("units", unit_code, tx)
         period = self._get("periods", period_code, tx)
         cluster = store.cluster_of(self.db, unit_code, period["year"], tx and tx.session)
         if cluster is None:
             raise NotAMember(f"Unit {unit_code} belongs to no emulation cluster in {period['year']}.")
-        template = store.template(self.db, period["template"]["id"], period["template"]["version"],
-                                  tx and tx.session)
-        return Scope(unit, period, cluster, template)
+        run = self._run(cluster["_id"], period_code, tx)
+        template = store.template(self.db, run["template"]["id"], run["template"]["version"], tx and tx.session)
+        return Scope(unit, run, cluster, template)
+
+    def _run(self, cluster_code, period_code, tx=None):
+        """A cluster's run of a period, or the "unknown" error saying which exist."""
+        key = {"_id": run_id(cluster_code, period_code)}
+        found = tx.find_one("runs", key) if tx else self.db.runs.find_one(key)
+        if found is None:
+            self._get("periods", period_code, tx)
+            self._get("clusters", cluster_code, tx)
+            raise UnknownPeriod(f"{cluster_code} does not run {period_code}: a cluster runs the periods of its year "
+                                f"(see /api/v1/periods/{period_code}/runs).")
+        return found
 
     def _envelope(self, event):
         """An aggregate's event (type and data) as it goes out; moments written as ISO-8601."""

@@ -82,16 +82,15 @@ class Directory:
 
     @rpc
     def reporting_status(self):
-        """For every period taking reports (OPEN or CLOSED) with a deadline: per cluster of its
-        year, the member units that have not handed in their report."""
+        """For every cluster's run taking reports (OPEN or CLOSED) with a deadline: the member units
+        that have not handed in their report, and the run's chair."""
         status = []
-        for period in self.db.periods.find({"state": {"$in": ["OPEN", "CLOSED"]}, "deadline": {"$ne": None}}):
+        for run in self.db.runs.find({"state": {"$in": ["OPEN", "CLOSED"]}, "deadline": {"$ne": None}}).sort("_id"):
+            cluster = self.db.clusters.find_one({"_id": run["cluster"]}) or {"name": run["cluster"], "members": []}
             handed_in = {r["unit"] for r in self.db.reports.find(
-                {"period": period["_id"], "status": {"$ne": "DRAFT"}}, {"unit": 1})}
-            for cluster in self.db.clusters.find({"year": period["year"]}).sort("_id"):
-                status.append({"period": period["_id"], "label": period["label"],
-                               "deadline": isoformat(period["deadline"]), "cluster": cluster["_id"],
-                               "cluster_name": cluster["name"],
-                               "missing": [u for u in sorted(m["unit"] for m in cluster["members"])
-                                           if u not in handed_in]})
+                {"cluster": run["cluster"], "period": run["period"], "status": {"$ne": "DRAFT"}}, {"unit": 1})}
+            status.append({"cluster": run["cluster"], "cluster_name": cluster["name"], "level": run["level"],
+                           "period": run["period"], "label": run["label"], "deadline": isoformat(run["deadline"]),
+                           "chair": run.get("chair"),
+                           "missing": sorted(m["unit"] for m in cluster["members"] if m["unit"] not in handed_in)})
         return status

@@ -3,7 +3,7 @@ administrator keeps (templates, units, clusters, periods, people)."""
 from services.submissions import reference
 from services.submissions.domain import access, people
 from services.submissions.domain.aggregate import Event
-from services.submissions.domain.period import Period
+from services.submissions.domain.period import Period, Run
 from services.submissions.entrypoints.common import LOST_RACE
 from thidua.errors import Conflict, UnknownTemplate
 from thidua.events import utcnow
@@ -20,10 +20,11 @@ def view(collection, document):
     return public(people.without_account(document) if collection == "people" else document)
 
 
-def stored(collection, clean, before):
-    """The document to store for ``clean``, or ``None`` when it is already so."""
+def stored(collection, clean, before, started=()):
+    """The document to store for ``clean``, or ``None`` when it is already so (``started``: the
+    clusters whose run of the period has left PLANNED)."""
     if collection == "periods":
-        return Period.plan(clean, before)
+        return Period.plan(clean, before, started)
     document = people.with_account_of(clean, before) if collection == "people" else clean
     return None if document == before else document
 
@@ -37,8 +38,8 @@ class ReferenceData:
     def load_reference_data(self, data):
         """Create or replace templates, units, clusters, periods and people in one go
         (administrator, demo loader), each checked as its own endpoint would. Idempotent:
-        the same data twice changes nothing. New periods start PLANNED; a known period
-        keeps its state."""
+        the same data twice changes nothing. Each cluster gets its run (PLANNED) of each period
+        of its year; a run that has started keeps its state."""
         access.require_loader(self.caller.require())
         counts = {"templates": sum(self._publish(t, True) is not None for t in data.get("templates", []))}
         for name in ("units", "clusters", "periods", "people"):
@@ -78,7 +79,7 @@ class ReferenceData:
         ``None`` if it was already so (nothing is written, nothing is told)."""
         def work(tx):
             before = tx.find_one(collection, {"_id": clean["_id"]})
-            document = stored(collection, clean, before)
+            document = stored(collection, clean, before, self._started(tx, collection, clean))
             if document is None:
                 return None
             shown = view(collection, document)
@@ -86,26 +87,17 @@ class ReferenceData:
             events = [Event(kind[0], {kind[1]: shown})] if kind else []
             context = {"period": clean["_id"]} if collection == "periods" else {}
             self._save(tx, collection, before, document, f"{collection}.upsert", collection, context, events)
+            self._plan_runs(tx, collection, document)
             return shown
         return self.uow.run(work)
 
     @rpc
     def plan_period(self, payload):
-        """Create a period (PLANNED) or re-plan one that has not opened yet."""
+        """Create a period, with a PLANNED run for each cluster of its year, or re-plan one whose
+        runs have not opened yet."""
         access.require_period_manager(self.caller.require())
         clean = self._clean_reference("periods", payload)
         return self._upsert("periods", clean) or public(self.db.periods.find_one({"_id": clean["_id"]}))
-
-    @rpc
-    def transition_period(self, period_code, action, expected_version):
-        caller = self.caller.require()
-
-        def work(tx):
-            period = Period(self._get("periods", period_code, tx))
-            moved, event = period.apply(action, caller, expected_version)
-            return public(self._save(tx, "periods", period.document, moved.document, f"period.{action}", "period",
-                                     {"period": period_code}, [event]))
-        return self.uow.run(work)
 
     @rpc
     def publish_template(self, payload, idempotency_key=None):
@@ -139,4 +131,34 @@ class ReferenceData:
 
     @rpc
     def list_periods(self):
-        return [public(p) for p in self.db.periods.find().sort("_id")]
+        """The periods (calendar labels), each with its clusters' runs: ``runs: [{cluster, level,
+        state, version}]``."""
+        runs = {}
+        for run in self.db.runs.find({}, {"cluster": 1, "period": 1, "level": 1, "state": 1, "version": 1}):
+            runs.setdefault(run["period"], []).append({k: run[k] for k in ("cluster", "level", "state", "version")})
+        return [public({**p, "runs": sorted(runs.get(p["_id"], []), key=lambda r: r["cluster"])})
+                for p in self.db.periods.find().sort("_id")]
+
+    def _started(self, tx, collection, clean):
+        """The clusters whose run of the period being re-planned has left PLANNED."""
+        if collection != "periods":
+            return ()
+        return [r["cluster"] for r in self.db.runs.find({"period": clean["_id"], "state": {"$ne": "PLANNED"}},
+                                                        {"cluster": 1}, session=tx.session)]
+
+    def _plan_runs(self, tx, collection, document):
+        """A cluster's run of each period it takes part in: made when the period is planned (one per
+        cluster of its year) or the cluster added for a year with planned periods; a re-planned
+        period passes its new defaults to its runs that do not override them."""
+        if collection == "periods":
+            pairs = [(document, c) for c in self.db.clusters.find({"year": document["year"]}, session=tx.session)]
+        elif collection == "clusters":
+            pairs = [(p, document) for p in self.db.periods.find({"year": document["year"]}, session=tx.session)]
+        else:
+            return
+        for period, cluster in pairs:
+            before = tx.find_one("runs", {"_id": f"{cluster['_id']}:{period['_id']}"})
+            after = Run.new(period, cluster) if before is None else Run(before).replanned(period)
+            if after is not None:
+                self._save(tx, "runs", before, after, "run.plan", "run",
+                           {"period": period["_id"], "cluster": cluster["_id"]})

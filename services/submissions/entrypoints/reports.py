@@ -7,7 +7,7 @@ from services.submissions.domain import access
 from services.submissions.domain.report import Report, identify
 from services.submissions.entrypoints.common import LOST_RACE
 from thidua import paging
-from thidua.errors import ReportExists, UnknownReport, ValidationFailed
+from thidua.errors import DomainError, ReportExists, UnknownReport, ValidationFailed
 from thidua.events import utcnow
 from thidua.mongo import public
 from thidua.rpc import rpc
@@ -17,6 +17,14 @@ ORDER = [("unit", 1), ("_id", 1)]
 
 def _context(report):
     return {"unit": report["unit"], "period": report["period"]}
+
+
+def _imported_before(before, report):
+    """The same past report imported again is the one stored; another one for the unit is refused."""
+    if before.get("submitted_at") != report["submitted_at"] or before.get("source") != report["source"]:
+        raise ReportExists(f"Unit {report['unit']} already has a report for {report['period']} "
+                           f"(handed in {before.get('submitted_at')}, source {before.get('source', 'portal')}).")
+    return public(before)
 
 
 class Reports:
@@ -33,6 +41,37 @@ class Reports:
             return public(self._save(tx, "reports", None, report.document, action, "report",
                                      _context(report.document), events))
         return self.uow.run(work, idempotency_key=idempotency_key, request={"create": payload}, retry_on=LOST_RACE)
+
+    @rpc
+    def backfill_reports(self, payload):
+        """An administrator imports past reports with their real hand-in time and ``source``
+        (``{"reports": [...]}``), each on its own: ``{results: [{unit, period, ok, id | error}]}``.
+        Idempotent: a report imported before with the same hand-in time is answered again."""
+        caller = self.caller.require()
+        access.require_admin(caller, "import past reports")
+        items = payload.get("reports") if isinstance(payload, dict) else None
+        if not isinstance(items, list) or not 1 <= len(items) <= contents.MAX_LIST:
+            raise ValidationFailed(f"Send {{\"reports\": [...]}} with 1 to {contents.MAX_LIST} reports.",
+                                   {"fields": {"reports": "a non-empty list of reports"}})
+        return {"results": [self._backfill_one(item, caller) for item in items]}
+
+    def _backfill_one(self, item, caller):
+        unit, period = (item.get("unit"), item.get("period")) if isinstance(item, dict) else (None, None)
+        try:
+            scope = self._scope(*identify(item, ("submitted_at", "source")))
+
+            def work(tx):
+                before = tx.find_one("reports", {"unit": scope.unit["_id"], "period": scope.run["period"]})
+                report, events = Report.backfill(item, caller, scope, utcnow(), str(uuid.uuid4()), self.correlation_id)
+                if before is not None:
+                    return _imported_before(before, report.document)
+                self._check_evidence(report.document, tx)
+                return public(self._save(tx, "reports", None, report.document, "report.backfill", "report",
+                                         _context(report.document), events))
+            return {"unit": unit, "period": period, "ok": True, "id": self.uow.run(work, retry_on=LOST_RACE)["id"]}
+        except DomainError as exc:
+            return {"unit": unit, "period": period, "ok": False,
+                    "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
 
     def _admissible(self, report, tx):
         """A new report is the unit's only one for the period, and its evidence is the unit's own."""

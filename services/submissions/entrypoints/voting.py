@@ -24,13 +24,13 @@ CONCURRENT = (*LOST_RACE, StaleVersion)   # another ballot at the same moment: c
 class Voting:
     @rpc
     def open_vote(self, cluster_code, period_code):
-        caller = self.caller.require()
-        cluster, period = self._get("clusters", cluster_code), self._get("periods", period_code)
+        caller, cluster = self.caller.require(), self._get("clusters", cluster_code)
 
         def work(tx):
-            template = store.template(self.db, period["template"]["id"], period["template"]["version"], tx.session)
+            run = self._run(cluster_code, period_code, tx)
+            template = store.template(self.db, run["template"]["id"], run["template"]["version"], tx.session)
             existing = tx.find_one("vote_sessions", {"cluster": cluster_code, "period": period_code})
-            vote, event = VoteSession.open(cluster, period, template, existing, caller, utcnow(), str(uuid.uuid4()))
+            vote, event = VoteSession.open(cluster, run, template, existing, caller, utcnow(), str(uuid.uuid4()))
             self._save(tx, "vote_sessions", None, vote.document, "vote.open", "vote", {"period": period_code},
                        [event])
             return public(vote.view())
@@ -83,7 +83,8 @@ class Voting:
     def _close(self, tx, cluster_code, period_code, caller, ballots):
         vote = self._vote(cluster_code, period_code, tx)
         box = tx.find_one(BOXES, {"_id": vote.document["_id"]})
-        after, event = vote.close(box, caller, utcnow(), ballots.key(), ballots.minimum)
+        run = self._run(cluster_code, period_code, tx)
+        after, event = vote.close(run, box, caller, utcnow(), ballots.key(), ballots.minimum)
         self._save(tx, "vote_sessions", vote.document, after.document, "vote.close", "vote",
                    {"period": period_code}, [event])
         if box is not None:

@@ -30,11 +30,36 @@ export function clear(el, ...children) {
 const numbers = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 2 });
 export const num = (value) => (value === null || value === undefined ? "—" : numbers.format(value));
 
-const moments = new Intl.DateTimeFormat("vi-VN", {
+// Dates read dd/mm/yyyy everywhere (Vietnam's time), whatever the browser's own language:
+// the parts are put in that order here rather than left to the locale's pattern.
+const moments = new Intl.DateTimeFormat("en-GB", {
   day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
-  timeZone: "Asia/Ho_Chi_Minh",
+  hourCycle: "h23", timeZone: "Asia/Ho_Chi_Minh",
 });
-export const when = (iso) => (iso ? moments.format(new Date(iso)) : "—");
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function parts(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  return Object.fromEntries(moments.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+// A calendar day ("2021-04-10", or the day of a moment): 10/04/2021.
+export function day(iso) {
+  if (!iso) return "—";
+  const plain = DATE_ONLY.exec(iso);
+  if (plain) return `${plain[3]}/${plain[2]}/${plain[1]}`;
+  const p = parts(iso);
+  return p ? `${p.day}/${p.month}/${p.year}` : String(iso);
+}
+
+// A moment: 10/04/2021 09:30.
+export function when(iso) {
+  if (!iso) return "—";
+  if (DATE_ONLY.test(iso)) return day(iso);
+  const p = parts(iso);
+  return p ? `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}` : String(iso);
+}
 
 let uid = 0;
 export function field(label, control, hint) {

@@ -1,6 +1,7 @@
 // The page shell: who is signed in, the menu for their role, the live unread count,
 // and the page the address names.
 import { api, get, saveSession, session } from "./api.js";
+import { leads } from "./context.js";
 import { clear, h } from "./dom.js";
 import { ROLE_NAMES } from "./messages.js";
 import { startInbox } from "./inbox.js";
@@ -9,18 +10,20 @@ import * as report from "./pages/report.js";
 import * as review from "./pages/review.js";
 import * as ballot from "./pages/ballot.js";
 import * as dashboard from "./pages/dashboard.js";
+import * as meeting from "./pages/meeting.js";
+import * as proposals from "./pages/proposals.js";
 
-const PAGES = { "dang-nhap": login, "bao-cao": report, "xet-duyet": review, "bieu-quyet": ballot, "dieu-hanh": dashboard };
+const PAGES = { "dang-nhap": login, "bao-cao": report, "xet-duyet": review, "bieu-quyet": ballot, "dieu-hanh": dashboard,
+  "hop-cum": meeting, "de-nghi-khen-thuong": proposals };
+const LEADERS = ["administrator", "provincial_leader", "standing_office"];
 const MENU = [
   ["bao-cao", "Báo cáo của đơn vị", (me) => ["unit_officer", "unit_leader"].includes(me.role)],
-  ["xet-duyet", "Xét duyệt, chấm điểm", (me) => leads(me) || me.role === "administrator"],
+  ["xet-duyet", "Xét duyệt, kết luận", (me) => leads(me) || LEADERS.includes(me.role)],
   ["bieu-quyet", "Biểu quyết", (me) => ["unit_officer", "unit_leader"].includes(me.role)],
+  ["hop-cum", "Họp cụm", (me) => leads(me) || LEADERS.includes(me.role)],
+  ["de-nghi-khen-thuong", "Đề nghị khen thưởng", (me) => LEADERS.includes(me.role)],
   ["dieu-hanh", "Bảng xếp hạng", () => true],
 ];
-
-export function leads(me) {
-  return me.role === "unit_leader" && me.clusters.some((c) => c.role === "lead" || c.role === "deputy");
-}
 
 export function homeOf(me) {
   if (me.role === "unit_officer") return "/bao-cao";
@@ -43,7 +46,12 @@ async function start() {
   header(me, name);
   startInbox(me);
   document.title = `${PAGES[name].TITLE} · Thi đua`;
-  await PAGES[name].render(main, me);
+  try {
+    await PAGES[name].render(main, me);
+  } catch (error) {  // a refusal while drawing the page is said in words, not left as "Đang tải…"
+    if (!error.text) throw error;
+    clear(main, h("h1", {}, PAGES[name].TITLE), h("p", { class: "notice error", role: "alert" }, error.text));
+  }
 }
 
 function header(me, current) {

@@ -23,10 +23,14 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: "Loại tệp không được chấp nhận: chỉ nhận PDF, PNG, JPEG, DOCX, XLSX.",
   REPORT_EXISTS: "Đơn vị đã có báo cáo cho kỳ này. Hãy tải lại trang để sửa báo cáo đó.",
   PERIOD_NOT_OPEN: "Kỳ thi đua đang ở giai đoạn không cho phép thao tác này.",
+  RUN_CONCLUDED: "Kỳ thi đua của cụm đã kết luận: báo cáo, bỏ phiếu và bảng xếp hạng giữ nguyên; cần mở lại kỳ (có lý do) để sửa.",
+  VOTE_NOT_CLOSED: "Cụm chưa kết thúc bỏ phiếu: cần mở và kết thúc bỏ phiếu trước khi kết luận.",
+  REPORTS_NOT_REVIEWED: "Còn báo cáo chưa được xét duyệt: xét duyệt, chốt hoặc loại (có lý do) trước khi kết luận.",
   INVALID_TRANSITION: "Báo cáo hoặc kỳ thi đua không ở trạng thái cho phép thao tác này.",
   STALE_VERSION: "Nội dung vừa được người khác thay đổi. Hãy tải lại trang rồi thực hiện lại.",
   VOTING_NOT_OPEN: "Chưa mở biểu quyết, hoặc biểu quyết đã đóng.",
   ALREADY_VOTED: "Đơn vị của đồng chí đã bỏ phiếu trong phiên biểu quyết này.",
+  UNKNOWN_PROPOSAL: "Không tìm thấy đề nghị khen thưởng này.",
   CONFLICT: "Thao tác trùng hoặc mâu thuẫn với dữ liệu đã có.",
   VALIDATION_FAILED: "Có trường chưa hợp lệ; xem các trường được đánh dấu.",
   UNIT_NOT_IN_CLUSTER: "Đơn vị không thuộc cụm thi đua nào trong năm này.",
@@ -36,6 +40,10 @@ export const ERRORS = {
   SERVICE_UNAVAILABLE: "Hệ thống đang bận hoặc tạm ngừng. Hãy thử lại sau giây lát.",
   UPSTREAM_ERROR: "Hệ thống gặp lỗi khi xử lý; lỗi đã được ghi lại. Hãy thử lại sau.",
   INTERNAL_ERROR: "Hệ thống gặp lỗi khi xử lý; lỗi đã được ghi lại. Hãy thử lại sau.",
+  RUN_CONCLUDED: "Cụm đã kết luận kỳ thi đua này: không thay đổi báo cáo, phiếu hay kết quả được nữa (trừ khi mở lại kỳ).",
+  VOTE_NOT_CLOSED: "Chưa kết luận được: cụm chưa đóng biểu quyết. Hãy đóng biểu quyết, kiểm phiếu trước.",
+  REPORTS_NOT_REVIEWED: "Chưa kết luận được: còn báo cáo đã nộp chưa được chấm hoặc chốt kết quả.",
+  UNKNOWN_PROPOSAL: "Không tìm thấy đề nghị khen thưởng.",
 };
 
 export const NETWORK_ERROR = "Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.";
@@ -57,7 +65,7 @@ export const PERIOD_STATE = {
 export const PERIOD_ACTIONS = {  // action: [from state, button label]
   open: ["PLANNED", "Mở kỳ nhận báo cáo"], close: ["OPEN", "Khoá sổ (hết hạn nộp)"],
   start_scoring: ["CLOSED", "Bắt đầu chấm điểm"], start_voting: ["SCORING", "Chuyển sang biểu quyết"],
-  conclude: ["VOTING", "Công bố kết quả"], archive: ["CONCLUDED", "Lưu trữ"],
+  conclude: ["VOTING", "Công bố kết quả"], archive: ["CONCLUDED", "Lưu trữ"], reopen: ["CONCLUDED", "Mở lại kỳ"],
 };
 
 export const CLASS_NAMES = { XUAT_SAC: "Xuất sắc", TOT: "Tốt", KHA: "Khá", TRUNG_BINH: "Trung bình", YEU: "Yếu" };
@@ -75,7 +83,20 @@ export const COMMENDATION_FORMS = {
   BANG_KHEN: ["Bằng khen", ["GOVERNMENT", "MINISTRY", "PROVINCE"]],
   GIAY_KHEN: ["Giấy khen", ["DIRECTOR"]],
   BIEU_DUONG: ["Biểu dương", ["DIRECTOR"]],
+  CO_THI_DUA: ["Cờ thi đua", ["GOVERNMENT", "MINISTRY", "PROVINCE"]],
+  DON_VI_QUYET_THANG: ["Đơn vị Quyết thắng", ["MINISTRY", "DIRECTOR"]],
+  DON_VI_TIEN_TIEN: ["Đơn vị tiên tiến", ["DIRECTOR"]],
+  CHIEN_SI_THI_DUA_CO_SO: ["Chiến sĩ thi đua cơ sở", ["DIRECTOR"]],
+  CHIEN_SI_TIEN_TIEN: ["Chiến sĩ tiên tiến", ["DIRECTOR"]],
 };
+
+// Titles (danh hiệu) go to collectives only or to individuals only.
+export const TITLE_KINDS = {
+  CO_THI_DUA: "collective", DON_VI_QUYET_THANG: "collective", DON_VI_TIEN_TIEN: "collective",
+  CHIEN_SI_THI_DUA_CO_SO: "individual", CHIEN_SI_TIEN_TIEN: "individual",
+};
+
+export const COMMENDATION_KINDS = { collective: "tập thể", individual: "cá nhân", mixed: "lượt đơn vị, cá nhân" };
 
 export const LEVEL_NAMES = {
   GOVERNMENT: "Chính phủ", MINISTRY: "Bộ Công an", PROVINCE: "UBND tỉnh", DIRECTOR: "Giám đốc Công an tỉnh",
@@ -88,3 +109,8 @@ export const SECTION_NAMES = {
   movement: "Triển khai phong trào thi đua",
   force_building: "Xây dựng lực lượng, hậu cần, kỹ thuật",
 };
+
+export const PROPOSAL_STATE = {
+  DRAFT: "Dự thảo", SUBMITTED: "Đã trình Thường trực", APPROVED: "Đã duyệt", REJECTED: "Không duyệt",
+};
+

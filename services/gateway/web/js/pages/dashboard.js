@@ -29,7 +29,8 @@ export async function render(main, me) {
     h("div", { class: "page-head" }, h("h1", {}, TITLE), picker(ctx)),
     h("p", { class: "muted" }, `${cluster.name} · ${period.label} · `, periodBadge(period), " ",
       fileLink(`${base}/ranking.xlsx`, "Tải bảng xếp hạng (Excel)", { class: "download", id: "tai-excel" })),
-    MANAGERS.includes(me.role) ? periodControls(period, () => render(main, me)) : null,
+    MANAGERS.includes(me.role) || (period.chair && period.chair === me.id)
+      ? periodControls(period, cluster, me, () => render(main, me)) : null,
     live,
     h("div", { class: "columns" }, board, inbox));
 
@@ -125,18 +126,31 @@ async function trendOf(ranking, period) {
   return trendChart(series, periods);
 }
 
-function periodControls(period, reload) {
-  const next = Object.entries(PERIOD_ACTIONS).filter(([, [from]]) => from === period.state);
+// The chair and the standing office conclude and reopen (with a reason); the other moves are the
+// standing office's and the administrator's. Concluding needs the conclusion text, written on the
+// review page.
+const CHAIR_ACTIONS = { conclude: ["conclusion"], reopen: ["reason", "Lý do mở lại kỳ thi đua:"] };
+
+function periodControls(period, cluster, me, reload) {
+  const mayMove = (action) => (CHAIR_ACTIONS[action] ? me.role === "standing_office" || period.chair === me.id
+    : MANAGERS.includes(me.role));
+  const next = Object.entries(PERIOD_ACTIONS).filter(([action, [from]]) => from === period.state && mayMove(action));
   if (!next.length) return null;
-  return h("div", { class: "card actions period-actions" }, h("span", {}, "Điều hành kỳ thi đua: "),
-    next.map(([action, [, label]]) => button(label, async () => {
-      if (!confirm(`${label}: ${period.label}?`)) return;
-      try {
-        await post(`/periods/${period.id}/transitions`, { action, version: period.version });
-        await reload();
-        flash("success", `Đã thực hiện: ${label}.`);
-      } catch (error) {
-        flash("error", error.text);
-      }
-    }, { class: "secondary", "data-action": action })));
+  const move = (action, label) => async () => {
+    const [field, question] = CHAIR_ACTIONS[action] || [];
+    const text = field ? prompt(question) : null;
+    if (field ? !text : !confirm(`${label}: ${cluster.name}, ${period.label}?`)) return;
+    try {
+      await post(`/clusters/${cluster.id}/periods/${period.id}/transitions`,
+        { action, version: period.version, ...(field ? { [field]: text } : {}) });
+      await reload();
+      flash("success", `Đã thực hiện: ${label}.`);
+    } catch (error) {
+      flash("error", error.text);
+    }
+  };
+  return h("div", { class: "card actions period-actions" }, h("span", {}, `Điều hành kỳ thi đua của ${cluster.name}: `),
+    next.map(([action, [, label]]) => (action === "conclude"
+      ? h("a", { href: `/xet-duyet?cum=${cluster.id}&ky=${period.id}#ket-luan`, "data-action": action }, `${label} (ghi kết luận)`)
+      : button(label, move(action, label), { class: "secondary", "data-action": action }))));
 }

@@ -5,7 +5,7 @@ import { button, clear, field, fileLink, flash, h, notice, num, when } from "../
 import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, readValue, valueControl } from "../criteria.js";
 import { breakdownTable, classBadge } from "../ranking.js";
 import {
-  COMMENDATION_FORMS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES,
+  COMMENDATION_FORMS, COMMENDATION_KINDS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES,
 } from "../messages.js";
 
 export const TITLE = "Báo cáo thi đua của đơn vị";
@@ -209,18 +209,26 @@ function commendationRow(item, disabled, name) {
   };
   form.addEventListener("change", levels);
   levels();
-  const collective = h("select", { disabled },
-    h("option", { value: "1", selected: item.collective !== false }, "Tập thể"),
-    h("option", { value: "0", selected: item.collective === false }, "Cá nhân"));
+  const kindOf = item.kind || (item.collective === false ? "individual" : "collective");
+  const kind = h("select", { disabled, "data-field": `${name}.kind` },
+    Object.entries(COMMENDATION_KINDS).map(([code, label]) => h("option", { value: code, selected: code === kindOf },
+      label.charAt(0).toUpperCase() + label.slice(1))));
+  const recipients = h("input", { value: (item.recipients || []).join("; "), disabled, maxlength: 20000,
+    "data-field": `${name}.recipients` });
   const count = h("input", { type: "number", min: 1, max: 10000, step: 1, value: String(item.count || 1), disabled,
     "aria-label": "Số lượt khen thưởng", "data-field": `${name}.count` });
   const decision = h("input", { value: item.decision_no || "", disabled, maxlength: 100 });
   const date = h("input", { type: "date", value: item.decision_date || "", disabled, "data-field": `${name}.decision_date` });
   return {
-    el: h("div", { class: "inline" }, field("Hình thức", form), field("Cấp khen", level), field("Đối tượng", collective),
-      field("Số lượt", count), field("Số quyết định", decision), field("Ngày quyết định", date)),
-    read: () => ({ form: form.value, level: level.value, collective: collective.value === "1", count: Number(count.value),
-      decision_no: decision.value.trim() || null, decision_date: date.value || null }),
+    el: h("div", { class: "inline" }, field("Hình thức, danh hiệu", form), field("Cấp khen", level), field("Đối tượng", kind),
+      field("Số lượt", count), field("Số quyết định", decision), field("Ngày quyết định", date),
+      field("Tên người, tập thể được khen", recipients, "Không bắt buộc; các tên cách nhau bằng dấu chấm phẩy.")),
+    read: () => {
+      const names = recipients.value.split(";").map((n) => n.trim()).filter(Boolean);
+      return { form: form.value, level: level.value, kind: kind.value, count: Number(count.value),
+        ...(names.length ? { recipients: names } : {}),
+        decision_no: decision.value.trim() || null, decision_date: date.value || null };
+    },
   };
 }
 

@@ -1,10 +1,12 @@
-// The cluster lead's page: the review queue, scoring per criterion, returns, the vote and the results.
+// The cluster lead's page: the review queue, scoring per criterion, returns, the vote and the results;
+// the chair of the meeting and the standing office conclude the cluster's run here, with its text.
 import { get, post } from "../api.js";
 import { context, periodBadge, picker } from "../context.js";
 import { button, clear, field, fileLink, flash, h, notice, num, when } from "../dom.js";
 import { criteria, describe, loadTypes, markInvalid, pointsControl, readNumber, valueShape } from "../criteria.js";
-import { COMMENDATION_FORMS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
+import { COMMENDATION_FORMS, COMMENDATION_KINDS, LEVEL_NAMES, REPORT_STATUS, SECTION_NAMES, SEVERITY_NAMES } from "../messages.js";
 import { votePanel } from "../vote.js";
+import { conclusionPanel } from "../run.js";
 
 export const TITLE = "Xét duyệt, chấm điểm báo cáo";
 const REVIEWABLE = ["SUBMITTED", "RESUBMITTED", "REVIEWED"];
@@ -15,6 +17,7 @@ export async function render(main, me) {
   const ctx = await context(me);
   const { period, cluster } = ctx;
   if (!period || !cluster) return clear(main, h("h1", {}, TITLE), notice("info", "Chưa có cụm hoặc kỳ thi đua."));
+  const { run } = ctx;
   const [reports, summary, template] = await Promise.all([
     get(`/reports?cluster=${cluster.id}&period=${period.id}`).then((r) => r.items),
     get(`/clusters/${cluster.id}/periods/${period.id}/summary`),
@@ -47,7 +50,10 @@ export async function render(main, me) {
       reviewed.length ? h("div", { class: "actions" },
         button(`Chốt kết quả ${reviewed.length} báo cáo đã chấm`, finalizeAll, { class: "primary", id: "chot-tat-ca" })) : null),
     detail,
-    await votePanel(cluster, period, me, { manage: true, units, onChange: reload }));
+    await votePanel(cluster, period, me, { manage: true, units, onChange: reload }),
+    conclusionPanel(run, me, { onDone: reload }),
+    h("p", {}, h("a", { href: `/hop-cum?cum=${cluster.id}&ky=${period.id}`, id: "den-trang-hop" },
+      "Họp cụm: biên bản kiểm phiếu, đề nghị khen thưởng, biên bản họp")));
   const open = reports.find((r) => r.id === chosen);
   if (open) showReport(detail, open, template, units, reload, period);
 }
@@ -157,7 +163,8 @@ function contentOf(report) {
   const sections = Object.entries(SECTION_NAMES).filter(([key]) => report.sections[key])
     .map(([key, label]) => h("div", {}, h("h3", {}, label), h("p", { class: "prose" }, report.sections[key])));
   const commendations = report.commendations.map((c) =>
-    h("li", {}, `${COMMENDATION_FORMS[c.form][0]} ${LEVEL_NAMES[c.level]} (${c.collective ? "tập thể" : "cá nhân"}) × ${c.count}`,
+    h("li", {}, `${COMMENDATION_FORMS[c.form][0]} ${LEVEL_NAMES[c.level]} (${COMMENDATION_KINDS[c.kind || (c.collective ? "collective" : "individual")]}) × ${c.count}`,
+      c.recipients && c.recipients.length ? `: ${c.recipients.join(", ")}` : "",
       c.decision_no ? `, QĐ ${c.decision_no}` : ""));
   // Without the right to the discipline details, the gateway sends each violation's severity only.
   const violations = report.violations.map((v) => h("li", {}, SEVERITY_NAMES[v.severity] + (v.description ? `: ${v.description}` : "")));
