@@ -11,8 +11,9 @@ pytestmark = pytest.mark.integration
 
 
 def period_event(code="2021-Q1"):
-    return new_event("period.opened.v1", {"period": code, "label": "Quý I/2021", "state": "OPEN", "year": 2021},
-                     "cid-1")
+    return new_event("period.opened.v2", {"cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "level": "province",
+                                          "period": code, "label": "Quý I/2021", "state": "OPEN", "year": 2021,
+                                          "deadline": "2021-04-05T16:59:59Z"}, "cid-1")
 
 
 @pytest.fixture
