@@ -73,8 +73,7 @@ TABLE = {
     "ranking.updated.v1": (Rule("ranking.changed", "leaders", NOW, vote_result),
                            Rule("ranking.updated", "leaders", DIGEST, minor_change)),
     "report.excluded.v1": QUIET,
-    # Each cluster runs its own period: the v2 events name the cluster, and so scope the notices
-    # (``RUN_EVENTS``).
+    # Each cluster runs its own period: the v2 events name the cluster, and so scope the notices.
     "period.opened.v2": QUIET,
     "period.closed.v2": QUIET,
     "period.scoring_started.v2": QUIET,
@@ -91,8 +90,6 @@ TABLE = {
     "proposal.rejected.v1": (Rule("proposal.decided", "cluster_lead"),),
 }
 
-RUN_EVENTS = ("period.opened.v2", "period.closed.v2", "period.scoring_started.v2", "period.voting_started.v2",
-              "period.concluded.v2", "period.archived.v2", "period.reopened.v1")
 
 # Kinds that reach people one by one, with the channels each gets by default. ``ranking.updated``
 # is not here: it waits for the digest, which is a kind of its own.

@@ -145,7 +145,11 @@ def test_after_a_clusters_run_is_concluded_no_event_writes_a_new_version_of_its_
     assert db.snapshots.count_documents({"cluster": "CUM-01"}) == 1   # its published table stays
     relay.publish_one({"event": run_event("period.reopened.v1", "CUM-01", "VOTING", reason="Sửa", by="thien.nh")})
     eventually(lambda: db.run_states.find_one({"_id": "CUM-01|2021-Q1", "state": "VOTING"}), what="the reopening")
-    relay.publish_one({"event": report_event(unit="U03", actual=80)})
+    # Reopened, the table takes in what arrived while it was concluded, then what comes after.
     eventually(lambda: db.snapshots.count_documents({"cluster": "CUM-01"}) == 2, what="the reopened table")
     units = [r["unit"] for r in db.snapshots.find_one({"cluster": "CUM-01", "version": 2})["table"]]
+    assert sorted(units) == ["U01", "U02"]
+    relay.publish_one({"event": report_event(unit="U03", actual=80)})
+    eventually(lambda: db.snapshots.count_documents({"cluster": "CUM-01"}) == 3, what="the next report")
+    units = [r["unit"] for r in db.snapshots.find_one({"cluster": "CUM-01", "version": 3})["table"]]
     assert sorted(units) == ["U01", "U02", "U03"]

@@ -115,7 +115,7 @@ def test_a_type_or_version_the_table_does_not_declare_is_refused_not_read_as_v1(
 def test_every_event_type_of_the_contract_is_declared_or_copied_into_the_directory():
     from services.notifications import directory
     from thidua.contracts import CONTRACTS
-    assert set(rules.TABLE) | set(directory.EVENTS) == set(CONTRACTS) | set(rules.RUN_EVENTS)
+    assert set(rules.TABLE) | set(directory.EVENTS) == set(CONTRACTS)
     assert not set(rules.TABLE) & set(directory.EVENTS)
 
 
