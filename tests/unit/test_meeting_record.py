@@ -90,6 +90,11 @@ def test_a_provisional_leader_gets_no_flag_and_the_templates_rules_replace_the_d
         == "BANG_KHEN"
 
 
+def test_a_drafts_reason_names_the_class_as_the_template_names_it_not_its_code():
+    drafts = rules.draft(RESULT, None, RUN, NAMES, NOW, ids(), {"XUAT_SAC": "Xuất sắc", "TOT": "Tốt"})
+    assert [d["reason"] for d in drafts[1:]] == ["Xếp loại Xuất sắc trong kỳ"] * 2
+
+
 @pytest.mark.parametrize("bad, field", [
     ([{"when": {"class": "BEST"}, "form": "BANG_KHEN", "level": "PROVINCE", "source": "x"}], "proposal_rules[0].when.class"),
     ([{"when": {}, "form": "BANG_KHEN", "level": "PROVINCE", "source": "x"}], "proposal_rules[0].when"),

@@ -90,9 +90,9 @@ def meeting_result(template, reports, tally, unit_names):
             "leader_status": result["leader_status"], "table": result["table"]}
 
 
-def draft(result, rules, run, unit_names, now, new_id):
+def draft(result, rules, run, unit_names, now, new_id, class_names=None):
     """The proposals ``rules`` draw from ``result`` (rules in order, units in rank order);
-    ``new_id()`` gives each its id."""
+    ``new_id()`` gives each its id; ``class_names`` names the classes of the template."""
     drafts = []
     for rule in rules or DEFAULT_RULES:
         when = rule["when"]
@@ -104,14 +104,14 @@ def draft(result, rules, run, unit_names, now, new_id):
             drafts.append(_new(new_id(), run, {
                 "kind": rule.get("kind", "collective"), "unit": unit, "recipient": unit_names.get(unit, unit),
                 "form": rule["form"], "level": rule["level"],
-                "reason": rule.get("reason") or _reason(when, result, unit)}, "rule", rule["source"], None, now))
+                "reason": rule.get("reason") or _reason(when, class_names or {})}, "rule", rule["source"], None, now))
     return drafts
 
 
-def _reason(when, result, unit):
+def _reason(when, class_names):
     if when.get("leading_unit"):
         return "Đơn vị dẫn đầu cụm thi đua, được hội nghị bầu"
-    return f"Xếp loại {when['class']} trong kỳ"
+    return f"Xếp loại {class_names.get(when['class'], when['class'])} trong kỳ"
 
 
 def _new(proposal_id, run, fields, origin, source, by, now):

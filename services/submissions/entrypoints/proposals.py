@@ -82,7 +82,8 @@ class Proposals:
         reports = list(self.db.reports.find({"cluster": cluster_code, "period": period_code}, session=tx.session))
         vote = tx.find_one("vote_sessions", {"cluster": cluster_code, "period": period_code, "state": "CLOSED"})
         result = rules.meeting_result(template, reports, vote and vote["tally"], names)
-        drafts = rules.draft(result, template.get("proposal_rules"), run, names, utcnow(), _new_id)
+        classes = {level["code"]: level["name"] for level in template.get("classification", {}).get("levels", [])}
+        drafts = rules.draft(result, template.get("proposal_rules"), run, names, utcnow(), _new_id, classes)
         for document in drafts:
             self._save(tx, PROPOSALS, None, document, "proposal.draft", "proposal",
                        {"period": period_code, "cluster": cluster_code},
