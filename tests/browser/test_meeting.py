@@ -61,6 +61,13 @@ def voted(web):
     return run_of(web)
 
 
+
+@pytest.fixture
+def concluded(web, voted):
+    """The run concluded by its chair (by the test that does it on the page, or here when run alone)."""
+    if run_of(web)["state"] != "CONCLUDED":
+        move(web, "conclude", actor="thien.nh", conclusion=CONCLUSION)
+
 def test_the_chair_concludes_with_the_conclusion_text_and_the_dates_read_day_month_year(web, people, voted):
     chair = people("thien.nh")
     chair.goto(f"{web.url}/xet-duyet?cum=CUM-01&ky={PERIOD}")
@@ -83,9 +90,7 @@ def test_the_chair_concludes_with_the_conclusion_text_and_the_dates_read_day_mon
     assert chair.errors == []
 
 
-def test_the_lead_submits_the_proposals_and_the_standing_office_approves_and_rejects_them(web, people, voted):
-    if run_of(web)["state"] != "CONCLUDED":
-        move(web, "conclude", actor="thien.nh", conclusion=CONCLUSION)
+def test_the_lead_submits_the_proposals_and_the_standing_office_approves_and_rejects_them(web, people, concluded):
     lead = people("hanh.ptv")
     lead.goto(f"{web.url}/hop-cum?cum=CUM-01&ky={PERIOD}")
     # The vote count record: five of six units cast, U01 elected.
@@ -145,9 +150,7 @@ def test_the_lead_submits_the_proposals_and_the_standing_office_approves_and_rej
         assert page.errors == []
 
 
-def test_the_minutes_download_as_a_word_file_holding_the_conclusion(web, people, voted):
-    if run_of(web)["state"] != "CONCLUDED":
-        move(web, "conclude", actor="thien.nh", conclusion=CONCLUSION)
+def test_the_minutes_download_as_a_word_file_holding_the_conclusion(web, people, concluded):
     chair = people("thien.nh")
     chair.goto(f"{web.url}/hop-cum?cum=CUM-01&ky={PERIOD}")
     with chair.expect_download() as caught:
