@@ -32,6 +32,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.flow_latency import open_runs  # noqa: E402
 from scripts import demo  # noqa: E402
 from scripts.launcher import (EMBEDDED_URI, SECRETS, SERVICES, free_port, new_secret, port_open,  # noqa: E402
                               service_command, service_env, stop_pids, wait_for, wait_healthy)
@@ -201,6 +202,7 @@ def run(units, kill, mongo_uri):
         print(f"cluster of {len(NODES)} nodes up: {', '.join(f'{n} (:{p})' for n, p in NODES)}", flush=True)
         env, url, processes = start_platform(amqp_uri, mongo_uri, prefix, logs)
         load(env, amqp_uri, units)
+        open_runs(url, PERIOD)
         notifications = client[f"{prefix}_notifications"]
         wait_for(lambda: notifications.people.find_one({"_id": LEAD}) and notifications.clusters.find_one(
             {"_id": CLUSTER}), 60, "notifications' copy of the new cluster")

@@ -54,6 +54,16 @@ def load_clusters(platform, units, clusters):
     with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri}, timeout=120,
                          context_data={"caller": as_system("bench", platform.env)}) as cluster:
         cluster.submissions.load_reference_data(data)
+    open_runs(platform.url)
+
+
+def open_runs(url, period=PERIOD):
+    """Each cluster runs its own period: open the new clusters' runs of ``PERIOD`` (the standing
+    office moves every cluster of the level at once; the ones already open answer so, and stay)."""
+    response = requests.post(f"{url}/api/v1/periods/{period}/transitions", timeout=120,
+                             data=json.dumps({"action": "open", "level": "province"}),
+                             headers={"Content-Type": "application/json", "X-Actor": "trung.th"})
+    assert response.status_code == 200, response.text
 
 
 def post(session, platform, unit, score):

@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from thidua.caller import as_system  # noqa: E402
+from bench.flow_latency import open_runs  # noqa: E402
 
 PERIOD = "2021-Q2"        # the demo's open period
 SERVICES = ("submissions", "ranking", "notifications", "gateway")
@@ -325,6 +326,7 @@ def main():
         for province, posting in ((small, int(args.rate * seconds)), (large, int(args.rate * seconds)),
                                   *((b, count) for b in bursts)):
             load(platform, province, province.interleaved()[:posting])
+            open_runs(platform.url, PERIOD)
         readback = Readback(platform)
         print(f"platform ready; {sum(len(p.units) for p in (small, large, *bursts)):,} units loaded in "
               f"{time.time() - started:.0f} s; {os.cpu_count()} cores", flush=True)

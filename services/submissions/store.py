@@ -33,19 +33,19 @@ def template(db, template_id, version, session=None):
 
 
 
-TAKING_REPORTS = ("OPEN", "CLOSED")   # a period whose reports are still coming in
+TAKING_REPORTS = ("OPEN", "CLOSED")   # a cluster's run whose reports are still coming in
 
 
 def reporting_counts(db):
-    """``{(cluster, period): (handed in, missing)}`` for every cluster of every period still taking
-    reports: of the cluster's member units, those whose report is past DRAFT, and the others."""
+    """``{(cluster, period): (handed in, missing)}`` for every cluster's run still taking reports:
+    of the cluster's member units, those whose report is past DRAFT, and the others."""
     counts = {}
-    for period in db.periods.find({"state": {"$in": list(TAKING_REPORTS)}}, {"year": 1}):
-        units = {r["unit"] for r in db.reports.find({"period": period["_id"], "status": {"$ne": "DRAFT"}},
-                                                    {"unit": 1})}
-        for cluster in db.clusters.find({"year": period["year"]}, {"members.unit": 1}):
-            members = {m["unit"] for m in cluster.get("members", [])}
-            counts[(cluster["_id"], period["_id"])] = (len(members & units), len(members - units))
+    for run in db.runs.find({"state": {"$in": list(TAKING_REPORTS)}}, {"cluster": 1, "period": 1}):
+        cluster = db.clusters.find_one({"_id": run["cluster"]}, {"members.unit": 1}) or {}
+        units = {r["unit"] for r in db.reports.find({"cluster": run["cluster"], "period": run["period"],
+                                                     "status": {"$ne": "DRAFT"}}, {"unit": 1})}
+        members = {m["unit"] for m in cluster.get("members", [])}
+        counts[(run["cluster"], run["period"])] = (len(members & units), len(members - units))
     return counts
 
 

@@ -24,7 +24,7 @@ RUN_CONTRACTS = {"period.concluded.v2": extend(RUN, conclusion=record(text=STRIN
                                                chair=STRING_OR_NULL),
                  "period.reopened.v1": extend(RUN, reason=STRING, by=STRING)}
 SECOND = {"units": [{"code": "U07", "name": "Công an huyện Kỳ Anh"}, {"code": "U08", "name": "Công an huyện Hương Khê"}],
-          "clusters": [{"code": "CUM-02", "name": "Cụm thi đua số 2", "level": "province", "year": 2021,
+          "clusters": [{"code": "CUM-09", "name": "Cụm thi đua số 2", "level": "province", "year": 2021,
                         "members": [{"unit": "U07", "role": "lead"}, {"unit": "U08", "role": "member"}]}],
           "people": [{"id": "lanhdao.u07", "name": "Lãnh đạo Công an huyện Kỳ Anh", "role": "unit_leader",
                       "unit": "U07", "email": "lanhdao.u07@example.com"},
@@ -32,13 +32,21 @@ SECOND = {"units": [{"code": "U07", "name": "Công an huyện Kỳ Anh"}, {"code
                       "unit": "U08", "email": "canbo.u08@example.com"},
                      {"id": "bo.thuongtruc", "name": "Thường trực Cụm (Bộ)", "role": "standing_office",
                       "level": "ministry", "email": "bo@example.com"}]}
-CUM01 = {p["id"] for p in demo_reference()["people"]} - {"admin"}   # its units' people and the leaders
+def _cum01():
+    """CUM-01's units' people and the province's leaders (the demo's own second cluster is not CUM-01)."""
+    reference = demo_reference()
+    members = {m["unit"] for c in reference["clusters"] if c["code"] == "CUM-01" for m in c["members"]}
+    return {p["id"] for p in reference["people"]
+            if p.get("unit") in members or p["role"] in ("provincial_leader", "standing_office")}
+
+
+CUM01 = _cum01()
 CUM02 = {"lanhdao.u07", "canbo.u08"}
 DEADLINE = "2021-04-10T10:00:00.000Z"
 STATUS = [
     {"cluster": "CUM-01", "cluster_name": "Cụm thi đua số 1", "level": "province", "period": "2021-Q1",
      "label": "Quý I/2021", "deadline": DEADLINE, "missing": ["U03", "U05"], "chair": "thien.nh"},
-    {"cluster": "CUM-02", "cluster_name": "Cụm thi đua số 2", "level": "province", "period": "2021-Q1",
+    {"cluster": "CUM-09", "cluster_name": "Cụm thi đua số 2", "level": "province", "period": "2021-Q1",
      "label": "Quý I/2021", "deadline": DEADLINE, "missing": ["U08"], "chair": None},
 ]
 
@@ -116,9 +124,9 @@ def test_the_results_of_one_cluster_name_it_and_reach_only_its_people_and_its_le
             "Vì an ninh Tổ quốc.") in notice["body"]
     platform.publish(run_event("period.reopened.v1", reason="Sai số liệu của Phòng Hồ sơ", by="trung.th"))
     assert told(platform.db, kind="results.reopened") == reached   # everyone who got the results
-    platform.publish(run_event("period.concluded.v2", "CUM-02", "Cụm thi đua số 2", chair=None, conclusion={
+    platform.publish(run_event("period.concluded.v2", "CUM-09", "Cụm thi đua số 2", chair=None, conclusion={
         "text": "Hoàn thành.", "by": "trung.th", "at": "2021-04-16T02:00:00.000Z"}))
-    second = told(platform.db, kind="results.published", cluster="CUM-02")
+    second = told(platform.db, kind="results.published", cluster="CUM-09")
     assert second == CUM02 | {"thien.nh", "trung.th"}
     assert "Chưa xác định đơn vị dẫn đầu." in platform.db.inbox.find_one({"person": "canbo.u08"})["body"]
 
@@ -128,7 +136,7 @@ def test_late_hand_ins_and_the_missing_list_reach_the_standing_office_and_the_ch
     at(monkeypatch, "2021-04-09T12:00:00Z")
     due = platform.service.run_reminders()    # the day before: each missing unit's own people
     assert due == ["due|2021-Q1|U03|24h", "due|2021-Q1|U05|24h", "due|2021-Q1|U08|24h"]
-    assert told(platform.db, kind="deadline.approaching", cluster="CUM-02") == {"canbo.u08"}
+    assert told(platform.db, kind="deadline.approaching", cluster="CUM-09") == {"canbo.u08"}
     late = report_event(unit="U05")
     late["data"].update(late=True, unit_name="Phòng Hồ sơ", submitted_at="2021-04-11T01:30:00.000Z")
     platform.publish(late)
@@ -140,14 +148,14 @@ def test_late_hand_ins_and_the_missing_list_reach_the_standing_office_and_the_ch
     at(monkeypatch, "2021-04-10T10:01:00Z")
     missed = platform.service.run_reminders()
     assert missed == ["missed|2021-Q1|U03", "missed|2021-Q1|U05", "missed|2021-Q1|CUM-01", "missed|2021-Q1|U08",
-                      "missed|2021-Q1|CUM-02"]
+                      "missed|2021-Q1|CUM-09"]
     lists = list(platform.db.inbox.find({"kind": "deadline.missed", "event_id": "missed|2021-Q1|CUM-01"}))
     assert {n["person"] for n in lists} == {"hanh.ptv", "lanhdao.u02", "trung.th", "thien.nh"}
     assert ("Cụm thi đua số 1, Quý I/2021: các đơn vị chưa nộp báo cáo: Phòng Công tác Đảng và công tác chính trị, "
             "Phòng Hồ sơ.") in lists[0]["body"]
-    second = told(platform.db, kind="deadline.missed", event_id="missed|2021-Q1|CUM-02")
+    second = told(platform.db, kind="deadline.missed", event_id="missed|2021-Q1|CUM-09")
     assert second == {"lanhdao.u07", "trung.th"}                                       # no chair named for it
-    assert not told(platform.db, cluster="CUM-02") & CUM01 - {"trung.th", "thien.nh"}
+    assert not told(platform.db, cluster="CUM-09") & CUM01 - {"trung.th", "thien.nh"}
     assert not told(platform.db, cluster="CUM-01") & CUM02
     assert platform.service.run_reminders() == []                                        # once
 
@@ -172,7 +180,7 @@ def test_in_a_realistic_quarter_each_leader_gets_at_most_two_immediate_ranking_n
     at_once = {person: platform.db.inbox.count_documents({"person": person, "kind": "ranking.changed"})
                for person in leaders}
     assert at_once == {person: 1 for person in leaders}
-    assert not told(platform.db, kind="ranking.changed") - leaders                      # nobody else, CUM-02 none
+    assert not told(platform.db, kind="ranking.changed") - leaders                      # nobody else, CUM-09 none
     assert platform.service.send_digests(None, 0) == len(leaders)
     digest = platform.db.inbox.find_one({"person": "thien.nh", "kind": "digest"})
     assert digest["title"] == "Tổng hợp 10 cập nhật bảng xếp hạng"
