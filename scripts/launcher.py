@@ -332,6 +332,10 @@ def run():
                                             "GATEWAY_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8080"),
                                             **local_secrets()})
     stop_services()
+    if env.get("QUEUE_TYPE", "quorum") == "quorum":
+        # Classic queues left by an older version would stop the services at start (RabbitMQ refuses
+        # to declare a queue again with other arguments): convert them, messages kept, while none runs.
+        subprocess.run([str(VENV_BIN / "python"), "-m", "thidua.queues", "upgrade"], cwd=ROOT, env=env, check=True)
     # The supervisor starts the services and starts again any that exits, with backoff.
     pairs = [json.dumps([name, service_command(name)]) for name in SERVICES]
     supervisor = subprocess.Popen([str(VENV_BIN / "python"), "-m", "scripts.supervisor", *pairs], cwd=ROOT,
