@@ -12,6 +12,7 @@ An event that no queue is bound to yet (a consumer that never started) is not
 marked published: it waits in the outbox, visible, and goes out when a consumer
 has declared its queue.
 """
+import itertools
 import logging
 import time
 
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 COLLECTION = "outbox"
 BATCH = 100                 # events published before one wait for their confirms
 CONFIRM_TIMEOUT = 30.0      # seconds to wait for a batch's confirms
+# The database keeps times to the millisecond: events this process records within one (the
+# events of one transaction, most often) keep their order by this counter.
+_SEQUENCE = itertools.count()
+ORDER = [("created_at", ASCENDING), ("seq", ASCENDING), ("_id", ASCENDING)]
 
 
 class Nacked(Exception):
@@ -37,21 +42,21 @@ class Nacked(Exception):
 
 
 def ensure_indexes(db):
-    db[COLLECTION].create_index([("published_at", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db[COLLECTION].create_index([("published_at", ASCENDING), *ORDER])
 
 
 def record(db, session, event):
     """Add ``event`` to the outbox inside the caller's transaction."""
     validate(event)
     db[COLLECTION].insert_one({
-        "_id": event["id"], "event": event, "created_at": utcnow(), "published_at": None, "attempts": 0,
+        "_id": event["id"], "event": event, "created_at": utcnow(), "seq": next(_SEQUENCE),
+        "published_at": None, "attempts": 0,
     }, session=session)
 
 
 def pending(db, limit=100):
-    # Order of creation; no shared counter, so concurrent writers never conflict on one.
-    return list(db[COLLECTION].find({"published_at": None})
-                .sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
+    # Order of creation; no counter shared between writers, so concurrent ones never conflict on one.
+    return list(db[COLLECTION].find({"published_at": None}).sort(ORDER).limit(limit))
 
 
 def lag(db, now=None):

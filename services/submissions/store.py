@@ -39,13 +39,20 @@ TAKING_REPORTS = ("OPEN", "CLOSED")   # a cluster's run whose reports are still 
 def reporting_counts(db):
     """``{(cluster, period): (handed in, missing)}`` for every cluster's run still taking reports:
     of the cluster's member units, those whose report is past DRAFT, and the others."""
+    runs = list(db.runs.find({"state": {"$in": list(TAKING_REPORTS)}}, {"cluster": 1, "period": 1}))
+    clusters = {c["_id"]: c for c in db.clusters.find({"_id": {"$in": sorted({r["cluster"] for r in runs})}},
+                                                      {"members.unit": 1})}
+    handed_in = {}      # one query for every run's reports, not one per run
+    for report in db.reports.find({"cluster": {"$in": sorted(clusters)},
+                                   "period": {"$in": sorted({r["period"] for r in runs})},
+                                   "status": {"$ne": "DRAFT"}}, {"cluster": 1, "period": 1, "unit": 1}):
+        handed_in.setdefault((report["cluster"], report["period"]), set()).add(report["unit"])
     counts = {}
-    for run in db.runs.find({"state": {"$in": list(TAKING_REPORTS)}}, {"cluster": 1, "period": 1}):
-        cluster = db.clusters.find_one({"_id": run["cluster"]}, {"members.unit": 1}) or {}
-        units = {r["unit"] for r in db.reports.find({"cluster": run["cluster"], "period": run["period"],
-                                                     "status": {"$ne": "DRAFT"}}, {"unit": 1})}
-        members = {m["unit"] for m in cluster.get("members", [])}
-        counts[(run["cluster"], run["period"])] = (len(members & units), len(members - units))
+    for run in runs:
+        key = (run["cluster"], run["period"])
+        members = {m["unit"] for m in clusters.get(run["cluster"], {}).get("members", [])}
+        units = handed_in.get(key, set())
+        counts[key] = (len(members & units), len(members - units))
     return counts
 
 
