@@ -217,10 +217,10 @@ class IsolatedPlatform:
     def __init__(self, logs, mongo_uri=None, management_uri=None, **env):
         import uuid
         self.id = uuid.uuid4().hex[:10]
-        self.vhost = f"iso-{self.id}"
+        self.vhost = f"iso-{os.getpid()}-{self.id}"    # the pid: remove_stale_vhosts knows its owner
         self.amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.mongo_uri = mongo_uri or os.environ.get("MONGO_URI") or EMBEDDED_URI
-        self.management = management_uri or os.environ.get("RABBIT_MANAGEMENT_URI", "http://127.0.0.1:15672")
+        self.management = management_uri or default_management_uri()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.logs = Path(logs)
@@ -288,6 +288,31 @@ def create_vhost(vhost, management_uri):
 
 def delete_vhost(vhost, management_uri):
     _management(management_uri, "DELETE", f"vhosts/{vhost}")
+
+
+def default_management_uri():
+    return os.environ.get("RABBIT_MANAGEMENT_URI", "http://127.0.0.1:15672")
+
+
+def remove_stale_vhosts(management_uri):
+    """Delete the vhosts of isolated platforms whose process is gone (a run killed before its
+    teardown): their queues would otherwise stay on the broker for good. Says when the
+    management API does not answer, rather than letting every test wait on it."""
+    import requests
+    parts = urlsplit(management_uri)
+    try:
+        response = requests.get(f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api/vhosts",
+                                auth=(parts.username or "guest", parts.password or "guest"), timeout=20)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        raise SystemExit(f"[thidua] the RabbitMQ management API does not answer ({exc}); the tests make "
+                         "their vhosts through it. Restart the broker (rabbitmqctl stop_app; "
+                         "rabbitmqctl start_app) and try again.") from exc
+    for vhost in (v["name"] for v in response.json()):
+        owner = vhost.split("-")[1] if vhost.startswith("iso-") and vhost.count("-") == 2 else ""
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            say(f"removing vhost {vhost}, left by a run that was stopped before it cleaned up")
+            delete_vhost(vhost, management_uri)
 
 
 def free_port():
@@ -389,6 +414,7 @@ def stop():
 
 def test(pytest_args):
     amqp_uri = ensure_rabbitmq()
+    remove_stale_vhosts(default_management_uri())
     mongo_uri, started = ensure_mongo()
     env = {**service_env(amqp_uri, mongo_uri), "CHROMIUM_PATH": ensure_chromium()}
     try:
