@@ -259,7 +259,7 @@ def _bests(rules, parsed_reports):
 
 def _score_in_range(criterion, score):
     """A self or reviewed score, clamped to the criterion's range; None if absent or not a number."""
-    if not is_number(score):
+    if score is None or not is_number(score):      # most lines have neither: the cheap test first
         return None
     return _clamp(float(score), criterion.low, criterion.high)
 
@@ -279,13 +279,16 @@ def _score_criterion(criterion, value, best, self_score, review):
         computed, formula = kind.score(spec, value, best)
         reason, inputs = None, kind.inputs(spec, value, best)
     # {"points": x, "comment": ...} as specified; a bare number (the shape of self scores) is read too.
-    review = {"points": review} if is_number(review) else review if isinstance(review, dict) else {}
-    reviewed = _score_in_range(criterion, review.get("points"))
+    if review is None:
+        reviewed = comment = None
+    else:
+        review = {"points": review} if is_number(review) else review if isinstance(review, dict) else {}
+        reviewed, comment = _score_in_range(criterion, review.get("points")), review.get("comment")
     return {
         "criterion": criterion.code, "group": criterion.group, "type": kind.name,
         "inputs": inputs, "formula": formula, "reason": reason,
         "computed": computed, "self": _score_in_range(criterion, self_score),
-        "reviewed": reviewed, "review_comment": review.get("comment"),
+        "reviewed": reviewed, "review_comment": comment,
         "final": computed if reviewed is None else reviewed,
         "source": spec.get("source"),
     }
@@ -401,11 +404,13 @@ def _rounded_line(line):
     # Rounded in place, not copied: the unrounded line is not needed any more, and a copy
     # of every line doubled the memory (and the time) of a large cluster.
     for key in ("computed", "self", "reviewed", "final"):
-        line[key] = _round2(line[key])
+        value = line[key]
+        if value is not None:
+            line[key] = round(value, 2) + 0.0     # _round2, inlined: it runs for every line
     return line
 
 
-def compute(template, reports, votes=None):
+def compute(template, reports, votes=None, *, digest=None):
     """The cluster's table for one period, as a pure function of its inputs.
 
     ``template``: a criteria template (bộ tiêu chí), validated here with
@@ -417,7 +422,9 @@ def compute(template, reports, votes=None):
     Returns a JSON-serialisable dict: ``rule_version``, ``template`` (id, version),
     ``input_hash``, ``table`` (rows best first), ``leader``, ``leader_status``
     ("elected" | "provisional" | "tie_revote" | "none") and ``quorum_met`` (None without
-    votes). Floats are rounded to 2 decimals here and only here.
+    votes). Floats are rounded to 2 decimals here and only here. ``digest``: the
+    ``input_hash`` of these inputs when the caller has it already (hashing is a good part
+    of the cost of a small cluster).
 
     Cost: O(n*c) to score n units on c criteria (the best actual of each target
     criterion is found once) plus O(n log n) to rank.
@@ -436,7 +443,7 @@ def compute(template, reports, votes=None):
     return {
         "rule_version": RULE_VERSION,
         "template": {"id": template.get("id"), "version": template.get("version")},
-        "input_hash": input_hash(template, reports, votes),
+        "input_hash": digest or input_hash(template, reports, votes),
         "table": [_row(result, rules.levels) for result in results],
         "leader": leader, "leader_status": status, "quorum_met": vote.quorum_met,
     }

@@ -90,7 +90,7 @@ def recompute(tx, cluster, cluster_name, period, trigger):
     digest = engine.input_hash(template, reports, votes) if template else _empty()["input_hash"]
     if current is not None and current["input_hash"] == digest:
         return None  # the table already reflects these inputs: no new version
-    result = engine.compute(template, reports, votes) if template else _empty()
+    result = engine.compute(template, reports, votes, digest=digest) if template else _empty()
     CLUSTER_SIZE.labels(cluster, period).set(len(result["table"]))
     previous_version = current["version"] if current else 0
     previous = db.snapshots.find_one({"_id": f"{key}|{previous_version}"}, session=session)

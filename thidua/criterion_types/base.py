@@ -34,6 +34,8 @@ def is_count(x):
 
 def fmt(x):
     """A number as a person writes it: at most 2 decimals, no trailing zeros."""
+    if type(x) is int or (type(x) is float and x.is_integer() and abs(x) < 1e15):
+        return str(int(x))          # most of a template's numbers: the short way ("-0.0" is "0")
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
