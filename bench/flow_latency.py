@@ -59,10 +59,16 @@ def load_clusters(platform, units, clusters):
 
 def open_runs(url, period=PERIOD):
     """Each cluster runs its own period: open the new clusters' runs of ``PERIOD`` (the standing
-    office moves every cluster of the level at once; the ones already open answer so, and stay)."""
-    response = requests.post(f"{url}/api/v1/periods/{period}/transitions", timeout=120,
-                             data=json.dumps({"action": "open", "level": "province"}),
-                             headers={"Content-Type": "application/json", "X-Actor": "trung.th"})
+    office moves every cluster of the level at once; the ones already open answer so, and stay).
+    A 503 (a level of many new clusters can outlast the request's deadline, while the moves go on)
+    is asked again, as the level's move can be: the clusters already open answer so."""
+    for _ in range(10):
+        response = requests.post(f"{url}/api/v1/periods/{period}/transitions", timeout=120,
+                                 data=json.dumps({"action": "open", "level": "province"}),
+                                 headers={"Content-Type": "application/json", "X-Actor": "trung.th"})
+        if response.status_code != 503:
+            break
+        time.sleep(float(response.headers.get("Retry-After", 2)))
     assert response.status_code == 200, response.text
 
 

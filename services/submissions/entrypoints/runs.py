@@ -1,6 +1,6 @@
 """Each cluster's run of a period (``domain/period.py``): read, given its own deadline, template or
 chair, and moved through its states, one cluster at a time or all the clusters of a level at once."""
-from services.submissions import store
+from services.submissions import lifecycle, store
 from services.submissions.domain import access
 from services.submissions.domain.period import Facts, Run
 from services.submissions.reference import LEVELS
@@ -84,6 +84,10 @@ class Runs:
 
     def _move_one(self, run, action, payload, caller):
         try:
+            # A run whose state the action cannot leave (most of a level, when a few clusters are
+            # new) is answered from the state just read, without a transaction: a level of
+            # hundreds of clusters then moves within the request's deadline.
+            lifecycle.period_transition(run["state"], action)
             moved = self.uow.run(lambda tx: self._move(tx, run["cluster"], run["period"], action, payload, caller))
         except DomainError as exc:
             return {"cluster": run["cluster"], "ok": False,
