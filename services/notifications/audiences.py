@@ -72,6 +72,27 @@ def audience(who, people, cluster=None, unit=None, chair=None):
             for key in sorted(chosen)]
 
 
+def candidates(who, cluster=None, unit=None, chair=None):
+    """A query for the stored people that may be in ``audience(who, ...)``: every person of the
+    audience and few others (the leaders of every level), so an event reads the people it may tell,
+    not the whole province's directory. ``audience`` still picks exactly."""
+    groups = set(AUDIENCES[who])
+    if "all" in groups:
+        return {"role": {"$in": list(UNIT_ROLES + LEADER_ROLES)}}
+    wanted = []
+    if groups & {"level_leaders", "office"}:
+        wanted.append({"role": {"$in": list(LEADER_ROLES)}})
+    if "chair" in groups and chair:
+        wanted.append({"_id": chair})
+    if "unit" in groups:
+        wanted.append({"role": {"$in": list(UNIT_ROLES)}, "unit": unit})
+    if "heads" in groups and cluster:
+        wanted.append({"role": "unit_leader", "unit": {"$in": leading_units(cluster)}})
+    if "members" in groups and cluster:
+        wanted.append({"role": {"$in": list(UNIT_ROLES)}, "unit": {"$in": [m["unit"] for m in cluster["members"]]}})
+    return {"$or": wanted} if wanted else {"_id": {"$in": []}}
+
+
 def needs(who, cluster, unit):
     """What the copy must hold for ``audience(who, ...)``: ``("clusters", code)``, ``("units", code)``
     or ``None``."""

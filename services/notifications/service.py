@@ -47,6 +47,7 @@ def ensure_indexes(db):
     db.deliveries.create_index([("notice", ASCENDING), ("at", ASCENDING)])
     db.digest_items.create_index([("person", ASCENDING), ("sent_at", ASCENDING)])
     db.people.create_index([("role", ASCENDING)])
+    db.people.create_index([("unit", ASCENDING)])
     db.digest_items.create_index([("sent_at", ASCENDING)])
     audit.ensure_indexes(db)
 
@@ -147,9 +148,9 @@ class NotificationsService(shared_rpc.Operations):
         if needed and found is None:
             raise directory.NotInDirectory(f"notifications' copy of the directory has no {needed[0][:-1]} "
                                            f"{needed[1]!r} yet")
-        people = self.db.people.find({"role": {"$in": list(directory.UNIT_ROLES + directory.LEADER_ROLES)}})
-        return audiences.audience(who, people, cluster=found if needed and needed[0] == "clusters" else None,
-                                  unit=unit, chair=chair)
+        cluster = found if needed and needed[0] == "clusters" else None
+        people = self.db.people.find(audiences.candidates(who, cluster, unit, chair))
+        return audiences.audience(who, people, cluster=cluster, unit=unit, chair=chair)
 
     def _record(self, told, processed=None, also=None):
         """Write every notice of ``told`` (``[(happening, people, when)]``) through every enabled
