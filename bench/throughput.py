@@ -299,6 +299,8 @@ def report_burst(table, label, readback, province, result, raw):
               per_second=len(in_ranking) / ranked_within if in_ranking else None)
     table.add(f"{label}: 5xx answers (each sent again)", str(sum(s >= 500 for s in poster.statuses)), target="0")
     table.add(f"{label}: not accepted (4xx)", str(sum(400 <= s < 500 for s in poster.statuses)), target="0")
+    table.add(f"{label}: given up (no 201 after {RETRIES} answers)", str(len(poster.sent) - len(poster.report_unit)),
+              target="0")
     table.add(f"{label}: duplicate notices", str(duplicates), target="0")
     table.add(f"{label}: reports ranked / accepted", f"{len(in_ranking)}/{len(poster.report_unit)}")
     table.add(f"{label}: snapshots per cluster", snapshots / len(province.clusters), "")
