@@ -10,7 +10,8 @@ the same run:
   80 units (the ranking p99);
 - P2 deadline: ``--burst`` reports from ``--threads`` threads over ``--burst-clusters``
   clusters (accept rate, all ranked within, all in the leads' inboxes within, 5xx count,
-  duplicate notices), the RSS of each service during the burst, then the same burst with
+  duplicate notices), the RSS of each service and the embedded database server's CPU per report
+  during the burst, then the same burst with
   two replicas each of ranking and notifications;
 - bytes stored per report (growth of the databases' ``dataSize``) for 16- and 80-unit
   clusters, and their ratio;
@@ -157,6 +158,19 @@ class Rss:
                 self.peak[name] = max(self.peak.get(name, 0), kb / 1024)
 
 
+def database_cpu(mongo_uri):
+    """CPU seconds used so far by the embedded database server of ``mongo_uri`` (found by its port
+    among this machine's processes), or None for any other server."""
+    from urllib.parse import urlsplit
+    import subprocess
+    port = urlsplit(mongo_uri).port or 27017
+    found = subprocess.run(["pgrep", "-f", f"secantusd-py .*--port {port}( |$)"], capture_output=True, text=True)
+    if not found.stdout.split():
+        return None
+    fields = Path(f"/proc/{found.stdout.split()[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Readback:
     """What the servers wrote, read from the platform's databases after a phase."""
 
@@ -230,14 +244,15 @@ def steady(platform, readback, province, rate, seconds):
 
 def burst(platform, readback, province, count, threads):
     poster, units = Poster(platform), province.interleaved()[:count]
-    before = readback.data_size()
+    before, cpu = readback.data_size(), database_cpu(platform.mongo_uri)
     with Rss(platform) as rss:
         start = time.time()
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(poster.post, units))
         accepted = time.time() - start
         complete = readback.settled(province, poster, timeout=600)
-    return poster, rss.peak, accepted, complete, readback.data_size() - before
+    cpu = None if cpu is None else database_cpu(platform.mongo_uri) - cpu
+    return poster, rss.peak, accepted, complete, readback.data_size() - before, cpu
 
 
 def latencies(readback, province, poster):
@@ -284,7 +299,7 @@ def report_steady(table, label, readback, province, poster, grown, full):
 
 
 def report_burst(table, label, readback, province, result, raw):
-    poster, peak, accepted, complete, grown = result
+    poster, peak, accepted, complete, grown, cpu = result
     in_ranking, in_inbox, snapshots, duplicates = latencies(readback, province, poster)
     first = min(poster.sent.values())
     count = len(poster.sent)
@@ -305,6 +320,8 @@ def report_burst(table, label, readback, province, result, raw):
     table.add(f"{label}: reports ranked / accepted", f"{len(in_ranking)}/{len(poster.report_unit)}")
     table.add(f"{label}: snapshots per cluster", snapshots / len(province.clusters), "")
     table.add(f"{label}: bytes stored per report", grown / max(count, 1), "B")
+    if cpu is not None:     # what bounds the rate on the embedded server (README, Throughput)
+        table.add(f"{label}: database server CPU per report", cpu / max(len(poster.report_unit), 1) * 1000, "ms")
     for name, mb in sorted(peak.items()):
         table.add(f"{label}: RSS {name}", mb, "MB", target="≤ 150 MB")
 

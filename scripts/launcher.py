@@ -128,6 +128,16 @@ def ensure_prometheus():
 
 # --- MongoDB ------------------------------------------------------------------
 
+def start_embedded(port, path, log):
+    """An embedded MongoDB-compatible server (SecantusDB) on ``port`` with its data in ``path``."""
+    process = subprocess.Popen(
+        [str(VENV_BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
+         "--storage-path", str(path), "--log-level", "WARNING"],
+        stdout=log, stderr=log, start_new_session=True)
+    wait_for(lambda: port_open("127.0.0.1", port), 60, f"the embedded database on port {port}")
+    return process
+
+
 def ensure_mongo():
     """The MONGO_URI to use, and whether this call started the embedded server."""
     if os.environ.get("MONGO_URI"):
@@ -139,12 +149,8 @@ def ensure_mongo():
     RUN.mkdir(exist_ok=True)
     (RUN / "logs").mkdir(exist_ok=True)
     log = open(RUN / "logs" / "mongo.log", "ab")
-    process = subprocess.Popen(
-        [str(VENV_BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(EMBEDDED_PORT),
-         "--storage-path", str(RUN / "mongo-data"), "--log-level", "WARNING"],
-        stdout=log, stderr=log, start_new_session=True)
+    process = start_embedded(EMBEDDED_PORT, RUN / "mongo-data", log)
     (RUN / "mongo.pid").write_text(str(process.pid))
-    wait_for(lambda: port_open("127.0.0.1", EMBEDDED_PORT), 60, f"the embedded database on port {EMBEDDED_PORT}")
     say(f"embedded MongoDB-compatible server (SecantusDB) started on port {EMBEDDED_PORT}, data in .run/mongo-data")
     return EMBEDDED_URI, True
 
