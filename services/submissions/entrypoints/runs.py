@@ -85,8 +85,8 @@ class Runs:
     def _move_one(self, run, action, payload, caller):
         try:
             # A run whose state the action cannot leave (most of a level, when a few clusters are
-            # new) is answered from the state just read, without a transaction: a level of
-            # hundreds of clusters then moves within the request's deadline.
+            # new) is answered from the state just read, without a transaction of its own, so
+            # only the clusters that move cost one.
             lifecycle.period_transition(run["state"], action)
             moved = self.uow.run(lambda tx: self._move(tx, run["cluster"], run["period"], action, payload, caller))
         except DomainError as exc:
