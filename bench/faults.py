@@ -39,7 +39,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.flow_latency import PERIOD, READER, cluster_of, lead_of, load_clusters  # noqa: E402
-from scripts.launcher import (RUN, VENV_BIN, IsolatedPlatform, free_port, port_open, say,  # noqa: E402
+from scripts.launcher import (RUN, IsolatedPlatform, free_port, port_open, say, start_embedded,  # noqa: E402
                               stop_pids, wait_for)
 
 NODE, AMQP_PORT, MANAGEMENT_PORT = "thidua-faults@localhost", 5680, 15680
@@ -77,7 +77,9 @@ class FaultBroker:
 
     def start(self):
         if port_open("127.0.0.1", AMQP_PORT) and port_open("127.0.0.1", MANAGEMENT_PORT):
-            return self
+            if self.answers():
+                return self
+            self.stop_foreign()
         for part in ("home", "mnesia", "log"):
             (self.base / part).mkdir(parents=True, exist_ok=True)
         (self.base / "enabled_plugins").write_text("[rabbitmq_management].\n")
@@ -99,6 +101,27 @@ class FaultBroker:
     def shutdown(self):
         self.ctl("stop")
 
+    def answers(self):
+        """Whether the node on the harness's ports is this checkout's (it shares our Erlang cookie)."""
+        return subprocess.run([self.tool("rabbitmqctl"), "-n", NODE, "status"], env=self.env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+    def stop_foreign(self):
+        """Stop a harness node that another checkout left running (its rabbitmqctl cookie is not
+        ours): a process with a ``rabbit-faults`` home is a harness node, never anyone's broker."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if entry.name.isdigit() and any(a.endswith(b"/rabbit-faults/home") for a in args):
+                say(f"stopping the fault-injection node another checkout left running (pid {entry.name})")
+                os.kill(int(entry.name), signal.SIGTERM)
+                pids.append(entry.name)
+        # Gone, not only its port closed: until the VM exits, its node name is taken.
+        wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids), 60, "the old node to exit")
+
 
 class FaultDatabase:
     """A SecantusDB of the harness's own on a free port, stopped and started at will."""
@@ -108,12 +131,7 @@ class FaultDatabase:
         self.uri = f"mongodb://127.0.0.1:{self.port}/?retryWrites=false"
 
     def start(self):
-        log = open(self.directory / "mongo.log", "ab")
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(self.port), "--storage-path",
-             str(self.directory / "mongo-data"), "--log-level", "WARNING"], stdout=log, stderr=log,
-            start_new_session=True)
-        wait_for(lambda: port_open("127.0.0.1", self.port), 60, f"the database on port {self.port}")
+        self.process = start_embedded(self.port, self.directory / "mongo-data", open(self.directory / "mongo.log", "ab"))
         return self
 
     def stop(self):
@@ -352,6 +370,7 @@ def run(faults=FAULTS, reports=60, outage=20.0, deadline=10.0, logs=None):
                 say(f"{fault}: {rows[-1]}")
     finally:
         database.stop()
+        broker.shutdown()       # a node left running would hold the ports for another checkout
     return rows
 
 
