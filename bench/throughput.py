@@ -28,12 +28,14 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from kombu import Connection, Producer, Queue
@@ -161,8 +163,6 @@ class Rss:
 def database_cpu(mongo_uri):
     """CPU seconds used so far by the embedded database server of ``mongo_uri`` (found by its port
     among this machine's processes), or None for any other server."""
-    from urllib.parse import urlsplit
-    import subprocess
     port = urlsplit(mongo_uri).port or 27017
     found = subprocess.run(["pgrep", "-f", f"secantusd-py .*--port {port}( |$)"], capture_output=True, text=True)
     if not found.stdout.split():
