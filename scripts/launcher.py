@@ -276,13 +276,14 @@ class IsolatedPlatform:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
 
-def _management(management_uri, method, path, **kwargs):
+def _management(management_uri, method, path, timeout=10, **kwargs):
     import requests
     parts = urlsplit(management_uri)
     base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
-    response = requests.request(method, f"{base}/api/{path}", timeout=10, **kwargs,
+    response = requests.request(method, f"{base}/api/{path}", timeout=timeout, **kwargs,
                                 auth=(parts.username or "guest", parts.password or "guest"))
     response.raise_for_status()
+    return response
 
 
 def create_vhost(vhost, management_uri):
@@ -305,11 +306,8 @@ def remove_stale_vhosts(management_uri):
     teardown): their queues would otherwise stay on the broker for good. Says when the
     management API does not answer, rather than letting every test wait on it."""
     import requests
-    parts = urlsplit(management_uri)
     try:
-        response = requests.get(f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api/vhosts",
-                                auth=(parts.username or "guest", parts.password or "guest"), timeout=20)
-        response.raise_for_status()
+        response = _management(management_uri, "GET", "vhosts", timeout=20)
     except requests.RequestException as exc:
         raise SystemExit(f"[thidua] the RabbitMQ management API does not answer ({exc}); the tests make "
                          "their vhosts through it. Restart the broker (rabbitmqctl stop_app; "

@@ -404,9 +404,7 @@ def _rounded_line(line):
     # Rounded in place, not copied: the unrounded line is not needed any more, and a copy
     # of every line doubled the memory (and the time) of a large cluster.
     for key in ("computed", "self", "reviewed", "final"):
-        value = line[key]
-        if value is not None:
-            line[key] = round(value, 2) + 0.0     # _round2, inlined: it runs for every line
+        line[key] = _round2(line[key])
     return line
 
 
