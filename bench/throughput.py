@@ -160,6 +160,12 @@ class Rss:
                 self.peak[name] = max(self.peak.get(name, 0), kb / 1024)
 
 
+def process_cpu(pid):
+    """CPU seconds used so far by process ``pid``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def database_cpu(mongo_uri):
     """CPU seconds used so far by the embedded database server of ``mongo_uri`` (found by its port
     among this machine's processes), or None for any other server."""
@@ -167,8 +173,7 @@ def database_cpu(mongo_uri):
     found = subprocess.run(["pgrep", "-f", f"secantusd-py .*--port {port}( |$)"], capture_output=True, text=True)
     if not found.stdout.split():
         return None
-    fields = Path(f"/proc/{found.stdout.split()[0]}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu(found.stdout.split()[0])
 
 
 class Readback:

@@ -24,6 +24,23 @@ def client_for(uri):
         return _clients[uri]
 
 
+_immutable = {}
+
+
+def find_immutable(db, collection, key, session=None):
+    """The document ``key`` of a collection whose documents never change once written (a published
+    criteria template version): read from the database once per process and database, then from
+    memory. An absent one is not remembered (it may arrive later). Callers must not change what
+    they get: it is the one copy every later read returns."""
+    remembered = (db.name, collection, key)
+    found = _immutable.get(remembered)
+    if found is None:
+        found = db[collection].find_one({"_id": key}, session=session)
+        if found is not None:
+            _immutable[remembered] = found
+    return found
+
+
 class Mongo(DependencyProvider):
     """Injects the service's own database (``MONGO_URI`` + ``MONGO_DB``)."""
 

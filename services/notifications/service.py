@@ -15,7 +15,7 @@ import hashlib
 import logging
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from services.notifications import audiences, channels, delivery, directory, gauges, messages, preferences, rules
 from services.notifications.channels import Happening, webhook
@@ -125,14 +125,19 @@ class NotificationsService(shared_rpc.Operations):
         return counts
 
     def _on_event(self, consumer, event):
-        data, now = self._facts(event["data"]), utcnow()
+        decided = rules.decide(event)
+        if not decided:
+            return   # nobody needs to hear of it: nothing to read, nothing to write
+        # What a notice names from the own copies is read only for notices told at once: a digest
+        # item names what its own ranking event carries (most ranking versions, in a burst).
+        told_now = any(when != rules.DIGEST for _, _, when in decided)
+        data, now = self._facts(event["data"]) if told_now else dict(event["data"]), utcnow()
         told = [(Happening(kind, data, rules.happening_key(event["id"], index, kind), event["correlation_id"], now),
                  self._audience(audience, data.get("cluster"), data.get("unit"), data.get("chair")), when)
-                for index, (kind, audience, when) in enumerate(rules.decide(event))]
+                for index, (kind, audience, when) in enumerate(decided)]
         standing = event["type"].startswith("ranking.updated.") and messages.standing(data, event["occurred_at"])
-        if told:
-            self._record(told, processed=(consumer, event), also=standing and (lambda tx: self._keep(
-                tx, "standings", standing)))
+        self._record(told, processed=(consumer, event), also=standing and (lambda tx: self._keep(
+            tx, "standings", standing)))
 
     def _facts(self, data):
         """The event's data and what its notices name from the own copies: the leading unit (the latest
@@ -155,11 +160,13 @@ class NotificationsService(shared_rpc.Operations):
     def _record(self, told, processed=None, also=None):
         """Write every notice of ``told`` (``[(happening, people, when)]``) through every enabled
         channel the people chose, in one transaction (with ``also(tx)``, if given)."""
-        enabled = channels.REGISTRY.enabled(self.config)
+        # Only notices told at once go through the channels; digest items wait in their own collection.
+        enabled = channels.REGISTRY.enabled(self.config) if any(when != rules.DIGEST for _, _, when in told) else []
         loaded = {channel.name: channel.load(self.db) for channel in enabled}
-        ids = list({p["id"] for _, people, _ in told for p in people})
+        ids = list({p["id"] for _, people, when in told if when != rules.DIGEST for p in people})
         personal = channels.REGISTRY.personal()
-        chosen = {p["_id"]: preferences.effective(p, personal) for p in self.db.preferences.find({"_id": {"$in": ids}})}
+        chosen = {p["_id"]: preferences.effective(p, personal)
+                  for p in (self.db.preferences.find({"_id": {"$in": ids}}) if ids else ())}
         default = preferences.effective(None, personal)
 
         def reached(channel, happening, people):
@@ -181,11 +188,13 @@ class NotificationsService(shared_rpc.Operations):
         return self.uow.as_actor(SYSTEM).run(work, processed=processed)
 
     def _hold_for_digest(self, tx, happening, people):
+        """One digest item per person, all in one write (a ranking version reaches every leader)."""
         item = messages.digest_item(happening.data)
-        for person in people:
-            tx.db.digest_items.update_one({"_id": notice_id(happening.key, person["id"], "digest")}, {"$setOnInsert": {
-                "person": person["id"], **item, "event_id": happening.key, "created_at": happening.now,
-                "sent_at": None}}, upsert=True, session=tx.session)
+        held = [UpdateOne({"_id": notice_id(happening.key, person["id"], "digest")}, {"$setOnInsert": {
+            "person": person["id"], **item, "event_id": happening.key, "created_at": happening.now,
+            "sent_at": None}}, upsert=True) for person in people]
+        if held:
+            tx.db.digest_items.bulk_write(held, session=tx.session)
 
     # --- delivery ---------------------------------------------------------------------
 

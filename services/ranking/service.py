@@ -19,7 +19,7 @@ from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import CLUSTER_SIZE, RECOMPUTE_SECONDS, Metrics
-from thidua.mongo import Mongo, public
+from thidua.mongo import Mongo, find_immutable, public
 from thidua.security import StartupChecks
 from thidua.uow import UnitOfWork, Work
 from thidua import rpc as shared_rpc
@@ -133,10 +133,11 @@ def _inputs(db, session, cluster, period):
     if not templates:
         return None, [], None
     template_id, version = sorted(templates)[-1]
-    template = db.templates.find_one({"_id": f"{template_id}@{version}"}, session=session)
-    if template is None:
+    # A published template version never changes: read once per process.
+    stored = find_immutable(db, "templates", f"{template_id}@{version}", session)
+    if stored is None:
         raise TemplateNotYetKnown(f"template {template_id} v{version} has not arrived yet")
-    template.pop("_id")
+    template = {k: v for k, v in stored.items() if k != "_id"}
     reports = [{k: c[k] for k in ("unit", "unit_name", "submitted_at", "late", "version", "values",
                                   "self_scores", "violations", "commendations")} | {"review": c["review"]}
                for c in copies if (c["template"]["id"], c["template"]["version"]) == (template_id, version)]

@@ -2,6 +2,7 @@
 from pymongo import ASCENDING, DESCENDING
 
 from thidua import audit, outbox
+from thidua.mongo import find_immutable
 
 
 def ensure_indexes(db):
@@ -29,7 +30,8 @@ def cluster_of(db, unit, year, session=None):
 
 
 def template(db, template_id, version, session=None):
-    return db.templates.find_one({"id": template_id, "version": version}, session=session)
+    """A published criteria template version (never edited in place: read once per process)."""
+    return find_immutable(db, "templates", f"{template_id}@{version}", session)
 
 
 

@@ -1,0 +1,118 @@
+"""Database operations per report: what each service asks the database for one report handed in.
+
+Starts its own isolated platform, loads ``--clusters`` clusters of ``--units`` units, turns the
+database profiler on (level 2: every operation) for each service's database, posts ``--reports``
+reports at ``--rate`` per second (one per unit, round the clusters), waits until each is ranked and in
+its lead's inbox, and prints, per service and per (operation, collection), the operations and the
+milliseconds the server spent on them per report. The first place to look before making the
+pipeline faster (README, Throughput). Prints figures; asserts nothing.
+
+    .venv/bin/python bench/db_ops.py                  # 100 reports over 10 clusters of 16 units
+    .venv/bin/python bench/db_ops.py --units 80       # the same over clusters of 80
+"""
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.throughput import PERIOD, SERVICES, Poster, Province, Readback, database_cpu, load, process_cpu  # noqa: E402
+from bench.flow_latency import open_runs  # noqa: E402
+from scripts.launcher import IsolatedPlatform  # noqa: E402
+
+
+def operation(entry):
+    """``(operation, collection)`` of a profiler entry; a transaction's commit names no collection."""
+    command = entry.get("command") or {}
+    name = next(iter(command), entry.get("op", "?"))
+    return name, entry.get("ns", "").split(".", 1)[-1] if name not in ("commitTransaction", "abortTransaction") else ""
+
+
+def profile(readback, on):
+    for db in readback.dbs.values():
+        db.command("profile", 2 if on else 0)
+        if on:
+            db.system.profile.drop()   # the profiler's collection is capped: each entry costs more as it fills
+
+
+def tally(readback):
+    """service -> (operations, milliseconds, an example command) per (operation, collection)."""
+    counted = {}
+    for service, db in readback.dbs.items():
+        ops, millis, example = Counter(), Counter(), {}
+        for entry in db.system.profile.find({}, {"command": 1, "ns": 1, "op": 1, "millis": 1}):
+            key = operation(entry)
+            ops[key] += 1
+            millis[key] += entry.get("millis", 0)
+            example.setdefault(key, entry.get("command"))
+        counted[service] = ops, millis, example
+    return counted
+
+
+def shown(command, width=160):
+    """A command, shortened: what it asks, not the documents it writes."""
+    command = {k: v for k, v in (command or {}).items()
+               if k not in ("lsid", "txnNumber", "$clusterTime", "$db", "autocommit", "startTransaction", "documents")}
+    text = repr(command)
+    return text if len(text) <= width else text[:width] + "..."
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clusters", type=int, default=10)
+    parser.add_argument("--units", type=int, default=16)
+    parser.add_argument("--reports", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--commands", action="store_true", help="also print an example command of each line")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="only the database server's CPU per report (the profiler costs the server much)")
+    args = parser.parse_args()
+    province = Province("D", args.clusters, args.units)
+    posting = province.interleaved()[:args.reports]
+    with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
+        load(platform, province, posting)
+        open_runs(platform.url, PERIOD)
+        readback = Readback(platform)
+        time.sleep(5)     # the directory events of the load are copied before counting starts
+        profile(readback, on=not args.no_profile)
+        try:   # the profiler is off again whatever happens: a database that profiles outlives its drop
+            poster, start, cpu = Poster(platform), time.time(), database_cpu(platform.mongo_uri)
+            used = {name: process_cpu(process.pid) for name, process in platform.processes.items()}
+            with ThreadPoolExecutor(8) as pool:
+                for i, unit in enumerate(posting):
+                    time.sleep(max(0.0, start + i / args.rate - time.time()))
+                    pool.submit(poster.post, unit)
+            settled = readback.settled(province, poster, timeout=300)
+            time.sleep(2)     # the last notices' deliveries
+            cpu = None if cpu is None else database_cpu(platform.mongo_uri) - cpu
+            used = {name: process_cpu(process.pid) - used[name] for name, process in platform.processes.items()}
+        finally:
+            profile(readback, on=False)
+        counted, reports = tally(readback), max(len(poster.report_unit), 1)
+    print(f"{reports} reports over {args.clusters} clusters of {args.units} units at {args.rate:g}/s; "
+          f"{'all' if settled else 'NOT all'} ranked and notified")
+    if cpu is not None:
+        print(f"  database server CPU per report: {cpu / reports * 1000:.1f} ms"
+              f"{'' if args.no_profile else ' (with the profiler on: see --no-profile)'}")
+    for name, seconds in used.items():
+        print(f"  {name} CPU per report: {seconds / reports * 1000:.1f} ms")
+    if args.no_profile:
+        return
+    print(f"  {'service':<14} {'operation':<18} {'collection':<22} {'ops/report':>10} {'ms/report':>10}")
+    for service in SERVICES:
+        ops, millis, example = counted[service]
+        for key, n in ops.most_common():
+            print(f"  {service:<14} {key[0]:<18} {key[1]:<22} {n / reports:>10.2f} {millis[key] / reports:>10.2f}")
+            if args.commands:
+                print(f"      {shown(example[key])}")
+        print(f"  {service:<14} {'all':<18} {'':<22} {sum(ops.values()) / reports:>10.2f} "
+              f"{sum(millis.values()) / reports:>10.2f}")
+    total = sum(sum(ops.values()) for ops, _, _ in counted.values())
+    print(f"  {'every service':<14} {'all':<18} {'':<22} {total / reports:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()
