@@ -73,24 +73,27 @@ def audience(who, people, cluster=None, unit=None, chair=None):
 
 
 def candidates(who, cluster=None, unit=None, chair=None):
-    """A query for the stored people that may be in ``audience(who, ...)``: every person of the
-    audience and few others (the leaders of every level), so an event reads the people it may tell,
-    not the whole province's directory. ``audience`` still picks exactly."""
+    """The queries for the stored people that may be in ``audience(who, ...)``: every person of the
+    audience and few others (the leaders of every level, the other people of its units), so an event
+    reads the people it may tell, not the whole province's directory. Each query names one indexed
+    field (``unit``, ``role`` or ``_id``): a query joining several (``$or``) is read by scanning
+    every person on some servers. ``audience`` still picks exactly from what they return together."""
     groups = set(AUDIENCES[who])
     if "all" in groups:
-        return {"role": {"$in": list(UNIT_ROLES + LEADER_ROLES)}}
-    wanted = []
-    if groups & {"level_leaders", "office"}:
-        wanted.append({"role": {"$in": list(LEADER_ROLES)}})
-    if "chair" in groups and chair:
-        wanted.append({"_id": chair})
+        return [{"role": {"$in": list(UNIT_ROLES + LEADER_ROLES)}}]
+    units = set()
     if "unit" in groups:
-        wanted.append({"role": {"$in": list(UNIT_ROLES)}, "unit": unit})
+        units.add(unit)
     if "heads" in groups and cluster:
-        wanted.append({"role": "unit_leader", "unit": {"$in": leading_units(cluster)}})
+        units.update(leading_units(cluster))
     if "members" in groups and cluster:
-        wanted.append({"role": {"$in": list(UNIT_ROLES)}, "unit": {"$in": [m["unit"] for m in cluster["members"]]}})
-    return {"$or": wanted} if wanted else {"_id": {"$in": []}}
+        units.update(m["unit"] for m in cluster["members"])
+    queries = [{"unit": {"$in": sorted(units)}}] if units else []
+    if groups & {"level_leaders", "office"}:
+        queries.append({"role": {"$in": list(LEADER_ROLES)}})
+    if "chair" in groups and chair:
+        queries.append({"_id": chair})
+    return queries
 
 
 def needs(who, cluster, unit):

@@ -154,7 +154,7 @@ class NotificationsService(shared_rpc.Operations):
             raise directory.NotInDirectory(f"notifications' copy of the directory has no {needed[0][:-1]} "
                                            f"{needed[1]!r} yet")
         cluster = found if needed and needed[0] == "clusters" else None
-        people = self.db.people.find(audiences.candidates(who, cluster, unit, chair))
+        people = [p for query in audiences.candidates(who, cluster, unit, chair) for p in self.db.people.find(query)]
         return audiences.audience(who, people, cluster=cluster, unit=unit, chair=chair)
 
     def _record(self, told, processed=None, also=None):
