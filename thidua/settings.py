@@ -126,6 +126,9 @@ class Gateway(Group):
     cors_origins: tuple = listed("CORS_ORIGINS", (), "words")
     # One deadline per HTTP request: the wait for a worker, the publish and the reply of every call.
     deadline_seconds: float = setting("GATEWAY_DEADLINE_SECONDS", 10.0)
+    # How long of that deadline a request may wait in line for a worker before a full gateway
+    # answers 503: a burst of clients a little larger than the workers is served, not turned away.
+    admission_seconds: float = setting("GATEWAY_ADMISSION_SECONDS", 3.0)
 
 
 @dataclass(frozen=True)

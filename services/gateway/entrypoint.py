@@ -110,12 +110,14 @@ class ApiServer(WebServer):
     """nameko's web server, answering a path or method that no route matches under ``/api/v1``
     with the JSON error of its code, as every other refusal of the API. It also holds what all
     routes share: the request deadline and the count of requests in flight, bounded by the
-    gateway's workers (``GATEWAY_MAX_WORKERS``) so that a full gateway answers 503 at once
-    instead of queueing requests past their deadline."""
+    gateway's workers (``GATEWAY_MAX_WORKERS``): a request waits in line for a worker at most
+    ``GATEWAY_ADMISSION_SECONDS`` (part of its deadline), then a full gateway answers 503
+    rather than queueing requests past their deadline."""
 
     def setup(self):
         super().setup()
-        self.deadline = Gateway.of(self.container.config).deadline_seconds
+        settings = Gateway.of(self.container.config)
+        self.deadline, self.admission = settings.deadline_seconds, settings.admission_seconds
         self.in_flight = Semaphore(self.container.max_workers)
 
     def get_wsgi_app(self):
@@ -204,11 +206,14 @@ class GatewayEntrypoint(HttpRequestHandler):
         return cors(response, request, self.container.config)
 
     def run_within_deadline(self, args, kwargs, cid):
-        """The worker's result, or 503 once the request's deadline has passed; 503 at once when every
-        worker is busy. The deadline travels in the context, so each RPC call waits only what is left."""
-        seconds = self.deadline or self.server.deadline
-        if not self.server.in_flight.acquire(blocking=False):
+        """The worker's result, or 503 once the request's deadline has passed; 503 when every worker
+        stayed busy for the admission wait. The deadline counts from the request's arrival and travels
+        in the context, so the wait in line and each RPC call take only what is left of it."""
+        seconds, arrived = self.deadline or self.server.deadline, time.monotonic()
+        admission = min(self.server.admission, seconds)
+        if not self.server.in_flight.acquire(blocking=admission > 0, timeout=admission if admission > 0 else None):
             raise ServiceUnavailable(f"The gateway is answering as many requests as it can; try again shortly{AGAIN}.")
+        seconds -= time.monotonic() - arrived
         done = Event()
         context = {correlation.KEY: cid, DEADLINE_KEY: time.time() + seconds}
         try:
