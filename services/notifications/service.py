@@ -130,26 +130,33 @@ class NotificationsService(shared_rpc.Operations):
             return   # nobody needs to hear of it: nothing to read, nothing to write
         # What a notice names from the own copies is read only for notices told at once: a digest
         # item names what its own ranking event carries (most ranking versions, in a burst).
-        told_now = any(when != rules.DIGEST for _, _, when in decided)
-        data, now = self._facts(event["data"]) if told_now else dict(event["data"]), utcnow()
+        told_now = [kind for kind, _, when in decided if when != rules.DIGEST]
+        data, now, known = self._facts(event["data"], told_now) if told_now else dict(event["data"]), utcnow(), {}
         told = [(Happening(kind, data, rules.happening_key(event["id"], index, kind), event["correlation_id"], now),
-                 self._audience(audience, data.get("cluster"), data.get("unit"), data.get("chair")), when)
+                 self._audience(audience, data.get("cluster"), data.get("unit"), data.get("chair"), known), when)
                 for index, (kind, audience, when) in enumerate(decided)]
         standing = event["type"].startswith("ranking.updated.") and messages.standing(data, event["occurred_at"])
         self._record(told, processed=(consumer, event), also=standing and (lambda tx: self._keep(
             tx, "standings", standing)))
 
-    def _facts(self, data):
-        """The event's data and what its notices name from the own copies: the leading unit (the latest
-        ranking seen), the run's chair and deadline (the reporting status seen), who concluded or reopened."""
+    def _facts(self, data, kinds):
+        """The event's data and what its notices (of ``kinds``) name from the own copies: the leading
+        unit (the latest ranking seen; only the results notices name it without a table of their own),
+        the run's chair and deadline (the reporting status seen), who concluded or reopened."""
         key = f"{data.get('cluster')}|{data.get('period')}"
         by = (data.get("conclusion") or {}).get("by") or data.get("by")
-        return messages.enriched(data, self.db.standings.find_one({"_id": key}), self.db.runs.find_one({"_id": key}),
+        names_leader = "table" not in data and any(kind.startswith("results.") for kind in kinds)
+        return messages.enriched(data, self.db.standings.find_one({"_id": key}) if names_leader else None,
+                                 self.db.runs.find_one({"_id": key}),
                                  self.db.people.find_one({"_id": by}, {"name": 1}) if by else None)
 
-    def _audience(self, who, cluster=None, unit=None, chair=None):
-        needed = audiences.needs(who, cluster, unit)
-        found = self.db[needed[0]].find_one({"_id": needed[1]}) if needed else None
+    def _audience(self, who, cluster=None, unit=None, chair=None, known=None):
+        """The people of audience ``who``; ``known`` keeps the clusters and units read for one event, so
+        its notices read each once."""
+        needed, known = audiences.needs(who, cluster, unit), {} if known is None else known
+        if needed and needed not in known:
+            known[needed] = self.db[needed[0]].find_one({"_id": needed[1]})
+        found = known[needed] if needed else None
         if needed and found is None:
             raise directory.NotInDirectory(f"notifications' copy of the directory has no {needed[0][:-1]} "
                                            f"{needed[1]!r} yet")
