@@ -51,51 +51,43 @@ def test_each_call_waits_only_for_what_is_left_of_its_requests_deadline():
         call(Proxy(time.time() - 1, 0))                                # already past: no call is waited for
 
 
-def test_a_full_gateway_answers_503_after_the_admission_wait_instead_of_queueing(gateway, web_session,
-                                                                                  web_config_port):
-    gateway(submissions=Fake(get_cluster=slow(1.5, {"code": "C1"}), list_units=[]), max_workers=2,
-            GATEWAY_ADMISSION_SECONDS="0.2", **DEMO)
+def occupy(port, workers, settle):
+    """``workers`` requests held by the slow service (every worker busy after ``settle`` s)."""
     import requests
-    url = f"http://127.0.0.1:{web_config_port}/api/v1/clusters/C1"
+    url = f"http://127.0.0.1:{port}/api/v1/clusters/C1"
     pool = eventlet.GreenPool()
-    busy = [pool.spawn(requests.get, url, headers=ADMIN, timeout=5) for _ in range(2)]
-    eventlet.sleep(0.3)                                   # both workers are now waiting on the slow service
+    busy = [pool.spawn(requests.get, url, headers=ADMIN, timeout=5) for _ in range(workers)]
+    eventlet.sleep(settle)
+    return busy
+
+
+@pytest.mark.parametrize("admission, busy_for, served", [("0.2", 1.5, False), ("3", 0.5, True)])
+def test_a_request_that_finds_every_worker_busy_waits_in_line_for_the_admission_wait(
+        gateway, web_session, web_config_port, admission, busy_for, served):
+    gateway(submissions=Fake(get_cluster=slow(busy_for, {"code": "C1"}), list_units=[]), max_workers=2,
+            GATEWAY_ADMISSION_SECONDS=admission, **DEMO)
+    busy = occupy(web_config_port, 2, 0.2)
     started = time.monotonic()
-    shed = web_session.get("/api/v1/units", headers=ADMIN)
-    assert error_of(shed) == (503, "SERVICE_UNAVAILABLE") and 0.2 <= time.monotonic() - started < 0.7
-    assert "Idempotency-Key" in shed.json()["error"]["message"]
+    answer = web_session.get("/api/v1/units", headers=ADMIN)
+    took = time.monotonic() - started
+    if served:    # a worker was free within the wait: served
+        assert answer.status_code == 200 and 0.2 <= took < 2.5
+    else:         # none was: 503 once the wait is over, never queued past it
+        assert error_of(answer) == (503, "SERVICE_UNAVAILABLE") and 0.2 <= took < 0.7
+        assert "Idempotency-Key" in answer.json()["error"]["message"]
     assert [r.wait().status_code for r in busy] == [200, 200]
     assert web_session.get("/api/v1/units", headers=ADMIN).status_code == 200   # free again: served
-
-
-def test_a_request_waits_in_line_for_a_worker_and_is_served_within_its_deadline(gateway, web_session,
-                                                                                web_config_port):
-    gateway(submissions=Fake(get_cluster=slow(0.5, {"code": "C1"}), list_units=[]), max_workers=2,
-            GATEWAY_ADMISSION_SECONDS="3", **DEMO)
-    import requests
-    url = f"http://127.0.0.1:{web_config_port}/api/v1/clusters/C1"
-    pool = eventlet.GreenPool()
-    busy = [pool.spawn(requests.get, url, headers=ADMIN, timeout=5) for _ in range(2)]
-    eventlet.sleep(0.2)                                   # both workers are now waiting on the slow service
-    started = time.monotonic()
-    waited = web_session.get("/api/v1/clusters/C1", headers=ADMIN)
-    assert waited.status_code == 200 and waited.json()["code"] == "C1"
-    assert 0.2 <= time.monotonic() - started < 2.5         # in line until a worker was free, then served
-    assert [r.wait().status_code for r in busy] == [200, 200]
 
 
 def test_the_wait_in_line_counts_against_the_requests_deadline(gateway, web_session, web_config_port):
     gateway(submissions=Fake(get_cluster=slow(0.6, {"code": "C1"})), max_workers=1, GATEWAY_DEADLINE_SECONDS="1",
             GATEWAY_ADMISSION_SECONDS="1", **DEMO)
-    import requests
-    url = f"http://127.0.0.1:{web_config_port}/api/v1/clusters/C1"
-    first = eventlet.spawn(requests.get, url, headers=ADMIN, timeout=5)
-    eventlet.sleep(0.1)
+    busy = occupy(web_config_port, 1, 0.1)
     started = time.monotonic()
     late = web_session.get("/api/v1/clusters/C1", headers=ADMIN)   # in line ~0.5 s, then 0.6 s of work: too late
     assert error_of(late) == (503, "SERVICE_UNAVAILABLE")
     assert time.monotonic() - started < 1.4
-    assert first.wait().status_code == 200
+    assert [r.wait().status_code for r in busy] == [200]
 
 
 def test_an_amqp_connection_error_is_a_503_not_a_500(gateway, web_session):

@@ -7,7 +7,7 @@ from scripts import demo
 from services.submissions.migrate_runs import migrate
 from tests.helpers import demo_content
 from tests.integration.test_submissions import (ADMIN, GOOD, LEAD, OFFICE, move, officer, state, svc)  # noqa: F401
-from thidua.errors import (Forbidden, PeriodNotOpen, ReportsNotReviewed, RunConcluded, ValidationFailed,
+from thidua.errors import (Conflict, Forbidden, PeriodNotOpen, ReportsNotReviewed, RunConcluded, ValidationFailed,
                            VoteNotClosed)
 
 pytestmark = pytest.mark.integration
@@ -29,6 +29,22 @@ def test_planning_a_period_gives_each_cluster_of_its_year_its_own_run(svc):
     svc.as_(ADMIN).upsert_cluster({"code": "CUM-03", "name": "Cụm 3", "year": 2021, "members": [
         {"unit": "U06", "role": "lead"}], "level": "ministry"})   # a cluster of another level, added later
     assert runs(svc, "2021-Q2") == {"CUM-01": "PLANNED", "CUM-02": "PLANNED", "CUM-03": "PLANNED"}
+
+
+def test_a_unit_is_in_one_cluster_per_level_and_year(svc, db_of):
+    cluster = {"code": "CUM-09", "name": "Cụm 9", "year": 2021, "members": [
+        {"unit": "U06", "role": "lead"}, {"unit": "D02", "role": "member"}]}
+    before = state(db_of("submissions"))
+    with pytest.raises(Conflict) as refused:
+        svc.as_(ADMIN).upsert_cluster(cluster)              # D02 is in CUM-02, of the province, for 2021
+    assert "D02 is already in CUM-02 for 2021" in str(refused.value)
+    assert state(db_of("submissions")) == before and db_of("submissions").clusters.find_one({"_id": "CUM-09"}) is None
+    svc.as_(ADMIN).upsert_cluster({**cluster, "level": "ministry"})             # another level: its own clusters
+    svc.as_(ADMIN).upsert_cluster({**cluster, "year": 2022})                    # another year: likewise
+    cum02 = db_of("submissions").clusters.find_one({"_id": "CUM-02"})
+    svc.as_(ADMIN).upsert_cluster({"code": "CUM-02", "name": "Cụm 2, đổi tên", "year": 2021,   # not in its own way
+                                   "members": cum02["members"], "level": cum02["level"]})
+    assert db_of("submissions").clusters.find_one({"_id": "CUM-02"})["name"] == "Cụm 2, đổi tên"
 
 
 def test_two_clusters_run_one_quarter_on_their_own(svc, db_of):
