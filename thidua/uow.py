@@ -21,7 +21,6 @@ import hashlib
 import json
 
 from nameko.extensions import DependencyProvider
-from pymongo.errors import DuplicateKeyError
 
 from thidua import audit, outbox, signing
 from thidua.correlation import CorrelationId
@@ -30,14 +29,6 @@ from thidua.events import utcnow
 
 PROCESSED = "processed_events"
 IDEMPOTENCY = "idempotency"
-
-
-class AlreadyProcessed(Exception):
-    """The consumer processed this event before: its transaction is dropped, nothing written."""
-
-    def __init__(self, key):
-        super().__init__(key)
-        self.key = key
 
 
 class Transaction:
@@ -101,11 +92,6 @@ class UnitOfWork:
                 with self.db.client.start_session() as session:
                     return session.with_transaction(
                         lambda s: self._transaction(s, work, idempotency_key, request, processed))
-            except AlreadyProcessed as done:
-                earlier = self.db[PROCESSED].find_one({"_id": done.key})
-                if earlier is not None and signing.is_replay(self.delivery, earlier):
-                    raise signing.ReplayedEvent(processed[1]["id"]) from None
-                return False, None
             except tuple(retry_on):
                 if attempt == retries:
                     raise
@@ -115,16 +101,17 @@ class UnitOfWork:
         if processed is not None:
             consumer, event = processed
             key = f"{consumer}:{event['id']}"
-            # The record first, without looking (one operation less for every event): a duplicate
-            # fails on the unique _id before anything else is written, and the transaction is
-            # dropped (``run`` then tells a redelivery from a replayed copy). Two deliveries racing
-            # conflict on the _id; the loser is retried and then fails here the same way.
-            try:
-                tx.insert(PROCESSED, {"_id": key, "consumer": consumer, "event_id": event["id"],
-                                      "type": event["type"], "processed_at": utcnow(),
-                                      "nonce": (self.delivery or {}).get("nonce")})
-            except DuplicateKeyError:
-                raise AlreadyProcessed(key) from None
+            # Look before inserting: a failed write would abort the whole transaction. Two
+            # deliveries racing past this check collide on the unique _id; the loser is retried
+            # and then recognised here as a duplicate.
+            earlier = tx.find_one(PROCESSED, {"_id": key})
+            if earlier is not None:
+                if signing.is_replay(self.delivery, earlier):
+                    raise signing.ReplayedEvent(event["id"])
+                return False, None
+            tx.insert(PROCESSED, {"_id": key, "consumer": consumer, "event_id": event["id"],
+                                  "type": event["type"], "processed_at": utcnow(),
+                                  "nonce": (self.delivery or {}).get("nonce")})
             return True, work(tx)
         if idempotency_key is None:
             return work(tx)
