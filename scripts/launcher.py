@@ -257,9 +257,8 @@ class IsolatedPlatform:
         delete_vhost(self.vhost, self.management)
         import pymongo
         client = pymongo.MongoClient(self.mongo_uri)
-        for name in client.list_database_names():
-            if name.startswith(f"i{self.id}_"):
-                client.drop_database(name)
+        for name in SERVICES:   # by name: the embedded server has been seen to stop answering the listing
+            client.drop_database(self.database_name(name))
         client.close()
 
     def start(self, name, service=None, **env):
