@@ -23,30 +23,43 @@ def mongo_uri():
     return os.environ.get("MONGO_URI") or EMBEDDED_URI
 
 
-CLEANUP = {"gave_up": False}
+class Cleanup:
+    """One client for the whole session that drops each test's databases. Finding them takes the
+    server's list of databases, which the embedded server has been seen to stop answering (README,
+    "The embedded database slows down"): then one wait of 20 s, a warning, and the rest of the
+    session leaves its databases to the server (``make test`` stops it), instead of every test
+    hanging."""
+
+    def __init__(self, mongo_uri):
+        self.client = pymongo.MongoClient(mongo_uri, socketTimeoutMS=20000, serverSelectionTimeoutMS=5000)
+        self.gave_up = False
+
+    def drop(self, prefix):
+        if self.gave_up:
+            return
+        try:
+            for name in self.client.list_database_names():
+                if name.startswith(prefix):
+                    self.client.drop_database(name)
+        except pymongo.errors.PyMongoError as exc:
+            self.gave_up = True
+            warnings.warn(f"the database server did not list its databases ({exc}); the tests' databases "
+                          "are left to it from now on")
+
+
+@pytest.fixture(scope="session")
+def cleanup(mongo_uri):
+    found = Cleanup(mongo_uri)
+    yield found
+    found.client.close()
 
 
 @pytest.fixture
-def db_prefix(mongo_uri):
-    """A fresh set of databases for one test, dropped afterwards. Finding them takes the server's
-    list of databases, which the embedded server has been seen to stop answering (README, "The
-    embedded database slows down"): then one wait of 20 s, a warning, and the rest of the session
-    leaves its databases to the server (``make test`` stops it), instead of every test hanging."""
+def db_prefix(cleanup):
+    """A fresh set of databases for one test, dropped afterwards (:class:`Cleanup`)."""
     prefix = f"t{uuid.uuid4().hex[:10]}"
     yield prefix
-    if CLEANUP["gave_up"]:
-        return
-    client = pymongo.MongoClient(mongo_uri, socketTimeoutMS=20000, serverSelectionTimeoutMS=5000)
-    try:
-        for name in client.list_database_names():
-            if name.startswith(prefix):
-                client.drop_database(name)
-    except pymongo.errors.PyMongoError as exc:
-        CLEANUP["gave_up"] = True
-        warnings.warn(f"the database server did not list its databases ({exc}); the tests' databases are "
-                      "left to it from now on")
-    finally:
-        client.close()
+    cleanup.drop(prefix)
 
 
 @pytest.fixture

@@ -131,7 +131,8 @@ class NotificationsService(shared_rpc.Operations):
         # What a notice names from the own copies is read only for notices told at once: a digest
         # item names what its own ranking event carries (most ranking versions, in a burst).
         told_now = [kind for kind, _, when in decided if when != rules.DIGEST]
-        data, now, known = self._facts(event["data"], told_now) if told_now else dict(event["data"]), utcnow(), {}
+        data = self._facts(event["data"], told_now) if told_now else dict(event["data"])
+        now, known = utcnow(), {}
         told = [(Happening(kind, data, rules.happening_key(event["id"], index, kind), event["correlation_id"], now),
                  self._audience(audience, data.get("cluster"), data.get("unit"), data.get("chair"), known), when)
                 for index, (kind, audience, when) in enumerate(decided)]
@@ -153,7 +154,7 @@ class NotificationsService(shared_rpc.Operations):
     def _audience(self, who, cluster=None, unit=None, chair=None, known=None):
         """The people of audience ``who``; ``known`` keeps the clusters and units read for one event, so
         its notices read each once."""
-        needed, known = audiences.needs(who, cluster, unit), {} if known is None else known
+        needed, known = audiences.needs(who, cluster, unit), known if known is not None else {}
         if needed and needed not in known:
             known[needed] = self.db[needed[0]].find_one({"_id": needed[1]})
         found = known[needed] if needed else None
@@ -168,9 +169,10 @@ class NotificationsService(shared_rpc.Operations):
         """Write every notice of ``told`` (``[(happening, people, when)]``) through every enabled
         channel the people chose, in one transaction (with ``also(tx)``, if given)."""
         # Only notices told at once go through the channels; digest items wait in their own collection.
-        enabled = channels.REGISTRY.enabled(self.config) if any(when != rules.DIGEST for _, _, when in told) else []
+        immediate = [people for _, people, when in told if when != rules.DIGEST]
+        enabled = channels.REGISTRY.enabled(self.config) if immediate else []
         loaded = {channel.name: channel.load(self.db) for channel in enabled}
-        ids = list({p["id"] for _, people, when in told if when != rules.DIGEST for p in people})
+        ids = list({p["id"] for people in immediate for p in people})
         personal = channels.REGISTRY.personal()
         chosen = {p["_id"]: preferences.effective(p, personal)
                   for p in (self.db.preferences.find({"_id": {"$in": ids}}) if ids else ())}
