@@ -47,6 +47,7 @@ The rule (``RULE_VERSION``), in short; ``docs/ranking-engine.md`` has the worked
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -78,21 +79,33 @@ def _round2(x):
 
 @dataclass(frozen=True)
 class _Criterion:
+    """A criterion with what the engine asks of it on every line found once per template: the score's
+    range, its source, and its type's methods already looked up (n*c lines in a cluster)."""
     code: str
     group: str
     spec: dict
     kind: CriterionType
-    low: float      # the score's range, asked for every line: found once per template
+    low: float
     high: float
+    source: object = None
+    derives: bool = False       # its type may take the value from the rest of the report
+    read: object = None         # kind.value.read
+    score: object = None        # kind.score
+    inputs: object = None       # kind.inputs
+
+
+def _criterion(code, group, spec):
+    kind = criterion_types.of(spec)
+    return _Criterion(code, group, spec, kind, *kind.score_range(spec), source=spec.get("source"),
+                      derives=type(kind).derive is not CriterionType.derive,
+                      read=kind.value.read, score=kind.score, inputs=kind.inputs)
 
 
 def validate_template(template):
     """Check a criteria template (``thidua.criteria``: a ``ValueError`` says what to change)
     and return its rules in the engine's shape."""
     contract = check_template(template)
-    return replace(contract, criteria=[_Criterion(code, group, spec, kind, *kind.score_range(spec))
-                                       for code, group, spec in contract.criteria
-                                       for kind in [criterion_types.of(spec)]])
+    return replace(contract, criteria=[_criterion(code, group, spec) for code, group, spec in contract.criteria])
 
 
 # --------------------------------------------------------------------------- votes
@@ -234,15 +247,17 @@ def _parse_values(rules, report):
     values = values if isinstance(values, dict) else {}
     parsed = []
     for criterion in rules.criteria:
-        derived = criterion.kind.derive(criterion.spec, report)
+        derived = criterion.kind.derive(criterion.spec, report) if criterion.derives else None
         raw = values.get(criterion.code) if derived is None else derived
         try:
             if raw is None:
                 raise InvalidValue(NO_VALUE)
-            parsed.append(criterion.kind.value.read(raw))
+            parsed.append(criterion.read(raw))
         except InvalidValue as problem:
             problem.given = raw     # kept for the breakdown: the reviewer sees what was sent
-            parsed.append(problem)
+            # Without its traceback: the traceback's frame holds ``parsed``, which holds the
+            # problem, a cycle only the garbage collector could free (see ``compute``).
+            parsed.append(problem.with_traceback(None))
     return parsed
 
 
@@ -269,37 +284,50 @@ def _mapping(report, key):
     return value if isinstance(value, dict) else {}
 
 
-def _score_criterion(criterion, value, best, self_score, review):
-    """One line of the breakdown, unrounded."""
-    kind, spec = criterion.kind, criterion.spec
-    if isinstance(value, InvalidValue):
-        computed, formula, reason = 0.0, f"{value}: 0", str(value)
-        inputs = {} if value.given is None else {"given": value.given}
-    else:
-        computed, formula = kind.score(spec, value, best)
-        reason, inputs = None, kind.inputs(spec, value, best)
-    # {"points": x, "comment": ...} as specified; a bare number (the shape of self scores) is read too.
-    if review is None:
-        reviewed = comment = None
-    else:
-        review = {"points": review} if is_number(review) else review if isinstance(review, dict) else {}
-        reviewed, comment = _score_in_range(criterion, review.get("points")), review.get("comment")
-    return {
-        "criterion": criterion.code, "group": criterion.group, "type": kind.name,
-        "inputs": inputs, "formula": formula, "reason": reason,
-        "computed": computed, "self": _score_in_range(criterion, self_score),
-        "reviewed": reviewed, "review_comment": comment,
-        "final": computed if reviewed is None else reviewed,
-        "source": spec.get("source"),
-    }
+def _reviewed(criterion, review):
+    """(reviewed score, comment) of a review line: ``{"points": x, "comment": ...}`` as specified,
+    a bare number (the shape of self scores) read too."""
+    review = {"points": review} if is_number(review) else review if isinstance(review, dict) else {}
+    return _score_in_range(criterion, review.get("points")), review.get("comment")
 
 
 def _score_unit(rules, report, parsed, bests):
+    """The unit's breakdown, its lines rounded for output, and its totals from the unrounded scores,
+    in one pass over its lines: this loop runs n*c times and is most of the cost of a recompute."""
     self_scores, reviews = _mapping(report, "self_scores"), _mapping(report, "review")
-    breakdown = [_score_criterion(c, value, best, self_scores.get(c.code), reviews.get(c.code))
-                 for c, value, best in zip(rules.criteria, parsed, bests)]
-    groups = _group_sums(rules.groups, breakdown)
-    selfs = [line["self"] for line in breakdown if line["self"] is not None]
+    breakdown, finals, computeds, selfs = [], [], [], []
+    by_group = {code: [] for code in rules.groups}
+    for criterion, value, best in zip(rules.criteria, parsed, bests):
+        code = criterion.code
+        if isinstance(value, InvalidValue):
+            computed, formula, reason = 0.0, f"{value}: 0", str(value)
+            inputs = {} if value.given is None else {"given": value.given}
+        else:
+            computed, formula = criterion.score(criterion.spec, value, best)
+            reason, inputs = None, criterion.inputs(criterion.spec, value, best)
+        review = reviews.get(code)
+        reviewed, comment = (None, None) if review is None else _reviewed(criterion, review)
+        self_score = self_scores.get(code)      # most lines have none: no call then
+        self_score = None if self_score is None else _score_in_range(criterion, self_score)
+        final = computed if reviewed is None else reviewed
+        # round() to 2 places costs more than a line's dict; a whole number needs none, and the
+        # final score is most often the computed one.
+        whole = type(computed) is float and computed.is_integer()
+        shown = computed + 0.0 if whole else round(computed, 2) + 0.0
+        shown_review = None if reviewed is None else _round2(reviewed)
+        breakdown.append({
+            "criterion": code, "group": criterion.group, "type": criterion.kind.name,
+            "inputs": inputs, "formula": formula, "reason": reason,
+            "computed": shown, "self": None if self_score is None else _round2(self_score),
+            "reviewed": shown_review, "review_comment": comment,
+            "final": shown if reviewed is None else shown_review,
+            "source": criterion.source,
+        })
+        finals.append(final)
+        computeds.append(computed)
+        by_group[criterion.group].append(final)
+        if self_score is not None:
+            selfs.append(self_score)
     violations = report.get("violations") if isinstance(report.get("violations"), list) else []
     commendations = report.get("commendations") if isinstance(report.get("commendations"), list) else []
     unit = report["unit"]
@@ -308,18 +336,10 @@ def _score_unit(rules, report, parsed, bests):
         submitted=_submission_key(report.get("submitted_at")),
         violations=len(violations), commendations=_commendation_count(commendations),
         breakdown=breakdown,
-        total=math.fsum(line["final"] for line in breakdown),
-        computed_total=math.fsum(line["computed"] for line in breakdown),
+        total=math.fsum(finals), computed_total=math.fsum(computeds),
         self_total=math.fsum(selfs) if selfs else None,
-        groups=groups, cap=rules.discipline_cap(violations))
-
-
-def _group_sums(group_codes, breakdown):
-    """Subtotals per group in one pass over the breakdown (not one pass per group)."""
-    lines = {code: [] for code in group_codes}
-    for line in breakdown:
-        lines[line["group"]].append(line["final"])
-    return {code: math.fsum(values) for code, values in lines.items()}
+        groups={code: math.fsum(values) for code, values in by_group.items()},
+        cap=rules.discipline_cap(violations))
 
 
 def _classify(rules, result, vote):
@@ -396,16 +416,8 @@ def _row(result, levels):
         "capped_by_discipline": result.level != result.uncapped,
         "discipline_cap": level(result.cap), "may_lead": result.may_lead,
         "violations": result.violations, "commendations": result.commendations, "late": result.late,
-        "breakdown": [_rounded_line(line) for line in result.breakdown],
+        "breakdown": result.breakdown,      # its lines are rounded as they are made
     }
-
-
-def _rounded_line(line):
-    # Rounded in place, not copied: the unrounded line is not needed any more, and a copy
-    # of every line doubled the memory (and the time) of a large cluster.
-    for key in ("computed", "self", "reviewed", "final"):
-        line[key] = _round2(line[key])
-    return line
 
 
 def compute(template, reports, votes=None, *, digest=None):
@@ -427,6 +439,20 @@ def compute(template, reports, votes=None, *, digest=None):
     Cost: O(n*c) to score n units on c criteria (the best actual of each target
     criterion is found once) plus O(n log n) to rank.
     """
+    # The collector is paused while the table is built: a recompute makes n*c line objects, all
+    # alive until it returns and none in a cycle, and each collection pass walked all of them
+    # again, so the time grew faster than the cluster (docs/ranking-engine.md, Cost). It runs
+    # again as soon as the table is made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(template, reports, votes, digest)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compute(template, reports, votes, digest):
     rules = validate_template(template)
     reports = list(reports)
     _check_reports(reports)

@@ -1,6 +1,7 @@
 """The scoring engine (services/ranking/engine.py): worked examples computed by hand, then properties."""
 import ast
 import copy
+import gc
 import json
 import sys
 from pathlib import Path
@@ -357,6 +358,32 @@ def test_output_is_json_rounded_at_the_boundary_and_the_inputs_are_untouched():
     assert final(result, "A", "C2") == 3.85 and row(result, "A")["total"] == 12.6
     assert result["rule_version"] == RULE_VERSION == "engine/1"
     assert result["template"] == {"id": "TPL-1", "version": 3}
+
+
+def test_the_collector_pause_ends_with_the_computation_even_when_it_refuses():
+    """compute pauses the garbage collector while it builds the table (docs/ranking-engine.md, Cost);
+    the process must get it back in the state it was, after a table or a refusal alike."""
+    assert gc.isenabled()
+    compute(full_template(), [report("A", {"C1": {"actual": "seventy"}})])
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        compute(simple_template(), [scored("A", 1), scored("A", 2)])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compute(full_template(), [report("A", {"C1": {"actual": 70}})])
+        assert not gc.isenabled()       # a caller's own pause is left alone
+    finally:
+        gc.enable()
+
+
+def test_an_unscorable_value_keeps_no_reference_cycle():
+    """A value that cannot be scored is kept without its traceback, whose frame would hold it in a
+    cycle that only the collector (paused in compute) could free."""
+    rules = validate_template(full_template())
+    parsed = engine._parse_values(rules, report("A", {"C1": {"actual": "seventy"}}))
+    problems = [value for value in parsed if isinstance(value, engine.InvalidValue)]
+    assert problems and all(problem.__traceback__ is None for problem in problems)
 
 
 def test_the_hash_follows_the_inputs():
