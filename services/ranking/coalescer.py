@@ -11,17 +11,26 @@ transaction as the new snapshot, exactly the markers that recompute took in. So:
   service starts and on every sweep;
 - no hot document: markers are inserted, one per event, never updated, so concurrent
   handlers never conflict on them;
-- replicas: two loops racing on one table conflict on its version pointer; the loser is
-  retried, finds no marker left and writes nothing.
+- replicas take turns: a loop recomputes a table only while it holds the table's *turn*
+  (:func:`take_turn`), so two replicas never compute the same table at once, and a table is
+  recomputed at most once per ``INTERVAL`` whatever the number of replicas. Without turns,
+  each replica kept its own interval, so a table in a burst got up to one snapshot per
+  replica per interval, and the replica that lost the race on the version pointer had done
+  the whole recompute for nothing: two replicas ranked a burst slower than one. A turn
+  outlives a crashed holder by at most ``LEASE``; should a recompute outlast its lease, the
+  version pointer still lets only one of two recomputes commit.
 """
 import logging
 import random
 import time
+import uuid
+from datetime import timedelta
 
 import eventlet
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
 
 from thidua.events import utcnow
 from thidua.settings import Messaging
@@ -29,8 +38,11 @@ from thidua.settings import Messaging
 log = logging.getLogger(__name__)
 
 COLLECTION = "dirty_tables"
-INTERVAL = 0.1          # seconds: at most one snapshot per table per interval and replica
+TURNS = "table_turns"   # one document per table: who may recompute it, until when
+INTERVAL = 0.1          # seconds: at most one snapshot per table per interval, over all replicas
+LEASE = 10.0            # seconds a turn is held at most: a killed holder's turn lapses after it
 RETRY_LATER = 1.0       # seconds before a table whose recompute failed is tried again
+ELSEWHERE = 1.0         # seconds before a table whose turn another replica held is looked at again
 PARALLEL = 4            # tables recomputed at once by one replica
 
 
@@ -55,6 +67,25 @@ def clear(db, session, taken):
     db[COLLECTION].delete_many({"_id": {"$in": [m["_id"] for m in taken]}}, session=session)
 
 
+def take_turn(db, table, holder):
+    """Whether ``holder`` may recompute ``table`` now, taking the turn for ``LEASE`` seconds if so:
+    the turn is free once its last holder ended it (``INTERVAL`` after its recompute) or its lease
+    lapsed. One write: a held turn makes the upsert collide on the table's id."""
+    now = utcnow()
+    try:
+        db[TURNS].update_one({"_id": table, "until": {"$lte": now}},
+                             {"$set": {"until": now + timedelta(seconds=LEASE), "holder": holder}}, upsert=True)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def end_turn(db, table, holder, pause):
+    """The table is free again ``pause`` seconds from now (unless the turn lapsed and was taken)."""
+    db[TURNS].update_one({"_id": table, "holder": holder},
+                         {"$set": {"until": utcnow() + timedelta(seconds=pause)}})
+
+
 class Coalescer(DependencyProvider):
     """Runs ``recompute_table(db, table)`` for every dirty table, each at most once per
     ``INTERVAL``; woken at once by the handlers (the dependency is the wake-up call) and
@@ -66,6 +97,7 @@ class Coalescer(DependencyProvider):
         self._running = False
         self._wake = eventlet.event.Event()
         self._due = {}          # table -> monotonic time it may be recomputed again
+        self.holder = uuid.uuid4().hex      # this replica, in the tables' turns
 
     def setup(self):
         from thidua.mongo import client_for
@@ -113,18 +145,33 @@ class Coalescer(DependencyProvider):
         due = [t for t in tables if self._due.get(t, 0) <= now]
         for table in due:
             self._due[table] = now + INTERVAL
-        for table, failed in pool.imap(self._recompute, due):
-            if failed:
-                self._due[table] = time.monotonic() + RETRY_LATER
+        for table, later in pool.imap(self._recompute, due):
+            if later:
+                self._due[table] = time.monotonic() + later
         waiting = [self._due[t] - time.monotonic() for t in tables if t not in due]
         self._due = {t: at for t, at in self._due.items() if at > time.monotonic()}
         return max(0.0, min(waiting)) if waiting else self.sweep
 
     def _recompute(self, table):
+        """(table, seconds before it is looked at again, or None for ``INTERVAL``): recomputed in this
+        replica's turn. A table in another replica's turn is left to it for ``ELSEWHERE``: that
+        replica's loop sees the table's later markers too, and asking for the turn ten times a second
+        while it is held cost the database more than the recompute."""
+        try:
+            if not take_turn(self.db, table, self.holder):
+                return table, ELSEWHERE
+        except Exception as exc:
+            log.warning("could not take the turn of %s (%s: %s); retried", table, type(exc).__name__, exc)
+            return table, RETRY_LATER
+        failed = False
         try:
             self.recompute_table(self.db, table)
-            return table, False
         except Exception as exc:   # kept dirty: retried after RETRY_LATER
+            failed = True
             log.warning("recompute of %s failed (%s: %s); it stays dirty and is retried", table,
                         type(exc).__name__, exc)
-            return table, True
+        try:
+            end_turn(self.db, table, self.holder, RETRY_LATER if failed else INTERVAL)
+        except Exception as exc:    # the turn lapses after LEASE
+            log.warning("could not end the turn of %s (%s: %s)", table, type(exc).__name__, exc)
+        return table, RETRY_LATER if failed else None

@@ -1,9 +1,12 @@
 """The ranking service against the real broker and database."""
+from datetime import timedelta
+
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from services.ranking import engine
+from services.ranking import coalescer, engine
 from services.ranking.service import RankingService
+from thidua.events import utcnow
 from thidua.outbox import OutboxRelay
 from tests.helpers import demo_template, eventually, report_event, template_event
 
@@ -43,6 +46,30 @@ def test_two_replicas_recomputing_one_cluster_at_once_lose_nothing_and_agree(
     assert versions == list(range(1, len(versions) + 1))          # no version lost or written twice
     assert db.outbox.count_documents({}) == len(versions)          # one ranking.updated per snapshot
     assert db.processed_events.count_documents({"type": "report.submitted.v1"}) == 20
+    # The replicas take turns: one snapshot per table per interval over both, never two at once.
+    times = [s["computed_at"] for s in db.snapshots.find({}, {"computed_at": 1}).sort("version", 1)]
+    gaps = [(later - earlier).total_seconds() for earlier, later in zip(times, times[1:])]
+    assert all(gap >= coalescer.INTERVAL - 0.001 for gap in gaps), gaps
+
+
+def test_a_tables_turn_is_held_by_one_replica_until_it_ends_it_or_its_lease_lapses(db_of):
+    db = db_of("ranking")
+    table = "CUM-01|2021-Q1"
+    assert coalescer.take_turn(db, table, "a")
+    assert not coalescer.take_turn(db, table, "b")              # a holds it
+    assert not coalescer.take_turn(db, table, "a")              # one recompute at a time, even for a
+    coalescer.end_turn(db, table, "b", 0)                        # not b's to end
+    assert not coalescer.take_turn(db, table, "b")
+    coalescer.end_turn(db, table, "a", 60)                       # ended, with a pause before the next
+    assert not coalescer.take_turn(db, table, "b")
+    coalescer.end_turn(db, table, "a", -1)                       # the pause is over
+    assert coalescer.take_turn(db, table, "b")
+    assert coalescer.take_turn(db, "CUM-02|2021-Q1", "a")        # turns are per table
+    db.table_turns.update_one({"_id": table}, {"$set": {"until": utcnow() - timedelta(seconds=1)}})
+    assert coalescer.take_turn(db, table, "a")                   # b's lease lapsed (b was killed, say)
+    coalescer.end_turn(db, table, "b", -1)                       # b, back, cannot free a's turn
+    assert not coalescer.take_turn(db, table, "b")
+    assert db.table_turns.count_documents({}) == 2
 
 
 def test_a_report_naming_an_unknown_template_waits_and_is_scored_once_the_template_arrives(
