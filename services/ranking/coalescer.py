@@ -80,6 +80,15 @@ def take_turn(db, table, holder):
         return False
 
 
+def held_for(db, table, holder):
+    """Seconds before ``holder`` may take the table's turn it could not take: the rest of its own
+    pause after its last recompute, or ``ELSEWHERE`` when another replica holds the turn."""
+    turn = db[TURNS].find_one({"_id": table})
+    if turn is None or turn.get("holder") != holder:
+        return ELSEWHERE
+    return max(0.0, (turn["until"] - utcnow()).total_seconds())
+
+
 def end_turn(db, table, holder, pause):
     """The table is free again ``pause`` seconds from now (unless the turn lapsed and was taken)."""
     db[TURNS].update_one({"_id": table, "holder": holder},
@@ -146,20 +155,19 @@ class Coalescer(DependencyProvider):
         for table in due:
             self._due[table] = now + INTERVAL
         for table, later in pool.imap(self._recompute, due):
-            if later:
-                self._due[table] = time.monotonic() + later
+            self._due[table] = time.monotonic() + later     # from its end, as its turn's pause
         waiting = [self._due[t] - time.monotonic() for t in tables if t not in due]
         self._due = {t: at for t, at in self._due.items() if at > time.monotonic()}
         return max(0.0, min(waiting)) if waiting else self.sweep
 
     def _recompute(self, table):
-        """(table, seconds before it is looked at again, or None for ``INTERVAL``): recomputed in this
-        replica's turn. A table in another replica's turn is left to it for ``ELSEWHERE``: that
-        replica's loop sees the table's later markers too, and asking for the turn ten times a second
-        while it is held cost the database more than the recompute."""
+        """(table, seconds before it is looked at again): recomputed in this replica's turn. A table
+        in another replica's turn is left to it for ``ELSEWHERE``: that replica's loop sees the
+        table's later markers too, and asking for the turn ten times a second while it is held cost
+        the database more than the recompute."""
         try:
             if not take_turn(self.db, table, self.holder):
-                return table, ELSEWHERE
+                return table, held_for(self.db, table, self.holder)
         except Exception as exc:
             log.warning("could not take the turn of %s (%s: %s); retried", table, type(exc).__name__, exc)
             return table, RETRY_LATER
@@ -174,4 +182,4 @@ class Coalescer(DependencyProvider):
             end_turn(self.db, table, self.holder, RETRY_LATER if failed else INTERVAL)
         except Exception as exc:    # the turn lapses after LEASE
             log.warning("could not end the turn of %s (%s: %s)", table, type(exc).__name__, exc)
-        return table, RETRY_LATER if failed else None
+        return table, RETRY_LATER if failed else INTERVAL
