@@ -60,22 +60,41 @@ FROZEN_STATES = ("CONCLUDED", "ARCHIVED")   # a run's states in which its table 
 def recompute_table(db, table):
     """Bring one dirty table up to date, taking in every input marked before this transaction
     began; the markers it took in go with the new snapshot. Returns the new version, or None."""
-    def work(tx):
-        taken = coalescer.markers(tx.db, tx.session, table)
-        if not taken:
-            return None   # another recompute (or replica) took them in
-        # The newest input names the version, unless a vote's result is among them: leaders hear
-        # of that version at once (``trigger_event_type``).
-        named = next((m for m in taken if m["event_type"].startswith("vote.closed.")), taken[-1])
-        tx.correlation_id = named["correlation_id"]
-        trigger = {"id": named["_id"], "type": named["event_type"], "correlation_id": named["correlation_id"],
-                   "coalesced": len(taken)}
-        version = recompute(tx, named["cluster"], named["cluster_name"], named["period"], trigger)
-        coalescer.clear(tx.db, tx.session, taken)
-        return version
     with RECOMPUTE_SECONDS.time():
-        return UnitOfWork(db, ACTOR, None).run(work, retry_on=(ConcurrentRecompute, DuplicateKeyError),
+        return UnitOfWork(db, ACTOR, None).run(lambda tx: take_in(tx, table),
+                                               retry_on=(ConcurrentRecompute, DuplicateKeyError),
                                                retries=CONFLICT_RETRIES)
+
+
+def take_in(tx, table):
+    """In ``tx``: the table's recompute with its pending inputs, the markers removed. The new version,
+    or None (nothing pending, or nothing changed)."""
+    taken = coalescer.markers(tx.db, tx.session, table)
+    if not taken:
+        return None   # another recompute (or replica) took them in
+    # The newest input names the version, unless a vote's result is among them: leaders hear
+    # of that version at once (``trigger_event_type``).
+    named = next((m for m in taken if m["event_type"].startswith("vote.closed.")), taken[-1])
+    tx.correlation_id = named["correlation_id"]
+    trigger = {"id": named["_id"], "type": named["event_type"], "correlation_id": named["correlation_id"],
+               "coalesced": len(taken)}
+    version = recompute(tx, named["cluster"], named["cluster_name"], named["period"], trigger)
+    coalescer.clear(tx.db, tx.session, taken)
+    return version
+
+
+def move_run(tx, table, data, event):
+    """A cluster's run moved (concluded, archived or reopened). Concluding freezes the table as of
+    every input received before: those still waiting for the coalescer are taken in first, in the
+    same transaction, so the published table never misses a report handed in before the meeting
+    concluded. Reopening marks the table dirty, to take in what arrived while it was concluded."""
+    if data["state"] in FROZEN_STATES:
+        take_in(tx, table)
+    tx.db.run_states.replace_one({"_id": table}, {"_id": table, "state": data["state"]}, upsert=True,
+                                 session=tx.session)
+    if data["state"] not in FROZEN_STATES:
+        coalescer.mark_dirty(tx.db, tx.session, table, data["cluster"], data.get("cluster_name", data["cluster"]),
+                             data["period"], event)
 
 
 def recompute(tx, cluster, cluster_name, period, trigger):
@@ -202,14 +221,9 @@ class RankingService(shared_rpc.Operations):
         """A cluster's run of a period concluded (or archived, or reopened): after the conclusion
         no event writes a new version of its table until it is reopened."""
         data, key = event["data"], table_key(event["data"]["cluster"], event["data"]["period"])
-
-        def work(tx):
-            self.db.run_states.replace_one({"_id": key}, {"_id": key, "state": data["state"]}, upsert=True,
-                                           session=tx.session)
-            if data["state"] not in FROZEN_STATES:   # reopened: take in what arrived while it was concluded
-                coalescer.mark_dirty(self.db, tx.session, key, data["cluster"], data.get("cluster_name", data["cluster"]),
-                                     data["period"], event)
-        self.uow.as_actor("ranking.on_run_moved").run(work, processed=("ranking.on_run_moved", event))
+        self.uow.as_actor(ACTOR).run(lambda tx: move_run(tx, key, data, event),
+                                     processed=("ranking.on_run_moved", event),
+                                     retry_on=(ConcurrentRecompute, DuplicateKeyError), retries=CONFLICT_RETRIES)
         self.recomputer()
 
     def _handle(self, consumer, event, apply):

@@ -62,6 +62,8 @@ def test_a_tables_turn_is_held_by_one_replica_until_it_ends_it_or_its_lease_laps
     assert not coalescer.take_turn(db, table, "b")
     coalescer.end_turn(db, table, "a", 60)                       # ended, with a pause before the next
     assert not coalescer.take_turn(db, table, "b")
+    assert coalescer.held_for(db, table, "b") == coalescer.ELSEWHERE          # a's: b leaves it to a
+    assert 55 < coalescer.held_for(db, table, "a") <= 60                       # a waits out its own pause
     coalescer.end_turn(db, table, "a", -1)                       # the pause is over
     assert coalescer.take_turn(db, table, "b")
     assert coalescer.take_turn(db, "CUM-02|2021-Q1", "a")        # turns are per table
@@ -91,7 +93,8 @@ def _left_dirty(db, events):
     from services.ranking.service import table_key
     from tests.helpers import demo_template
     template = demo_template()
-    db.templates.insert_one({"_id": f"{template['id']}@{template['version']}", **template})
+    key = f"{template['id']}@{template['version']}"
+    db.templates.replace_one({"_id": key}, {"_id": key, **template}, upsert=True)
     for event in events:
         data = event["data"]
         db.reports.insert_one({"_id": f"{data['period']}|{data['unit']}", **data})
@@ -141,6 +144,29 @@ def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns
     coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1", second)
     assert recompute_table(db, "CUM-01|2021-Q1") == 2
     assert db.breakdowns.count_documents({}) == 2
+
+
+def test_concluding_a_run_first_takes_in_the_reports_still_waiting_for_a_recompute(db_of):
+    """The meeting concludes right after the last reports (the demo's play-through does): the
+    published table holds them, not the version before them."""
+    from services.ranking.service import move_run, recompute_table
+    from thidua.uow import UnitOfWork
+    db = db_of("ranking")
+    _left_dirty(db, [report_event(unit="U01", actual=90)])
+    assert recompute_table(db, "CUM-01|2021-Q1") == 1
+    waiting = [report_event(unit=f"U0{n}", actual=80 + n) for n in (2, 3)]
+    _left_dirty(db, waiting)
+    concluded = run_event("period.concluded.v2", "CUM-01", "CONCLUDED", chair="thien.nh",
+                          conclusion={"text": "Kết luận", "by": "thien.nh", "at": "2021-05-19T10:00:00Z"})
+    UnitOfWork(db, "system:ranking", "c-run").run(
+        lambda tx: move_run(tx, "CUM-01|2021-Q1", concluded["data"], concluded))
+    latest = db.snapshots.find_one({"_id": "CUM-01|2021-Q1|2"})
+    assert sorted(row["unit"] for row in latest["table"]) == ["U01", "U02", "U03"]
+    assert db.dirty_tables.count_documents({}) == 0
+    assert db.run_states.find_one({"_id": "CUM-01|2021-Q1"})["state"] == "CONCLUDED"
+    _left_dirty(db, [report_event(unit="U04", actual=99)])            # after the conclusion: it waits
+    assert recompute_table(db, "CUM-01|2021-Q1") is None
+    assert db.snapshots.count_documents({}) == 2
 
 
 def run_event(event_type, cluster, state, **extra):
