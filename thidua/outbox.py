@@ -11,10 +11,19 @@ exactly-once effect.
 An event that no queue is bound to yet (a consumer that never started) is not
 marked published: it waits in the outbox, visible, and goes out when a consumer
 has declared its queue.
+
+The relay is woken in its own process the moment a unit of work that recorded events
+commits (:func:`committed`, called by ``thidua.uow``), and by a periodic sweep
+(``OUTBOX_SWEEP_SECONDS``) for events another process recorded: a replica killed before
+it relayed them, a command-line tool. It used to be woken by a change stream on the
+outbox; on the embedded server every write anywhere wakes every change stream, so each
+relay asked for the next change once per write of the whole platform, and the answer
+was almost always "nothing of yours".
 """
 import itertools
 import logging
 import time
+import weakref
 
 import eventlet
 from kombu import Connection, Exchange, Producer
@@ -52,6 +61,16 @@ def record(db, session, event):
         "_id": event["id"], "event": event, "created_at": utcnow(), "seq": next(_SEQUENCE),
         "published_at": None, "attempts": 0,
     }, session=session)
+
+
+# Database name -> this process's relays of it (weakly held: a stopped service's relay goes with it).
+_RELAYS = {}
+
+
+def committed(db):
+    """A transaction that recorded events in ``db`` has committed: wake this process's relay of it."""
+    for relay in list(_RELAYS.get(db.name, ())):
+        relay.wake()
 
 
 def pending(db, limit=100):
@@ -202,13 +221,13 @@ class OutboxRelay:
 class Relay(DependencyProvider):
     """Runs an :class:`OutboxRelay` for the service's database in the background.
 
-    Woken by a change stream on the outbox as soon as an event is committed,
-    and by a periodic sweep (``OUTBOX_SWEEP_SECONDS``) as a safety net for a
-    server without change streams, a lost cursor or an unroutable event.
+    Woken as soon as a unit of work of this process that recorded events commits
+    (:func:`committed`), and by a periodic sweep (``OUTBOX_SWEEP_SECONDS``) for
+    events recorded elsewhere and for an event no queue was bound to yet.
     """
 
     def __init__(self):
-        self._gt = self._watcher = None
+        self._gt = None
         self._running = False
         self._wake = eventlet.event.Event()
 
@@ -223,38 +242,24 @@ class Relay(DependencyProvider):
     def start(self):
         self._gauges = lag_readings(self.db, f"outbox:{id(self)}")
         self._running = True
+        _RELAYS.setdefault(self.db.name, weakref.WeakSet()).add(self)
         self._gt = self.container.spawn_managed_thread(self._run)
-        self._watcher = self.container.spawn_managed_thread(self._watch)
 
     def stop(self):
         for key in getattr(self, "_gauges", ()):
             metrics.forget(key)
         self._running = False
-        self._poke()
-        for gt in (self._gt, self._watcher):
-            if gt is not None:
-                gt.kill()
+        _RELAYS.get(self.db.name, set()).discard(self)
+        self.wake()
+        if self._gt is not None:
+            self._gt.kill()
         self.relay.close()
 
     kill = stop
 
-    def _poke(self):
+    def wake(self):
         if not self._wake.ready():
             self._wake.send(True)
-
-    def _watch(self):
-        while self._running:
-            try:
-                with self.db[COLLECTION].watch([{"$match": {"operationType": "insert"}}],
-                                               max_await_time_ms=500) as stream:
-                    while self._running and stream.alive:
-                        if stream.try_next() is not None:
-                            self._poke()
-                        eventlet.sleep(0)
-            except Exception:  # the sweep keeps events flowing meanwhile
-                log.exception("outbox change stream failed; relying on the sweep")
-            # A closed or invalidated stream is reopened, never spun on.
-            eventlet.sleep(self.sweep)
 
     def _run(self):
         while self._running:
@@ -268,4 +273,4 @@ class Relay(DependencyProvider):
                 self._wake.wait()
 
     def get_dependency(self, worker_ctx):
-        return self._poke
+        return self.wake

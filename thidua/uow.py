@@ -37,6 +37,7 @@ class Transaction:
     def __init__(self, db, session, actor_id, correlation_id):
         self.db, self.session = db, session
         self.actor_id, self.correlation_id = actor_id, correlation_id
+        self.emitted = False
 
     def find_one(self, collection, query, *args, **kwargs):
         return self.db[collection].find_one(query, *args, session=self.session, **kwargs)
@@ -66,6 +67,7 @@ class Transaction:
 
     def emit(self, event):
         outbox.record(self.db, self.session, event)
+        self.emitted = True
         return event
 
     def record(self, action, entity, entity_id, before, after, context=None, events=()):
@@ -88,16 +90,22 @@ class UnitOfWork:
     def run(self, work, idempotency_key=None, request=None, retry_on=(), retries=5, processed=None):
         """``work(tx)``'s result, committed with everything it wrote (see the module's doc)."""
         for attempt in range(1, retries + 1):
+            tried = []     # the Transaction of each attempt; the last one is what committed
             try:
                 with self.db.client.start_session() as session:
-                    return session.with_transaction(
-                        lambda s: self._transaction(s, work, idempotency_key, request, processed))
+                    result = session.with_transaction(
+                        lambda s: self._transaction(s, work, idempotency_key, request, processed, tried))
             except tuple(retry_on):
                 if attempt == retries:
                     raise
+                continue
+            if tried and tried[-1].emitted:
+                outbox.committed(self.db)   # the relay publishes them now, not at its next sweep
+            return result
 
-    def _transaction(self, session, work, idempotency_key, request, processed):
+    def _transaction(self, session, work, idempotency_key, request, processed, tried):
         tx = Transaction(self.db, session, self.actor_id, self.correlation_id)
+        tried.append(tx)
         if processed is not None:
             consumer, event = processed
             key = f"{consumer}:{event['id']}"

@@ -2,6 +2,7 @@
 committed together or not at all; versions are compared and set; retries are safe."""
 import pytest
 
+from thidua import outbox
 from thidua.errors import IdempotencyKeyReused, StaleVersion
 from thidua.events import new_event
 from thidua.uow import UnitOfWork
@@ -45,6 +46,38 @@ def test_a_failure_anywhere_leaves_nothing_behind(db):
     with pytest.raises(RuntimeError):
         UnitOfWork(db, "trung.th", "cid").run(work)
     assert [db[c].count_documents({}) for c in ("periods", "audit", "outbox")] == [0, 0, 0]
+
+
+class Woken:
+    """Stands for a relay of the database in this process (thidua.outbox.Relay registers itself so)."""
+
+    def __init__(self):
+        self.times = 0
+
+    def wake(self):
+        self.times += 1
+
+
+def test_a_unit_of_work_that_recorded_events_wakes_its_databases_relay_once_it_committed(db, db_of, monkeypatch):
+    relay, elsewhere = Woken(), Woken()
+    monkeypatch.setattr(outbox, "_RELAYS", {db.name: {relay}, db_of("other").name: {elsewhere}})
+
+    def with_event(tx):
+        tx.record("period.open", "period", "2021-Q1", None, {}, events=[period_event()])
+        assert relay.times == 0         # not before the commit: the relay would find nothing yet
+
+    UnitOfWork(db, "a", "c").run(with_event)
+    assert (relay.times, elsewhere.times) == (1, 0)
+    UnitOfWork(db, "a", "c").run(lambda tx: tx.insert("periods", {"_id": "2021-Q2"}))   # no event
+    assert relay.times == 1
+
+    def failing(tx):
+        tx.record("period.open", "period", "2021-Q3", None, {}, events=[period_event("2021-Q3")])
+        raise RuntimeError("after the event")
+
+    with pytest.raises(RuntimeError):
+        UnitOfWork(db, "a", "c").run(failing)
+    assert relay.times == 1             # nothing committed, nothing to publish
 
 
 def test_replace_is_a_compare_and_set_on_the_version(db):
