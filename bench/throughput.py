@@ -42,7 +42,7 @@ from kombu import Connection, Producer, Queue
 from pymongo import MongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.launcher import IsolatedPlatform  # noqa: E402
+from scripts.launcher import IsolatedPlatform, queue_names  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from thidua.caller import as_system  # noqa: E402
 from bench.flow_latency import open_runs  # noqa: E402
@@ -234,8 +234,26 @@ def raw_broker_rate(platform, count):
     return rate
 
 
+def drained(platform, timeout=900, quiet=3.0):
+    """Wait until no queue of the platform's vhost holds a message for ``quiet`` seconds: what a
+    step before left (the directory events of the province's load, thousands of them) is handled
+    before the next step is measured. Returns the seconds waited."""
+    start = time.time()
+    with Connection(platform.amqp_uri) as connection:
+        channel, since = connection.channel(), None
+        while time.time() - start < timeout:
+            waiting = sum(channel.queue_declare(name, passive=True).message_count
+                          for name in queue_names(platform.vhost, platform.management))
+            since = (since or time.time()) if waiting == 0 else None
+            if since and time.time() - since >= quiet:
+                break
+            time.sleep(0.5)
+    return time.time() - start
+
+
 def steady(platform, readback, province, rate, seconds):
     """``rate`` reports/s for ``seconds``, sent on a clock (a slow answer never delays the next)."""
+    drained(platform)
     poster, units = Poster(platform), province.interleaved()[: int(rate * seconds)]
     before = readback.data_size()
     start = time.time()
@@ -248,6 +266,7 @@ def steady(platform, readback, province, rate, seconds):
 
 
 def burst(platform, readback, province, count, threads):
+    drained(platform)
     poster, units = Poster(platform), province.interleaved()[:count]
     before, cpu = readback.data_size(), database_cpu(platform.mongo_uri)
     with Rss(platform) as rss:
@@ -359,8 +378,10 @@ def main():
             load(platform, province, province.interleaved()[:posting])
             open_runs(platform.url, PERIOD)
         readback = Readback(platform)
+        loaded = time.time() - started
         print(f"platform ready; {sum(len(p.units) for p in (small, large, *bursts)):,} units loaded in "
-              f"{time.time() - started:.0f} s; {os.cpu_count()} cores", flush=True)
+              f"{loaded:.0f} s, the services caught up with the load {drained(platform):.0f} s later; "
+              f"{os.cpu_count()} cores", flush=True)
         raw = raw_broker_rate(platform, args.raw)
         table = Table(raw)
         table.add("raw broker: persistent publishes confirmed", raw, "/s", per_second=raw)
