@@ -106,7 +106,6 @@ class Coalescer(DependencyProvider):
         self._running = False
         self._wake = eventlet.event.Event()
         self._due = {}          # table -> monotonic time it may be recomputed again
-        self._busy = set()      # tables being recomputed by this replica now
         self.holder = uuid.uuid4().hex      # this replica, in the tables' turns
 
     def setup(self):
@@ -138,7 +137,7 @@ class Coalescer(DependencyProvider):
     def _run(self):
         pool = GreenPool(PARALLEL)
         while self._running:
-            self._wake = eventlet.event.Event()   # before looking: a poke that arrives meanwhile is kept
+            self._wake = eventlet.event.Event()   # before the pass: a poke that arrives meanwhile is kept
             try:
                 wait = self.recompute_due(pool)
             except Exception:
@@ -148,31 +147,18 @@ class Coalescer(DependencyProvider):
                 self._wake.wait()
 
     def recompute_due(self, pool):
-        """Start a recompute of each dirty table that is due, as far as ``pool`` has room; the seconds
-        until the next is due. Each recompute pokes the loop when it ends, so a free place is used at
-        once: a table marked dirty during a long recompute of another does not wait for it (the loop
-        used to start its tables in passes, each waiting for the slowest of the pass)."""
+        """One pass: recompute every dirty table that is due; the seconds until the next is."""
         tables = self.db[COLLECTION].distinct("table")
         random.shuffle(tables)    # replicas start on different tables
         now = time.monotonic()
-        for table in tables:
-            if pool.free() == 0:
-                break             # the next is started when a place frees (its end pokes the loop)
-            if table not in self._busy and self._due.get(table, 0) <= now:
-                self._busy.add(table)
-                pool.spawn_n(self._recompute_and_poke, table)
-        waiting = [self._due[t] - now for t in tables if t not in self._busy and self._due.get(t, 0) > now]
-        self._due = {t: at for t, at in self._due.items() if at > now or t in self._busy}
-        return max(0.0, min(waiting)) if waiting else self.sweep
-
-    def _recompute_and_poke(self, table):
-        later = RETRY_LATER
-        try:
-            _, later = self._recompute(table)
-        finally:
+        due = [t for t in tables if self._due.get(t, 0) <= now]
+        for table in due:
+            self._due[table] = now + INTERVAL
+        for table, later in pool.imap(self._recompute, due):
             self._due[table] = time.monotonic() + later     # from its end, as its turn's pause
-            self._busy.discard(table)
-            self.poke()
+        waiting = [self._due[t] - time.monotonic() for t in tables if t not in due]
+        self._due = {t: at for t, at in self._due.items() if at > time.monotonic()}
+        return max(0.0, min(waiting)) if waiting else self.sweep
 
     def _recompute(self, table):
         """(table, seconds before it is looked at again): recomputed in this replica's turn. A table

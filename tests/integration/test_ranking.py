@@ -146,27 +146,6 @@ def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns
     assert db.breakdowns.count_documents({}) == 2
 
 
-def test_a_table_marked_dirty_during_a_long_recompute_of_another_does_not_wait_for_it(db_of):
-    import eventlet
-    from eventlet.greenpool import GreenPool
-    db, done = db_of("ranking"), []
-
-    def recompute_table(db, table):
-        if table == "SLOW|2021-Q1":
-            eventlet.sleep(3.0)
-        db.dirty_tables.delete_many({"table": table})
-        done.append(table)
-
-    loop = coalescer.Coalescer(recompute_table)
-    loop.db, loop.sweep, pool = db, 1.0, GreenPool(coalescer.PARALLEL)
-    for table in ("SLOW|2021-Q1", "QUICK|2021-Q1"):
-        db.dirty_tables.insert_one({"_id": table, "table": table, "at": utcnow()})
-        loop.recompute_due(pool)           # starts what is due and returns: it never waits for a recompute
-    pool.waitall()
-    assert done == ["QUICK|2021-Q1", "SLOW|2021-Q1"]   # the second, started after the first, ended first
-    assert loop.recompute_due(pool) == loop.sweep and not loop._busy      # nothing dirty, nothing running
-
-
 def test_concluding_a_run_first_takes_in_the_reports_still_waiting_for_a_recompute(db_of):
     """The meeting concludes right after the last reports (the demo's play-through does): the
     published table holds them, not the version before them."""
