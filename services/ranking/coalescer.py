@@ -16,7 +16,7 @@ transaction as the new snapshot, exactly the markers that recompute took in. So:
   recomputed at most once per ``INTERVAL`` whatever the number of replicas. Without turns,
   each replica kept its own interval, so a table in a burst got up to one snapshot per
   replica per interval, and the replica that lost the race on the version pointer had done
-  the whole recompute for nothing: two replicas ranked a burst slower than one. A turn
+  the whole recompute for nothing. A turn
   outlives a crashed holder by at most ``LEASE``; should a recompute outlast its lease, the
   version pointer still lets only one of two recomputes commit.
 """
