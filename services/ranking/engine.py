@@ -71,8 +71,11 @@ def _clamp(x, low, high):
 
 
 def _round2(x):
-    """Rounding at the output boundary only; ``+ 0.0`` turns -0.0 into 0.0 for clean JSON."""
-    return None if x is None else round(x, 2) + 0.0
+    """Rounding at the output boundary only; ``+ 0.0`` turns -0.0 into 0.0 for clean JSON.
+    ``round(x, 2)`` costs more than a breakdown line's dict, and a whole number needs none."""
+    if x is None:
+        return None
+    return x + 0.0 if type(x) is float and x.is_integer() else round(x, 2) + 0.0
 
 
 # --------------------------------------------------------------------------- template
@@ -310,15 +313,11 @@ def _score_unit(rules, report, parsed, bests):
         self_score = self_scores.get(code)      # most lines have none: no call then
         self_score = None if self_score is None else _score_in_range(criterion, self_score)
         final = computed if reviewed is None else reviewed
-        # round() to 2 places costs more than a line's dict; a whole number needs none, and the
-        # final score is most often the computed one.
-        whole = type(computed) is float and computed.is_integer()
-        shown = computed + 0.0 if whole else round(computed, 2) + 0.0
-        shown_review = None if reviewed is None else _round2(reviewed)
+        shown, shown_review = _round2(computed), _round2(reviewed)   # the final is most often the computed
         breakdown.append({
             "criterion": code, "group": criterion.group, "type": criterion.kind.name,
             "inputs": inputs, "formula": formula, "reason": reason,
-            "computed": shown, "self": None if self_score is None else _round2(self_score),
+            "computed": shown, "self": _round2(self_score),
             "reviewed": shown_review, "review_comment": comment,
             "final": shown if reviewed is None else shown_review,
             "source": criterion.source,

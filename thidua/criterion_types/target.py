@@ -40,22 +40,21 @@ class Target(CriterionType):
         # The "distance ahead of the target", positive when better, so both directions
         # share one formula: lower-is-better is the mirror image of higher-is-better.
         ahead = (actual - target) if higher else (target - actual)
+        a, t, m = fmt(actual), fmt(target), fmt(top)
         if ahead == 0:
-            return half, f"actual {fmt(actual)} = target {fmt(target)}: 0.5*{fmt(top)} = {fmt(half)}"
+            return half, f"actual {a} = target {t}: 0.5*{m} = {fmt(half)}"
         if ahead < 0:
             # Worse than target: the ratio of achievement, actual/target (or target/actual
             # when lower is better, which is < 1 and tends to 0 as the count grows).
-            a, t = fmt(actual), fmt(target)
             ratio, text = (actual / target, f"{a}/{t}") if higher else (target / actual, f"{t}/{a}")
             points = max(0.0, half * ratio)
-            return points, f"worse than target: 0.5*{fmt(top)}*{text} = {fmt(points)}"
+            return points, f"worse than target: 0.5*{m}*{text} = {fmt(points)}"
         best_ahead = (best - target) if higher else (target - best)
         if ahead >= best_ahead:
-            return top, f"better than target {fmt(target)} and best in cluster ({fmt(best)}): max {fmt(top)}"
+            return top, f"better than target {t} and best in cluster ({fmt(best)}): max {m}"
         points = half + ahead / best_ahead * half
-        a, t, b, m = fmt(actual), fmt(target), fmt(best), fmt(top)
-        gap = f"({a}-{t})/({b}-{t})" if higher else f"({t}-{a})/({t}-{b})"
-        return points, f"better than target, best {b}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
+        gap = f"({a}-{t})/({fmt(best)}-{t})" if higher else f"({t}-{a})/({t}-{fmt(best)})"
+        return points, f"better than target, best {fmt(best)}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
 
 
 register(Target())
