@@ -225,9 +225,15 @@ class Stream:
 
 
 def dead_letters(platform):
+    """Each dead-letter queue's depth, read with a passive declare: exact at once, where the
+    management API's figures lag by up to its refresh interval (5 s)."""
+    from kombu import Connection
     response = requests.get(f"http://127.0.0.1:{MANAGEMENT_PORT}/api/queues/{platform.vhost}", auth=("guest", "guest"),
                             timeout=10)
-    return {q["name"]: q.get("messages", 0) for q in response.json() if q["name"].endswith(".dlq")}
+    names = [q["name"] for q in response.json() if q["name"].endswith(".dlq")]
+    with Connection(platform.amqp_uri) as connection:
+        channel = connection.channel()
+        return {name: channel.queue_declare(name, passive=True).message_count for name in names}
 
 
 def ranked(platform, units):
@@ -260,8 +266,8 @@ def settle(platform, accepted, seconds=90):
 
 
 def steady(read, quiet=6.0, most=30.0):
-    """A count once it has not changed for ``quiet`` seconds (the management API refreshes its
-    figures every few seconds)."""
+    """A count once it has not changed for ``quiet`` seconds (dead-lettering a message takes its
+    consumers a moment each)."""
     value, since, end = read(), time.monotonic(), time.monotonic() + most
     while time.monotonic() - since < quiet and time.monotonic() < end:
         time.sleep(1.0)
