@@ -224,20 +224,21 @@ class RankingService(shared_rpc.Operations):
         self.uow.as_actor(ACTOR).run(lambda tx: move_run(tx, key, data, event),
                                      processed=("ranking.on_run_moved", event),
                                      retry_on=(ConcurrentRecompute, DuplicateKeyError), retries=CONFLICT_RETRIES)
-        self.recomputer()
+        self.recomputer(key)
 
     def _handle(self, consumer, event, apply):
         """Keep the event's input (once) and mark its table dirty, in one transaction; the
         coalescer recomputes the table. A crash after the commit loses nothing: the marker
         stays until a recompute has taken the input in."""
         data = event["data"]
+        table = table_key(data["cluster"], data["period"])
 
         def work(tx):
             apply(tx.session, event)
-            coalescer.mark_dirty(self.db, tx.session, table_key(data["cluster"], data["period"]), data["cluster"],
-                                 data["cluster_name"], data["period"], event)
+            coalescer.mark_dirty(self.db, tx.session, table, data["cluster"], data["cluster_name"], data["period"],
+                                 event)
         self.uow.as_actor(consumer).run(work, processed=(consumer, event))
-        self.recomputer()
+        self.recomputer(table)
 
     def _apply_report(self, session, event):
         data = event["data"]

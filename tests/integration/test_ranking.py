@@ -1,4 +1,5 @@
 """The ranking service against the real broker and database."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -144,6 +145,86 @@ def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns
     coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1", second)
     assert recompute_table(db, "CUM-01|2021-Q1") == 2
     assert db.breakdowns.count_documents({}) == 2
+
+
+def _loop_over(db, recompute_table, sweep):
+    """A coalescer's loop over ``db``, driven by hand: ``start_due`` starts, the pool runs."""
+    from eventlet.greenpool import GreenPool
+    loop = coalescer.Coalescer(recompute_table)
+    loop.db, loop.sweep = db, sweep
+    return loop, GreenPool(coalescer.PARALLEL)
+
+
+def test_a_table_marked_dirty_during_a_long_recompute_of_another_does_not_wait_for_it(db_of):
+    import eventlet
+    db, done = db_of("ranking"), []
+
+    def recompute_table(db, table):
+        if table == "SLOW|2021-Q1":
+            eventlet.sleep(3.0)
+        db.dirty_tables.delete_many({"table": table})
+        done.append(table)
+
+    loop, pool = _loop_over(db, recompute_table, sweep=60.0)
+    for table in ("SLOW|2021-Q1", "QUICK|2021-Q1"):
+        db.dirty_tables.insert_one({"_id": table, "table": table, "at": utcnow()})
+        loop.poke(table)
+        loop.start_due(pool)           # starts what is due and returns: it never waits for a recompute
+    pool.waitall()
+    assert done == ["QUICK|2021-Q1", "SLOW|2021-Q1"]   # the second, started after the first, ended first
+    assert not loop._busy and not loop._pending
+
+
+def test_a_poke_naming_its_table_starts_it_without_listing_and_the_sweep_finds_the_rest(db_of):
+    """A handler's poke names its table, so a steady stream of events lists nothing; a marker no
+    poke named (left by another replica, or by a crash) is found by the next listing."""
+    import eventlet
+    db, done = db_of("ranking"), []
+
+    def recompute_table(db, table):
+        db.dirty_tables.delete_many({"table": table})
+        done.append(table)
+
+    loop, pool = _loop_over(db, recompute_table, sweep=0.5)
+    assert loop.start_due(pool) == pytest.approx(0.5, abs=0.05)     # listed at start: nothing dirty
+    for table in ("NAMED|2021-Q1", "UNNAMED|2021-Q1"):
+        db.dirty_tables.insert_one({"_id": table, "table": table, "at": utcnow()})
+    loop.poke("NAMED|2021-Q1")
+    loop.start_due(pool)
+    pool.waitall()
+    assert done == ["NAMED|2021-Q1"]                                  # the other was not listed
+    eventlet.sleep(0.5)
+    loop.start_due(pool)                                              # a sweep later: listed
+    pool.waitall()
+    assert done == ["NAMED|2021-Q1", "UNNAMED|2021-Q1"]
+    loop.poke()                                                       # no table: list now
+    db.dirty_tables.insert_one({"_id": "LATE|2021-Q1", "table": "LATE|2021-Q1", "at": utcnow()})
+    loop.start_due(pool)
+    pool.waitall()
+    assert done[-1] == "LATE|2021-Q1" and db.dirty_tables.count_documents({}) == 0
+
+
+def test_a_table_poked_during_its_own_recompute_is_recomputed_again_after_the_interval(db_of):
+    """Its new marker may have committed after the recompute read the markers: it is not lost."""
+    import eventlet
+    db, started = db_of("ranking"), []
+
+    def recompute_table(db, table):
+        started.append(time.monotonic())
+        if len(started) == 1:
+            loop.poke(table)              # an event for the table, while it is being recomputed
+            eventlet.sleep(0.2)
+
+    loop, pool = _loop_over(db, recompute_table, sweep=60.0)
+    loop.start_due(pool)
+    loop.poke("CUM-01|2021-Q1")
+    loop.start_due(pool)
+    pool.waitall()
+    assert len(started) == 1 and "CUM-01|2021-Q1" in loop._pending
+    eventlet.sleep(loop.start_due(pool))          # the wait it asks for: its table's interval
+    loop.start_due(pool)
+    pool.waitall()
+    assert len(started) == 2 and started[1] - started[0] >= 0.2 + coalescer.INTERVAL - 0.01
 
 
 def test_concluding_a_run_first_takes_in_the_reports_still_waiting_for_a_recompute(db_of):
