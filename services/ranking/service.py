@@ -8,6 +8,8 @@ cluster becomes one recompute — with the pure :mod:`engine`, and stores an imm
 versioned snapshot with its ``ranking.updated.v1`` event and audit entry in one
 transaction (:func:`recompute`).
 """
+from collections import OrderedDict
+
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -38,6 +40,41 @@ class TemplateNotYetKnown(Exception):
 
 class ConcurrentRecompute(Exception):
     """Another recompute of the same cluster and period committed first."""
+
+
+class LastTables:
+    """What the next recompute of a table compares its result with (``engine.diff``: the leader, and
+    each row's unit, class and rank), as the last recompute in this process left it, so it need not
+    read the previous snapshot back: in a steady stream every report makes a recompute, and that
+    read was one of the database's commands per report. An entry is used only for the version and
+    input hash the table's pointer names: the engine is deterministic, so equal inputs made an equal
+    table; a version another replica wrote, or one whose transaction did not commit, is read."""
+
+    KEPT = 2000     # tables remembered, the least recently recomputed forgotten first
+
+    def __init__(self):
+        self._tables = OrderedDict()
+
+    def keep(self, key, version, result):
+        self._tables[key] = {"version": version, "input_hash": result["input_hash"], "leader": result["leader"],
+                             "table": [{k: row[k] for k in ("unit", "class", "rank")} for row in result["table"]]}
+        self._tables.move_to_end(key)
+        while len(self._tables) > self.KEPT:
+            self._tables.popitem(last=False)
+
+    def previous(self, db, session, key, current):
+        """The table ``current`` (the pointer: version and input hash) names, or None for no table yet."""
+        if current is None:
+            return None
+        kept = self._tables.get(key)
+        if kept is not None and (kept["version"], kept["input_hash"]) == (current["version"], current["input_hash"]):
+            return kept
+        return db.snapshots.find_one({"_id": f"{key}|{current['version']}"},
+                                     {"leader": 1, "table.unit": 1, "table.class": 1, "table.rank": 1},
+                                     session=session)
+
+
+LAST_TABLES = LastTables()
 
 
 def ensure_indexes(db):
@@ -112,7 +149,7 @@ def recompute(tx, cluster, cluster_name, period, trigger):
     result = engine.compute(template, reports, votes, digest=digest) if template else _empty()
     CLUSTER_SIZE.labels(cluster, period).set(len(result["table"]))
     previous_version = current["version"] if current else 0
-    previous = db.snapshots.find_one({"_id": f"{key}|{previous_version}"}, session=session)
+    previous = LAST_TABLES.previous(db, session, key, current)
     _store_breakdowns(db, session, key, result["table"])
     snapshot = {
         "_id": f"{key}|{previous_version + 1}", "cluster": cluster, "cluster_name": cluster_name,
@@ -129,6 +166,7 @@ def recompute(tx, cluster, cluster_name, period, trigger):
     if written.matched_count == 0 and written.upserted_id is None:
         raise ConcurrentRecompute(key)
     changes = engine.diff(previous, result)
+    LAST_TABLES.keep(key, snapshot["version"], result)
     event = new_event("ranking.updated.v1", {
         "cluster": cluster, "cluster_name": cluster_name, "period": period, "version": snapshot["version"],
         "table": [{k: row[k] for k in ROW_FIELDS} for row in result["table"]],

@@ -227,6 +227,40 @@ def test_a_table_poked_during_its_own_recompute_is_recomputed_again_after_the_in
     assert len(started) == 2 and started[1] - started[0] >= 0.2 + coalescer.INTERVAL - 0.01
 
 
+def test_a_recompute_compares_with_the_table_it_left_without_reading_it_back_unless_another_may_have_written_it(
+        db_of, monkeypatch):
+    """The previous table of the ranking.updated event (its leader, its moves) is the one this
+    process left, if the table's pointer still names it (version and input hash); otherwise it is
+    read. The stored snapshot is altered here to tell the two apart."""
+    from services.ranking import service
+    monkeypatch.setattr(service, "LAST_TABLES", service.LastTables())
+    db, key = db_of("ranking"), "CUM-01|2021-Q1"
+
+    def announced(version):
+        return next(o["event"]["data"] for o in db.outbox.find() if o["event"]["data"]["version"] == version)
+
+    def altered(version):   # what a read of the stored snapshot would give as the previous leader
+        db.snapshots.update_one({"_id": f"{key}|{version}"}, {"$set": {"leader": "READ-BACK"}})
+
+    _left_dirty(db, [report_event(unit="U01", actual=90)])
+    assert service.recompute_table(db, key) == 1
+    altered(1)
+    _left_dirty(db, [report_event(unit="U02", actual=99)])
+    assert service.recompute_table(db, key) == 2
+    assert announced(2)["previous_leader"] == "U01"              # the table it left: not read back
+    monkeypatch.setattr(service, "LAST_TABLES", service.LastTables())     # another process: it knows none
+    altered(2)
+    _left_dirty(db, [report_event(unit="U03", actual=70)])
+    assert service.recompute_table(db, key) == 3
+    assert announced(3)["previous_leader"] == "READ-BACK"       # read
+    service.LAST_TABLES._tables[key]["input_hash"] = "another"      # version 3, but other inputs
+    altered(3)
+    _left_dirty(db, [report_event(unit="U04", actual=60)])
+    assert service.recompute_table(db, key) == 4
+    assert announced(4)["previous_leader"] == "READ-BACK"       # not trusted: read
+    assert announced(4)["rank_moves"] == [{"unit": "U04", "from": None, "to": 4}]   # the read rows compared
+
+
 def test_concluding_a_run_first_takes_in_the_reports_still_waiting_for_a_recompute(db_of):
     """The meeting concludes right after the last reports (the demo's play-through does): the
     published table holds them, not the version before them."""
