@@ -15,7 +15,7 @@ import hashlib
 import logging
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from services.notifications import audiences, channels, delivery, directory, gauges, messages, preferences, rules
 from services.notifications.channels import Happening, webhook
@@ -197,11 +197,13 @@ class NotificationsService(shared_rpc.Operations):
         return self.uow.as_actor(SYSTEM).run(work, processed=processed)
 
     def _hold_for_digest(self, tx, happening, people):
+        """One item per person, all in one command (a ranking version has several leaders to tell)."""
         item = messages.digest_item(happening.data)
-        for person in people:
-            tx.db.digest_items.update_one({"_id": notice_id(happening.key, person["id"], "digest")}, {"$setOnInsert": {
-                "person": person["id"], **item, "event_id": happening.key, "created_at": happening.now,
-                "sent_at": None}}, upsert=True, session=tx.session)
+        held = [UpdateOne({"_id": notice_id(happening.key, person["id"], "digest")}, {"$setOnInsert": {
+            "person": person["id"], **item, "event_id": happening.key, "created_at": happening.now,
+            "sent_at": None}}, upsert=True) for person in people]
+        if held:
+            tx.db.digest_items.bulk_write(held, session=tx.session)
 
     # --- delivery ---------------------------------------------------------------------
 
