@@ -21,6 +21,7 @@ import hashlib
 import json
 
 from nameko.extensions import DependencyProvider
+from pymongo.errors import DuplicateKeyError
 
 from thidua import audit, outbox, signing
 from thidua.correlation import CorrelationId
@@ -38,6 +39,7 @@ class Transaction:
         self.db, self.session = db, session
         self.actor_id, self.correlation_id = actor_id, correlation_id
         self.emitted = False
+        self.claimed = False    # the event of ``processed`` recorded as this consumer's (not a duplicate)
 
     def find_one(self, collection, query, *args, **kwargs):
         return self.db[collection].find_one(query, *args, session=self.session, **kwargs)
@@ -95,6 +97,12 @@ class UnitOfWork:
                 with self.db.client.start_session() as session:
                     result = session.with_transaction(
                         lambda s: self._transaction(s, work, idempotency_key, request, processed, tried))
+            except DuplicateKeyError:
+                if processed is not None and tried and not tried[-1].claimed:
+                    return self._processed_before(*processed)
+                if DuplicateKeyError not in retry_on or attempt == retries:
+                    raise
+                continue
             except tuple(retry_on):
                 if attempt == retries:
                     raise
@@ -108,18 +116,15 @@ class UnitOfWork:
         tried.append(tx)
         if processed is not None:
             consumer, event = processed
-            key = f"{consumer}:{event['id']}"
-            # Look before inserting: a failed write would abort the whole transaction. Two
-            # deliveries racing past this check collide on the unique _id; the loser is retried
-            # and then recognised here as a duplicate.
-            earlier = tx.find_one(PROCESSED, {"_id": key})
-            if earlier is not None:
-                if signing.is_replay(self.delivery, earlier):
-                    raise signing.ReplayedEvent(event["id"])
-                return False, None
-            tx.insert(PROCESSED, {"_id": key, "consumer": consumer, "event_id": event["id"],
+            # The event is claimed by the transaction's first write: one already processed collides
+            # on the unique _id before any work is done, the transaction is abandoned, and run()
+            # recognises the duplicate. A first delivery, the common case, costs no read. Two
+            # deliveries at once: the later one's write conflicts, pymongo reruns its transaction,
+            # and it then collides with the committed claim.
+            tx.insert(PROCESSED, {"_id": f"{consumer}:{event['id']}", "consumer": consumer, "event_id": event["id"],
                                   "type": event["type"], "processed_at": utcnow(),
                                   "nonce": (self.delivery or {}).get("nonce")})
+            tx.claimed = True
             return True, work(tx)
         if idempotency_key is None:
             return work(tx)
@@ -133,6 +138,15 @@ class UnitOfWork:
         response = work(tx)
         tx.insert(IDEMPOTENCY, {"_id": key, "request": fingerprint, "response": response, "at": utcnow()})
         return response
+
+
+    def _processed_before(self, consumer, event):
+        """``run``'s answer for an event this consumer has processed already: nothing done, unless
+        the delivery is a replay of a signed copy (the same nonce seen again), which is refused."""
+        earlier = self.db[PROCESSED].find_one({"_id": f"{consumer}:{event['id']}"})
+        if earlier is not None and signing.is_replay(self.delivery, earlier):
+            raise signing.ReplayedEvent(event["id"])
+        return False, None
 
 
 class Work(DependencyProvider):

@@ -135,3 +135,40 @@ def test_a_consumer_applies_an_event_once(db):
     assert uow.run(effect, processed=("ranking.on_report", event)) == (True, "applied")
     assert uow.run(effect, processed=("ranking.on_report", event)) == (False, None)
     assert db.copies.count_documents({}) == 1
+
+
+def test_two_deliveries_of_one_event_at_once_apply_it_once(db):
+    """The second delivery's claim meets the first's uncommitted one: its transaction is rerun,
+    and once the first has committed it is recognised as a duplicate, having done nothing."""
+    import threading
+    import time
+    event, entered, answers = report_event(), threading.Event(), {}
+
+    def effect(tx):
+        entered.set()
+        tx.insert("copies", {"event": event["id"]})
+        time.sleep(0.5)             # the first delivery's transaction stays open meanwhile
+        return "applied"
+
+    def deliver(name):
+        answers[name] = UnitOfWork(db, "ranking.on_report", "c").run(effect, processed=("ranking.on_report", event))
+
+    first = threading.Thread(target=deliver, args=("first",))
+    first.start()
+    assert entered.wait(10)
+    deliver("second")
+    first.join()
+    assert answers == {"first": (True, "applied"), "second": (False, None)}
+    assert db.copies.count_documents({}) == 1 and db.processed_events.count_documents({}) == 1
+
+
+def test_a_duplicate_key_in_the_work_itself_is_not_taken_for_a_processed_event(db):
+    from pymongo.errors import DuplicateKeyError
+    db.copies.insert_one({"_id": "taken"})
+    event = report_event()
+    with pytest.raises(DuplicateKeyError):
+        UnitOfWork(db, "ranking.on_report", "c").run(lambda tx: tx.insert("copies", {"_id": "taken"}),
+                                                    processed=("ranking.on_report", event))
+    assert db.processed_events.count_documents({}) == 0          # not claimed: a later delivery applies it
+    assert UnitOfWork(db, "ranking.on_report", "c").run(lambda tx: tx.insert("copies", {"_id": "free"}) and "ok",
+                                                        processed=("ranking.on_report", event)) == (True, "ok")
