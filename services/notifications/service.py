@@ -56,6 +56,12 @@ def notice_id(key, recipient, channel):
     return hashlib.sha256(f"{key}|{recipient}|{channel}".encode()).hexdigest()[:32]
 
 
+def once(notice, document):
+    """The write that stores ``document`` as notice ``notice`` unless it is stored already (a
+    happening recorded again, a digest item held twice, adds nothing)."""
+    return UpdateOne({"_id": notice}, {"$setOnInsert": document}, upsert=True)
+
+
 def put(tx, collection, before, after):
     """Store ``after`` where ``before`` was (or nothing was), in the transaction."""
     return tx.insert(collection, after) if before is None else tx.replace(collection, before, after)
@@ -185,25 +191,24 @@ class NotificationsService(shared_rpc.Operations):
                     chosen.get(p["id"], default).get(happening.kind, rules.default_channels(happening.kind))]
 
         def work(tx):
+            writes = {}    # collection -> its notices' writes, sent in one command
             for happening, people, when in told:
                 if when == rules.DIGEST:
-                    self._hold_for_digest(tx, happening, people)
+                    item = messages.digest_item(happening.data)
+                    writes.setdefault("digest_items", []).extend(once(notice_id(happening.key, p["id"], "digest"), {
+                        "person": p["id"], **item, "event_id": happening.key, "created_at": happening.now,
+                        "sent_at": None}) for p in people)
                     continue
                 for channel in enabled:
                     for recipient, fields in channel.notices(happening, reached(channel, happening, people),
                                                              loaded[channel.name], self.config):
-                        channel.queue(tx, notice_id(happening.key, recipient, channel.name), happening, fields)
+                        collection, document = channel.stored(happening, fields)
+                        writes.setdefault(collection, []).append(
+                            once(notice_id(happening.key, recipient, channel.name), document))
+            for collection, notices in writes.items():
+                tx.db[collection].bulk_write(notices, session=tx.session)
             return also(tx) if also else None
         return self.uow.as_actor(SYSTEM).run(work, processed=processed)
-
-    def _hold_for_digest(self, tx, happening, people):
-        """One item per person, all in one command (a ranking version has several leaders to tell)."""
-        item = messages.digest_item(happening.data)
-        held = [UpdateOne({"_id": notice_id(happening.key, person["id"], "digest")}, {"$setOnInsert": {
-            "person": person["id"], **item, "event_id": happening.key, "created_at": happening.now,
-            "sent_at": None}}, upsert=True) for person in people]
-        if held:
-            tx.db.digest_items.bulk_write(held, session=tx.session)
 
     # --- delivery ---------------------------------------------------------------------
 

@@ -3,8 +3,8 @@ frameworks: a channel writes through the unit of work's transaction it is handed
 
 A happening (one thing to tell: an event, a reminder, a digest) becomes, per channel, one
 notice per recipient. The recording asks each enabled channel which notices it makes
-(:meth:`Channel.notices`) and queues them (:meth:`Channel.queue`) in the transaction that marks
-the happening handled; the delivery loop hands each queued notice back to its channel
+(:meth:`Channel.notices`) and stores them where each says (:meth:`Channel.stored`) in the
+transaction that marks the happening handled; the delivery loop hands each queued notice back to its channel
 (:meth:`Channel.deliver`), retries with backoff, and after the last attempt reports the
 failure (:meth:`Channel.report_failure`) and leaves the notice for an administrator to retry.
 """
@@ -45,8 +45,10 @@ class Channel(Protocol):
         """``(recipient, fields)`` per notice; ``people`` are those who chose this channel for the
         happening's kind (all the audience, for a channel that is not personal)."""
 
-    def queue(self, tx, notice_id: str, happening: Happening, fields: dict) -> None:
-        """Store one notice in the transaction ``tx``, once per ``notice_id``."""
+    def stored(self, happening: Happening, fields: dict) -> tuple[str, dict]:
+        """Where one notice is kept and what it holds: ``(collection, document)``. The recording
+        stores it once per notice id (a happening recorded again adds nothing), in the transaction
+        that marks the happening handled, with the other notices of its collection in one command."""
 
     def deliver(self, notice: dict, config, db) -> None:
         """Hand a queued notice to the other side; raise :class:`DeliveryFailed` if it refuses."""
@@ -65,11 +67,11 @@ class Outgoing:
     def load(self, db):
         return None
 
-    def queue(self, tx, notice_id, happening, fields):
-        tx.db.outgoing.update_one({"_id": notice_id}, {"$setOnInsert": {
+    def stored(self, happening, fields):
+        return "outgoing", {
             **fields, "channel": self.name, "kind": happening.kind, "event_id": happening.key,
             "status": "PENDING", "attempts": 0, "next_attempt_at": happening.now, "created_at": happening.now,
-            "last_error": None}}, upsert=True, session=tx.session)
+            "last_error": None}
 
     def report_failure(self, notice, attempts, error):
         log.error("notice %s (%s to %s) failed %s times: %s", notice["_id"], self.name, notice.get("to"),

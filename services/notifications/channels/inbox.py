@@ -12,11 +12,11 @@ class Inbox(Outgoing):
         for person in people:
             yield person["id"], {"person": person["id"], "title": title, "body": body, "link": link}
 
-    def queue(self, tx, notice_id, happening, fields):
-        tx.db.inbox.update_one({"_id": notice_id}, {"$setOnInsert": {
+    def stored(self, happening, fields):
+        return "inbox", {
             **fields, "kind": happening.kind, "event_id": happening.key, "cluster": happening.data.get("cluster"),
             "period": happening.data.get("period"), "created_at": happening.now, "read_at": None,
-            "correlation_id": happening.correlation_id}}, upsert=True, session=tx.session)
+            "correlation_id": happening.correlation_id}
 
     def deliver(self, notice, config, db):
         return None   # never queued for the delivery loop
