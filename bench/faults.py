@@ -39,8 +39,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.flow_latency import PERIOD, READER, cluster_of, lead_of, load_clusters  # noqa: E402
-from scripts.launcher import (RUN, IsolatedPlatform, free_port, port_open, say, start_embedded,  # noqa: E402
-                              stop_pids, wait_for)
+from scripts.launcher import (RUN, IsolatedPlatform, free_port, port_open, queue_depths, queue_names,  # noqa: E402
+                              say, start_embedded, stop_pids, wait_for)
 
 NODE, AMQP_PORT, MANAGEMENT_PORT = "thidua-faults@localhost", 5680, 15680
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
@@ -225,15 +225,9 @@ class Stream:
 
 
 def dead_letters(platform):
-    """Each dead-letter queue's depth, read with a passive declare: exact at once, where the
-    management API's figures lag by up to its refresh interval (5 s)."""
-    from kombu import Connection
-    response = requests.get(f"http://127.0.0.1:{MANAGEMENT_PORT}/api/queues/{platform.vhost}", auth=("guest", "guest"),
-                            timeout=10)
-    names = [q["name"] for q in response.json() if q["name"].endswith(".dlq")]
-    with Connection(platform.amqp_uri) as connection:
-        channel = connection.channel()
-        return {name: channel.queue_declare(name, passive=True).message_count for name in names}
+    """Each dead-letter queue's depth."""
+    names = [name for name in queue_names(platform.vhost, platform.management) if name.endswith(".dlq")]
+    return queue_depths(platform.amqp_uri, names)
 
 
 def ranked(platform, units):

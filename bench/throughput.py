@@ -42,7 +42,7 @@ from kombu import Connection, Producer, Queue
 from pymongo import MongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.launcher import IsolatedPlatform, queue_names  # noqa: E402
+from scripts.launcher import IsolatedPlatform, queue_depths, queue_names  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from thidua.caller import as_system  # noqa: E402
 from bench.flow_latency import open_runs  # noqa: E402
@@ -238,16 +238,13 @@ def drained(platform, timeout=900, quiet=3.0):
     """Wait until no queue of the platform's vhost holds a message for ``quiet`` seconds: what a
     step before left (the directory events of the province's load, thousands of them) is handled
     before the next step is measured. Returns the seconds waited."""
-    start = time.time()
-    with Connection(platform.amqp_uri) as connection:
-        channel, since = connection.channel(), None
-        while time.time() - start < timeout:
-            waiting = sum(channel.queue_declare(name, passive=True).message_count
-                          for name in queue_names(platform.vhost, platform.management))
-            since = (since or time.time()) if waiting == 0 else None
-            if since and time.time() - since >= quiet:
-                break
-            time.sleep(0.5)
+    start, since = time.time(), None
+    while time.time() - start < timeout:
+        waiting = sum(queue_depths(platform.amqp_uri, queue_names(platform.vhost, platform.management)).values())
+        since = (since or time.time()) if waiting == 0 else None
+        if since and time.time() - since >= quiet:
+            break
+        time.sleep(0.5)
     return time.time() - start
 
 

@@ -171,9 +171,9 @@ class Coalescer(DependencyProvider):
         now = time.monotonic()
         if self._listed is None or now - self._listed >= self.sweep:
             self._listed = now
-            listed = [t for t in self.db[COLLECTION].distinct("table") if t not in self._pending]
+            listed = self.db[COLLECTION].distinct("table")
             random.shuffle(listed)    # replicas start on different tables
-            self._pending.update(dict.fromkeys(listed))
+            self._pending.update(dict.fromkeys(listed))     # a table known already keeps its place
         waiting = [self._listed + self.sweep - now]
         for table in list(self._pending):
             if table in self._busy:

@@ -49,12 +49,12 @@ class Target(CriterionType):
             ratio, text = (actual / target, f"{a}/{t}") if higher else (target / actual, f"{t}/{a}")
             points = max(0.0, half * ratio)
             return points, f"worse than target: 0.5*{m}*{text} = {fmt(points)}"
-        best_ahead = (best - target) if higher else (target - best)
+        best_ahead, b = (best - target) if higher else (target - best), fmt(best)
         if ahead >= best_ahead:
-            return top, f"better than target {t} and best in cluster ({fmt(best)}): max {m}"
+            return top, f"better than target {t} and best in cluster ({b}): max {m}"
         points = half + ahead / best_ahead * half
-        gap = f"({a}-{t})/({fmt(best)}-{t})" if higher else f"({t}-{a})/({t}-{fmt(best)})"
-        return points, f"better than target, best {fmt(best)}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
+        gap = f"({a}-{t})/({b}-{t})" if higher else f"({t}-{a})/({t}-{b})"
+        return points, f"better than target, best {b}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
 
 
 register(Target())

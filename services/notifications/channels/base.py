@@ -1,11 +1,12 @@
 """What a notification channel is: the protocol every channel module implements. Pure of
-frameworks: a channel writes through the unit of work's transaction it is handed.
+frameworks and of I/O when it records: a channel says which notices it makes and what each
+holds, and the recording writes them in its transaction.
 
 A happening (one thing to tell: an event, a reminder, a digest) becomes, per channel, one
 notice per recipient. The recording asks each enabled channel which notices it makes
 (:meth:`Channel.notices`) and stores them where each says (:meth:`Channel.stored`) in the
-transaction that marks the happening handled; the delivery loop hands each queued notice back to its channel
-(:meth:`Channel.deliver`), retries with backoff, and after the last attempt reports the
+transaction that marks the happening handled; the delivery loop hands each queued notice back
+to its channel (:meth:`Channel.deliver`), retries with backoff, and after the last attempt reports the
 failure (:meth:`Channel.report_failure`) and leaves the notice for an administrator to retry.
 """
 import logging
