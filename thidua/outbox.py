@@ -19,6 +19,12 @@ it relayed them, a command-line tool. It used to be woken by a change stream on 
 outbox; on the embedded server every write anywhere wakes every change stream, so each
 relay asked for the next change once per write of the whole platform, and the answer
 was almost always "nothing of yours".
+
+A commit hands the relay the entries it recorded, so the relay publishes them as they are,
+without reading them back from the outbox: one database command less per transaction that
+raises events. The relay reads the outbox instead when something may wait before them: at
+its start, on every sweep, after an event was refused (it stays first in line) and after a
+failure, until a read finds the outbox caught up.
 """
 import itertools
 import logging
@@ -55,22 +61,24 @@ def ensure_indexes(db):
 
 
 def record(db, session, event):
-    """Add ``event`` to the outbox inside the caller's transaction."""
+    """Add ``event`` to the outbox inside the caller's transaction; the entry written."""
     validate(event)
-    db[COLLECTION].insert_one({
-        "_id": event["id"], "event": event, "created_at": utcnow(), "seq": next(_SEQUENCE),
-        "published_at": None, "attempts": 0,
-    }, session=session)
+    entry = {"_id": event["id"], "event": event, "created_at": utcnow(), "seq": next(_SEQUENCE),
+             "published_at": None, "attempts": 0}
+    db[COLLECTION].insert_one(entry, session=session)
+    return entry
 
 
 # Database name -> this process's relays of it (weakly held: a stopped service's relay goes with it).
 _RELAYS = {}
 
 
-def committed(db):
-    """A transaction that recorded events in ``db`` has committed: wake this process's relay of it."""
-    for relay in list(_RELAYS.get(db.name, ())):
-        relay.wake()
+def committed(db, entries):
+    """A transaction that recorded ``entries`` in ``db``'s outbox has committed: hand them to this
+    process's relay of it (one of them, if several: the others' sweeps would find them published)."""
+    relay = next(iter(list(_RELAYS.get(db.name, ()))), None)
+    if relay is not None:
+        relay.hand(entries)
 
 
 def pending(db, limit=100):
@@ -109,6 +117,8 @@ class OutboxRelay:
         self._exchanges = {}
         self._connection = self._channel = None
         self._next_tag = 1
+        self._handed = []           # entries this process committed and has not published, in commit order
+        self._caught_up = False     # whether nothing waits in the outbox before the handed entries
 
     def exchange(self, source):
         if source not in self._exchanges:
@@ -131,14 +141,40 @@ class OutboxRelay:
             {"$set": {"published_at": utcnow()}, "$inc": {"attempts": 1}},
         )
 
+    def hand(self, entries):
+        """Entries a transaction of this process has just committed: published by the next
+        :meth:`publish_next` as they are, when the outbox is caught up."""
+        self._handed.extend(entries)
+
+    @property
+    def ready(self):
+        """Whether handed entries wait and may go out without reading the outbox."""
+        return bool(self._handed) and self._caught_up
+
+    def publish_next(self, read=False):
+        """Publish what comes next: up to a batch of the handed entries, or (``read``, or when
+        something may wait before them) what the outbox holds. Returns the number published."""
+        if read or not self._caught_up:
+            return self.publish_pending()
+        entries, self._handed = self._handed[:BATCH], self._handed[BATCH:]
+        return self._publish_in_order(entries, complete=True)
+
     def publish_pending(self, limit=BATCH):
         """Publish pending events in order; stop at the first that cannot go out.
 
         Returns the number published. Stopping keeps the order of a stream: a
         later event never overtakes an earlier one that is still waiting.
         """
+        self._handed = []   # committed before this read, so the read finds them
         entries = pending(self.db, limit)
+        return self._publish_in_order(entries, complete=len(entries) < limit)
+
+    def _publish_in_order(self, entries, complete):
+        """Publish ``entries``, mark those confirmed, note the one refused; caught up afterwards
+        when nothing was refused and ``complete`` (no more waited behind them)."""
+        self._caught_up = False     # until this batch went out whole: a failure leaves it so
         if not entries:
+            self._caught_up = complete
             return 0
         confirmed, refused = self.publish_batch(entries)
         if confirmed:
@@ -149,6 +185,7 @@ class OutboxRelay:
                 {"$inc": {"attempts": 1}, "$set": {"last_error": "unroutable: no queue bound yet"}})
             log.warning("event %s (%s) is unroutable: no queue is bound yet; it stays in the outbox",
                         refused["_id"], refused["event"]["type"])
+        self._caught_up = refused is None and complete
         return confirmed
 
     def publish_batch(self, entries):
@@ -221,8 +258,8 @@ class OutboxRelay:
 class Relay(DependencyProvider):
     """Runs an :class:`OutboxRelay` for the service's database in the background.
 
-    Woken as soon as a unit of work of this process that recorded events commits
-    (:func:`committed`), and by a periodic sweep (``OUTBOX_SWEEP_SECONDS``) for
+    Handed the entries a unit of work of this process recorded as soon as it commits
+    (:func:`committed`); reads the outbox at least once per ``OUTBOX_SWEEP_SECONDS``, for
     events recorded elsewhere and for an event no queue was bound to yet.
     """
 
@@ -261,15 +298,25 @@ class Relay(DependencyProvider):
         if not self._wake.ready():
             self._wake.send(True)
 
+    def hand(self, entries):
+        self.relay.hand(entries)
+        self.wake()
+
     def _run(self):
+        read_at = None     # monotonic time of the last read of the outbox
         while self._running:
             # A fresh event before publishing: a poke that arrives meanwhile is kept.
             self._wake = eventlet.event.Event()
+            now = time.monotonic()
+            read = read_at is None or now - read_at >= self.sweep
+            read_at = now if read else read_at
             try:
-                self.relay.publish_pending()
+                self.relay.publish_next(read)
             except Exception:
                 log.exception("outbox relay failed; retrying")
-            with eventlet.Timeout(self.sweep, False):
+            if self.relay.ready:
+                continue    # more than a batch was handed
+            with eventlet.Timeout(max(0.0, read_at + self.sweep - time.monotonic()), False):
                 self._wake.wait()
 
     def get_dependency(self, worker_ctx):

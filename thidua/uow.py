@@ -38,7 +38,7 @@ class Transaction:
     def __init__(self, db, session, actor_id, correlation_id):
         self.db, self.session = db, session
         self.actor_id, self.correlation_id = actor_id, correlation_id
-        self.emitted = False
+        self.recorded = []      # the outbox entries of the events it raised
         self.claimed = False    # the event of ``processed`` recorded as this consumer's (not a duplicate)
 
     def find_one(self, collection, query, *args, **kwargs):
@@ -68,8 +68,7 @@ class Transaction:
         return query
 
     def emit(self, event):
-        outbox.record(self.db, self.session, event)
-        self.emitted = True
+        self.recorded.append(outbox.record(self.db, self.session, event))
         return event
 
     def record(self, action, entity, entity_id, before, after, context=None, events=()):
@@ -107,8 +106,8 @@ class UnitOfWork:
                 if attempt == retries:
                     raise
                 continue
-            if tried and tried[-1].emitted:
-                outbox.committed(self.db)   # the relay publishes them now, not at its next sweep
+            if tried and tried[-1].recorded:
+                outbox.committed(self.db, tried[-1].recorded)   # published now, not at the next sweep
             return result
 
     def _transaction(self, session, work, idempotency_key, request, processed, tried):

@@ -1,4 +1,5 @@
-"""The relay publishes the outbox in batches with one wait for the broker's confirms per batch."""
+"""The relay publishes the outbox in batches with one wait for the broker's confirms per batch, and
+what its own process committed without reading it back."""
 import pytest
 
 from thidua import outbox
@@ -11,10 +12,15 @@ pytestmark = pytest.mark.integration
 
 
 def commit(db, events):
+    """Commit ``events`` in one unit of work; the outbox entries it recorded (what it hands its relay)."""
+    tried = []
+
     def work(tx):
+        tried.append(tx)
         for event in events:
             tx.emit(event)
     UnitOfWork(db, "test", "batch").run(work)
+    return tried[-1].recorded
 
 
 def test_a_batch_goes_out_in_order_and_each_event_once(rabbit_config, db_of):
@@ -43,3 +49,44 @@ def test_an_unroutable_event_in_a_batch_stops_the_batch_there_and_keeps_the_orde
     assert [e["_id"] for e in outbox.pending(db)] == [e["id"] for e in events[2:]]   # U04 waits behind U03
     assert "unroutable" in db.outbox.find_one({"_id": events[2]["id"]})["last_error"]
     assert [body["id"] for body in drain(amqp, probe)][:2] == [e["id"] for e in events[:2]]
+
+
+def test_handed_entries_go_out_without_a_read_and_the_sweeps_read_finds_the_rest(rabbit_config, db_of):
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    probe = bind_probe_queue(amqp)
+    earlier, mine, elsewhere = (report_event(unit=unit) for unit in ("U01", "U02", "U03"))
+    commit(db, [earlier])                   # left by a process that stopped before relaying it
+    relay = OutboxRelay(db, amqp)
+    assert relay.publish_next() == 1        # a relay starts by reading the outbox
+    relay.hand(commit(db, [mine]))
+    commit(db, [elsewhere])                 # another process's: never handed to this relay
+    assert relay.publish_next() == 1        # only the handed one: the outbox was not read
+    assert [e["_id"] for e in outbox.pending(db)] == [elsewhere["id"]]
+    assert relay.publish_next(read=True) == 1
+    relay.close()
+    assert [body["id"] for body in drain(amqp, probe)] == [earlier["id"], mine["id"], elsewhere["id"]]
+    assert outbox.pending(db) == []
+
+
+def test_after_a_refusal_the_relay_reads_the_outbox_so_no_handed_event_overtakes_the_refused_one(rabbit_config,
+                                                                                                  db_of):
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    probe = bind_probe_queue(amqp, routing_key="report.submitted.v1")   # nothing is bound to templates
+    first, refused, after = report_event(unit="U01"), template_event(), report_event(unit="U04")
+    relay = OutboxRelay(db, amqp)
+    assert relay.publish_next() == 0        # the outbox is empty: caught up
+    relay.hand(commit(db, [first, refused]))
+    assert relay.publish_next() == 1
+    relay.hand(commit(db, [after]))
+    assert relay.publish_next() == 0        # read again: the refused template is still first in line
+    assert [e["_id"] for e in outbox.pending(db)] == [refused["id"], after["id"]]   # neither marked
+    bind_probe_queue(amqp, routing_key="template.#")                     # a consumer of templates came
+    assert relay.publish_next() == 2
+    assert relay.publish_next() == 0
+    relay.close()
+    # The batch behind a refused event goes out again with it (consumers deduplicate).
+    drained = [body["id"] for body in drain(amqp, probe)]
+    assert drained[0] == first["id"] and drained[-2:] == [refused["id"], after["id"]]
+    assert outbox.pending(db) == []

@@ -52,22 +52,29 @@ class Woken:
     """Stands for a relay of the database in this process (thidua.outbox.Relay registers itself so)."""
 
     def __init__(self):
-        self.times = 0
+        self.handed = []
 
-    def wake(self):
-        self.times += 1
+    @property
+    def times(self):
+        return len(self.handed)
+
+    def hand(self, entries):
+        self.handed.append(entries)
 
 
-def test_a_unit_of_work_that_recorded_events_wakes_its_databases_relay_once_it_committed(db, db_of, monkeypatch):
+def test_a_unit_of_work_that_recorded_events_hands_them_to_its_databases_relay_once_it_committed(db, db_of,
+                                                                                                monkeypatch):
     relay, elsewhere = Woken(), Woken()
     monkeypatch.setattr(outbox, "_RELAYS", {db.name: {relay}, db_of("other").name: {elsewhere}})
+    event = period_event()
 
     def with_event(tx):
-        tx.record("period.open", "period", "2021-Q1", None, {}, events=[period_event()])
+        tx.record("period.open", "period", "2021-Q1", None, {}, events=[event])
         assert relay.times == 0         # not before the commit: the relay would find nothing yet
 
     UnitOfWork(db, "a", "c").run(with_event)
     assert (relay.times, elsewhere.times) == (1, 0)
+    assert [(e["_id"], e["event"]) for e in relay.handed[0]] == [(event["id"], event)]   # the entry committed
     UnitOfWork(db, "a", "c").run(lambda tx: tx.insert("periods", {"_id": "2021-Q2"}))   # no event
     assert relay.times == 1
 
