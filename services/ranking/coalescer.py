@@ -25,6 +25,7 @@ import random
 import time
 import uuid
 from datetime import timedelta
+from typing import NamedTuple, Optional
 
 import eventlet
 from eventlet.greenpool import GreenPool
@@ -48,6 +49,13 @@ PARALLEL = 4            # tables recomputed at once by one replica
 
 def ensure_indexes(db):
     db[COLLECTION].create_index([("table", ASCENDING), ("at", ASCENDING)])
+
+
+class TakenIn(NamedTuple):
+    """What a recompute of a table did: the new version (None: none written) and the ids of the
+    markers it took in."""
+    version: Optional[int]
+    markers: tuple
 
 
 def mark_dirty(db, session, table, cluster, cluster_name, period, event):
@@ -96,17 +104,22 @@ def end_turn(db, table, holder, pause):
 
 
 class Coalescer(DependencyProvider):
-    """Runs ``recompute_table(db, table)`` for every dirty table, each at most once per
-    ``INTERVAL`` and up to ``PARALLEL`` at once. The dependency is the wake-up call: a handler
-    names the table it marked dirty (``self.recomputer(table)``), so a steady stream of events
-    costs no query to find its tables; a call without a table, the service's start and every
-    ``OUTBOX_SWEEP_SECONDS`` list every dirty table from the markers (a table another replica
-    left dirty, a marker that outlived a crash).
+    """Runs ``recompute_table(db, table)`` (a :class:`TakenIn`) for every dirty table, each at most
+    once per ``INTERVAL`` and up to ``PARALLEL`` at once. The dependency is the wake-up call: a handler
+    names the table it marked dirty and its marker (``self.recomputer(table, marker)``), so a
+    steady stream of events costs no query to find its tables; a call without a table, the
+    service's start and every ``OUTBOX_SWEEP_SECONDS`` list every dirty table from the markers
+    (a table another replica left dirty, a marker that outlived a crash).
 
     A recompute starts as soon as its table is due and a place is free, not in passes: a table
     marked dirty during a long recompute of another does not wait for it. Listing the dirty
     tables (a ``distinct`` over every pending marker) before each start was what kept it from
-    doing so before: in a burst of 5,000 reports it doubled the database's CPU per report."""
+    doing so before: in a burst of 5,000 reports it doubled the database's CPU per report.
+
+    A table poked while it is being recomputed is recomputed again, unless the recompute took in
+    every marker it was poked for: a poke comes after its marker's commit, and most come before
+    the recompute reads the markers. Recomputing them all again cost a turn, a read and a commit
+    for nothing, about once every three reports in a steady stream."""
 
     def __init__(self, recompute_table):
         self.recompute_table = recompute_table
@@ -117,6 +130,9 @@ class Coalescer(DependencyProvider):
         self._busy = set()      # tables being recomputed by this replica now
         self._due = {}          # table -> monotonic time it may be recomputed again
         self._listed = None     # monotonic time the dirty tables were last listed; None: list them now
+        # table -> the markers it was poked for since its recompute last started (None: a listing,
+        # which names no marker): a recompute that took all of them in leaves nothing to do.
+        self._poked = {}
         self.holder = uuid.uuid4().hex      # this replica, in the tables' turns
 
     def setup(self):
@@ -138,12 +154,14 @@ class Coalescer(DependencyProvider):
 
     kill = stop
 
-    def poke(self, table=None):
-        """``table`` was marked dirty (after the commit); without a table, list every dirty table."""
+    def poke(self, table=None, marker=None):
+        """``table`` was marked dirty (after the commit), with the marker ``marker`` if named;
+        without a table, list every dirty table."""
         if table is None:
             self._listed = None
         else:
             self._pending.setdefault(table)
+            self._poked.setdefault(table, set()).add(marker)
         self._wake_loop()
 
     def _wake_loop(self):
@@ -174,6 +192,11 @@ class Coalescer(DependencyProvider):
             listed = self.db[COLLECTION].distinct("table")
             random.shuffle(listed)    # replicas start on different tables
             self._pending.update(dict.fromkeys(listed))     # a table known already keeps its place
+            for table in listed:
+                # A table being recomputed is most often listed for the markers its recompute is
+                # taking in: it is not recomputed again for the listing (the next one finds a marker
+                # left behind; this replica's own handlers poke for theirs).
+                self._poked.setdefault(table, set()).update(() if table in self._busy else (None,))
         waiting = [self._listed + self.sweep - now]
         for table in list(self._pending):
             if table in self._busy:
@@ -182,43 +205,49 @@ class Coalescer(DependencyProvider):
                 waiting.append(self._due[table] - now)
             elif pool.free():
                 del self._pending[table]    # a marker committed from now on pokes it back in
+                self._poked.pop(table, None)
                 self._busy.add(table)
                 pool.spawn_n(self._recompute_then_wake, table)
         self._due = {t: at for t, at in self._due.items() if at > now}
         return max(0.0, min(waiting))
 
     def _recompute_then_wake(self, table):
-        later, dirty = RETRY_LATER, True
+        later, taken = RETRY_LATER, None
         try:
-            later, dirty = self._recompute(table)
+            later, taken = self._recompute(table)
         finally:
             self._due[table] = time.monotonic() + later     # from its end, as its turn's pause
             self._busy.discard(table)
-            if dirty:
+            if taken is None:
                 self._pending.setdefault(table)
+            elif table in self._pending and not self._poked.get(table, {None}) - taken:
+                # Poked during the recompute only for markers it took in (a marker's poke comes
+                # after its commit, often before the recompute read the markers): nothing is left.
+                del self._pending[table]
+                self._poked.pop(table, None)
             self._wake_loop()
 
     def _recompute(self, table):
-        """(seconds before the table may be recomputed again, whether it is still dirty): recomputed
-        in this replica's turn. A table in another replica's turn is looked at again after
+        """(seconds before the table may be recomputed again, the ids of the markers the recompute
+        took in, or None if it is still dirty): recomputed in this replica's turn. A table in
+        another replica's turn is looked at again after
         ``ELSEWHERE``; asking for the turn ten times a second while it is held cost the database
         more than the recompute."""
         try:
             if not take_turn(self.db, table, self.holder):
-                return held_for(self.db, table, self.holder), True
+                return held_for(self.db, table, self.holder), None
         except Exception as exc:
             log.warning("could not take the turn of %s (%s: %s); retried", table, type(exc).__name__, exc)
-            return RETRY_LATER, True
-        failed = False
+            return RETRY_LATER, None
+        taken = None
         try:
-            self.recompute_table(self.db, table)
+            taken = set(self.recompute_table(self.db, table).markers)
         except Exception as exc:   # kept dirty: retried after RETRY_LATER
-            failed = True
             log.warning("recompute of %s failed (%s: %s); it stays dirty and is retried", table,
                         type(exc).__name__, exc)
-        later = RETRY_LATER if failed else INTERVAL
+        later = RETRY_LATER if taken is None else INTERVAL
         try:
             end_turn(self.db, table, self.holder, later)
         except Exception as exc:    # the turn lapses after LEASE
             log.warning("could not end the turn of %s (%s: %s)", table, type(exc).__name__, exc)
-        return later, failed
+        return later, taken

@@ -96,7 +96,7 @@ FROZEN_STATES = ("CONCLUDED", "ARCHIVED")   # a run's states in which its table 
 
 def recompute_table(db, table):
     """Bring one dirty table up to date, taking in every input marked before this transaction
-    began; the markers it took in go with the new snapshot. Returns the new version, or None."""
+    began; the markers it took in go with the new snapshot. Returns a :class:`coalescer.TakenIn`."""
     with RECOMPUTE_SECONDS.time():
         return UnitOfWork(db, ACTOR, None).run(lambda tx: take_in(tx, table),
                                                retry_on=(ConcurrentRecompute, DuplicateKeyError),
@@ -104,11 +104,11 @@ def recompute_table(db, table):
 
 
 def take_in(tx, table):
-    """In ``tx``: the table's recompute with its pending inputs, the markers removed. The new version,
-    or None (nothing pending, or nothing changed)."""
+    """In ``tx``: the table's recompute with its pending inputs, the markers removed. The new version
+    (None: nothing pending, or nothing changed) and the markers taken in."""
     taken = coalescer.markers(tx.db, tx.session, table)
     if not taken:
-        return None   # another recompute (or replica) took them in
+        return coalescer.TakenIn(None, ())   # another recompute (or replica) took them in
     # The newest input names the version, unless a vote's result is among them: leaders hear
     # of that version at once (``trigger_event_type``).
     named = next((m for m in taken if m["event_type"].startswith("vote.closed.")), taken[-1])
@@ -117,7 +117,7 @@ def take_in(tx, table):
                "coalesced": len(taken)}
     version = recompute(tx, named["cluster"], named["cluster_name"], named["period"], trigger)
     coalescer.clear(tx.db, tx.session, taken)
-    return version
+    return coalescer.TakenIn(version, tuple(m["_id"] for m in taken))
 
 
 def move_run(tx, table, data, event):
@@ -262,7 +262,7 @@ class RankingService(shared_rpc.Operations):
         self.uow.as_actor(ACTOR).run(lambda tx: move_run(tx, key, data, event),
                                      processed=("ranking.on_run_moved", event),
                                      retry_on=(ConcurrentRecompute, DuplicateKeyError), retries=CONFLICT_RETRIES)
-        self.recomputer(key)
+        self.recomputer(key, event["id"])
 
     def _handle(self, consumer, event, apply):
         """Keep the event's input (once) and mark its table dirty, in one transaction; the
@@ -276,7 +276,7 @@ class RankingService(shared_rpc.Operations):
             coalescer.mark_dirty(self.db, tx.session, table, data["cluster"], data["cluster_name"], data["period"],
                                  event)
         self.uow.as_actor(consumer).run(work, processed=(consumer, event))
-        self.recomputer(table)
+        self.recomputer(table, event["id"])
 
     def _apply_report(self, session, event):
         data = event["data"]

@@ -133,17 +133,17 @@ def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns
     db = db_of("ranking")
     first = report_event(unit="U01", actual=90)
     _left_dirty(db, [first])
-    assert recompute_table(db, "CUM-01|2021-Q1") == 1
-    assert recompute_table(db, "CUM-01|2021-Q1") is None               # no marker left: nothing to do
+    assert recompute_table(db, "CUM-01|2021-Q1").version == 1
+    assert recompute_table(db, "CUM-01|2021-Q1") == (None, ())               # no marker left: nothing to do
     from services.ranking import coalescer
     coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1",
                          report_event(unit="U01", actual=90))           # the same input again
-    assert recompute_table(db, "CUM-01|2021-Q1") is None
+    assert recompute_table(db, "CUM-01|2021-Q1").version is None
     assert db.dirty_tables.count_documents({}) == 0 and db.snapshots.count_documents({}) == 1
     second = report_event(unit="U02", actual=60)                         # below U01: U01's breakdown stays
     db.reports.insert_one({"_id": "2021-Q1|U02", **second["data"]})
     coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1", second)
-    assert recompute_table(db, "CUM-01|2021-Q1") == 2
+    assert recompute_table(db, "CUM-01|2021-Q1").version == 2
     assert db.breakdowns.count_documents({}) == 2
 
 
@@ -164,6 +164,7 @@ def test_a_table_marked_dirty_during_a_long_recompute_of_another_does_not_wait_f
             eventlet.sleep(3.0)
         db.dirty_tables.delete_many({"table": table})
         done.append(table)
+        return coalescer.TakenIn(None, (table,))
 
     loop, pool = _loop_over(db, recompute_table, sweep=60.0)
     for table in ("SLOW|2021-Q1", "QUICK|2021-Q1"):
@@ -184,6 +185,7 @@ def test_a_poke_naming_its_table_starts_it_without_listing_and_the_sweep_finds_t
     def recompute_table(db, table):
         db.dirty_tables.delete_many({"table": table})
         done.append(table)
+        return coalescer.TakenIn(None, (table,))
 
     loop, pool = _loop_over(db, recompute_table, sweep=0.5)
     assert loop.start_due(pool) == pytest.approx(0.5, abs=0.05)     # listed at start: nothing dirty
@@ -212,12 +214,13 @@ def test_a_table_poked_during_its_own_recompute_is_recomputed_again_after_the_in
     def recompute_table(db, table):
         started.append(time.monotonic())
         if len(started) == 1:
-            loop.poke(table)              # an event for the table, while it is being recomputed
+            loop.poke(table, "late")      # an event for the table, while it is being recomputed
             eventlet.sleep(0.2)
+        return coalescer.TakenIn(None, ("early",))   # "late" committed after the markers were read
 
     loop, pool = _loop_over(db, recompute_table, sweep=60.0)
     loop.start_due(pool)
-    loop.poke("CUM-01|2021-Q1")
+    loop.poke("CUM-01|2021-Q1", "early")
     loop.start_due(pool)
     pool.waitall()
     assert len(started) == 1 and "CUM-01|2021-Q1" in loop._pending
@@ -225,6 +228,61 @@ def test_a_table_poked_during_its_own_recompute_is_recomputed_again_after_the_in
     loop.start_due(pool)
     pool.waitall()
     assert len(started) == 2 and started[1] - started[0] >= 0.2 + coalescer.INTERVAL - 0.01
+
+
+def test_a_table_poked_during_its_recompute_only_for_markers_it_took_in_is_not_recomputed_again(db_of, monkeypatch):
+    """A marker's poke comes after its commit, and most come before the recompute reads the
+    markers: a recompute that took in every marker it was poked for leaves nothing to do."""
+    import eventlet
+    db, started = db_of("ranking"), []
+    taking = coalescer.take_turn
+
+    def take_turn(db, table, holder):
+        loop.poke(table, "second")        # an event for the table, while its recompute takes its turn
+        return taking(db, table, holder)
+
+    monkeypatch.setattr(coalescer, "take_turn", take_turn)
+    loop, pool = _loop_over(db, lambda db, table: started.append(table) or coalescer.TakenIn(1, ("first", "second")),
+                            sweep=60.0)
+    loop.start_due(pool)
+    loop.poke("CUM-01|2021-Q1", "first")
+    loop.start_due(pool)
+    pool.waitall()
+    eventlet.sleep(coalescer.INTERVAL)
+    loop.start_due(pool)
+    pool.waitall()
+    assert started == ["CUM-01|2021-Q1"] and not loop._pending and not loop._poked
+
+
+def test_a_listing_during_a_tables_recompute_does_not_recompute_it_again_and_the_next_finds_a_marker_left(db_of):
+    import eventlet
+    db, taken = db_of("ranking"), []
+    table = "CUM-01|2021-Q1"
+
+    def recompute_table(db, table):
+        markers = [m["_id"] for m in db.dirty_tables.find({"table": table})]
+        if not taken:   # another replica's event commits after the markers were read; then a listing
+            db.dirty_tables.insert_one({"_id": "elsewhere", "table": table, "at": utcnow()})
+            loop.poke()
+            loop.start_due(pool)
+        db.dirty_tables.delete_many({"_id": {"$in": markers}})
+        taken.append(markers)
+        return coalescer.TakenIn(len(taken), tuple(markers))
+
+    loop, pool = _loop_over(db, recompute_table, sweep=0.3)
+    loop.start_due(pool)
+    db.dirty_tables.insert_one({"_id": "here", "table": table, "at": utcnow()})
+    loop.poke(table, "here")
+    loop.start_due(pool)
+    pool.waitall()
+    eventlet.sleep(coalescer.INTERVAL)
+    loop.start_due(pool)
+    pool.waitall()
+    assert taken == [["here"]] and table not in loop._pending      # not again for the listing
+    eventlet.sleep(0.3)
+    loop.start_due(pool)                                             # the next listing finds the marker
+    pool.waitall()
+    assert taken == [["here"], ["elsewhere"]] and db.dirty_tables.count_documents({}) == 0
 
 
 def test_a_recompute_compares_with_the_table_it_left_without_reading_it_back_unless_another_may_have_written_it(
@@ -243,20 +301,20 @@ def test_a_recompute_compares_with_the_table_it_left_without_reading_it_back_unl
         db.snapshots.update_one({"_id": f"{key}|{version}"}, {"$set": {"leader": "READ-BACK"}})
 
     _left_dirty(db, [report_event(unit="U01", actual=90)])
-    assert service.recompute_table(db, key) == 1
+    assert service.recompute_table(db, key).version == 1
     altered(1)
     _left_dirty(db, [report_event(unit="U02", actual=99)])
-    assert service.recompute_table(db, key) == 2
+    assert service.recompute_table(db, key).version == 2
     assert announced(2)["previous_leader"] == "U01"              # the table it left: not read back
     monkeypatch.setattr(service, "LAST_TABLES", service.LastTables())     # another process: it knows none
     altered(2)
     _left_dirty(db, [report_event(unit="U03", actual=70)])
-    assert service.recompute_table(db, key) == 3
+    assert service.recompute_table(db, key).version == 3
     assert announced(3)["previous_leader"] == "READ-BACK"       # read
     service.LAST_TABLES._tables[key]["input_hash"] = "another"      # version 3, but other inputs
     altered(3)
     _left_dirty(db, [report_event(unit="U04", actual=60)])
-    assert service.recompute_table(db, key) == 4
+    assert service.recompute_table(db, key).version == 4
     assert announced(4)["previous_leader"] == "READ-BACK"       # not trusted: read
     assert announced(4)["rank_moves"] == [{"unit": "U04", "from": None, "to": 4}]   # the read rows compared
 
@@ -268,7 +326,7 @@ def test_concluding_a_run_first_takes_in_the_reports_still_waiting_for_a_recompu
     from thidua.uow import UnitOfWork
     db = db_of("ranking")
     _left_dirty(db, [report_event(unit="U01", actual=90)])
-    assert recompute_table(db, "CUM-01|2021-Q1") == 1
+    assert recompute_table(db, "CUM-01|2021-Q1").version == 1
     waiting = [report_event(unit=f"U0{n}", actual=80 + n) for n in (2, 3)]
     _left_dirty(db, waiting)
     concluded = run_event("period.concluded.v2", "CUM-01", "CONCLUDED", chair="thien.nh",
@@ -280,7 +338,7 @@ def test_concluding_a_run_first_takes_in_the_reports_still_waiting_for_a_recompu
     assert db.dirty_tables.count_documents({}) == 0
     assert db.run_states.find_one({"_id": "CUM-01|2021-Q1"})["state"] == "CONCLUDED"
     _left_dirty(db, [report_event(unit="U04", actual=99)])            # after the conclusion: it waits
-    assert recompute_table(db, "CUM-01|2021-Q1") is None
+    assert recompute_table(db, "CUM-01|2021-Q1").version is None
     assert db.snapshots.count_documents({}) == 2
 
 
