@@ -147,6 +147,18 @@ def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns
     assert db.breakdowns.count_documents({}) == 2
 
 
+def test_a_reports_copy_keeps_the_newest_version_whatever_order_its_events_arrive_in(db_of):
+    from services.ranking.service import keep_report
+    db = db_of("ranking")
+    first = report_event(unit="U01", actual=90)["data"]
+    second = {**first, "version": 2, "values": {**first["values"], "C1.1": 70}}   # a dotted criterion code
+    keep_report(db, None, second)
+    keep_report(db, None, first)                      # the older version, delivered late
+    assert db.reports.find_one({"_id": "2021-Q1|U01"}) == {"_id": "2021-Q1|U01", **second}
+    keep_report(db, None, {**second, "version": 3, "status": "FINALIZED"})
+    assert db.reports.find_one({"_id": "2021-Q1|U01"})["status"] == "FINALIZED"
+
+
 def _loop_over(db, recompute_table, sweep):
     """A coalescer's loop over ``db``, driven by hand: ``start_due`` starts, the pool runs."""
     from eventlet.greenpool import GreenPool
