@@ -41,6 +41,18 @@ def find_immutable(db, collection, key, session=None):
     return found
 
 
+def replace_unless_newer(collection, document, field, session=None, keep_equal=False):
+    """Store ``document`` in place of the stored one of its ``_id``, unless that one is newer by
+    ``field`` (a version, an ISO-8601 UTC time): a copy kept from events never goes back when an
+    older event arrives late. With ``keep_equal`` a stored one of the same ``field`` stays too.
+    One conditional write (an update pipeline): a read, then a replace, cost one command more."""
+    stored = {"$ifNull": ["$" + field, None]}      # none stored (an upsert): older than anything
+    replace = {"$lt" if keep_equal else "$lte": [stored, document[field]]}
+    collection.update_one({"_id": document["_id"]},
+                          [{"$replaceWith": {"$cond": [replace, {"$literal": document}, "$$ROOT"]}}],
+                          upsert=True, session=session)
+
+
 class Mongo(DependencyProvider):
     """Injects the service's own database (``MONGO_URI`` + ``MONGO_DB``)."""
 

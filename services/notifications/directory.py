@@ -14,6 +14,9 @@ EVENTS = {
     "cluster.upserted.v1": ("clusters", "cluster"),
     "person.upserted.v1": ("people", "person"),
 }
+# A copy is replaced only by one at least as new by this field (ISO-8601 UTC times compare as text):
+# an older event delivered late never overwrites a newer copy (thidua.mongo.replace_unless_newer).
+NEWER = "_at"
 # Never kept, whatever a producer sends by mistake: a copy for telling people holds no secrets.
 SECRET_FIELDS = ("password_hash", "failed_logins", "locked_until")
 
@@ -35,8 +38,3 @@ def stored(shown, at, event_id=None):
     """The copy of a document as the API shows it (``id``), as of ``at``."""
     document = {k: v for k, v in shown.items() if k != "id" and k not in SECRET_FIELDS}
     return {"_id": shown["id"], **document, "_at": at, "_event": event_id}
-
-
-def newer(stored, document):
-    """Whether ``document`` should replace ``stored`` (ISO-8601 UTC times compare as text)."""
-    return stored is None or stored.get("_at", "") <= document["_at"]

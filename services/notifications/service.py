@@ -26,7 +26,7 @@ from thidua.errors import Forbidden, UnknownNotice
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import Metrics
-from thidua.mongo import Mongo, public
+from thidua.mongo import Mongo, public, replace_unless_newer
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 from thidua.security import StartupChecks
@@ -107,9 +107,7 @@ class NotificationsService(shared_rpc.Operations):
     @staticmethod
     def _keep(tx, collection, document):
         """Store ``document`` unless the copy holds a newer one."""
-        stored = tx.find_one(collection, {"_id": document["_id"]})
-        if directory.newer(stored, document):
-            tx.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=tx.session)
+        replace_unless_newer(tx.db[collection], document, directory.NEWER, tx.session)
 
     @rpc
     def refill_directory(self):

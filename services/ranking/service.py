@@ -21,7 +21,7 @@ from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import CLUSTER_SIZE, RECOMPUTE_SECONDS, Metrics
-from thidua.mongo import Mongo, find_immutable, public
+from thidua.mongo import Mongo, find_immutable, public, replace_unless_newer
 from thidua.security import StartupChecks
 from thidua.uow import UnitOfWork, Work
 from thidua import rpc as shared_rpc
@@ -184,12 +184,9 @@ def recompute(tx, cluster, cluster_name, period, trigger):
 
 
 def keep_report(db, session, data):
-    """Keep a report's copy, never going back to an older version (events may arrive out of order):
-    one conditional write. A read, then a replace, cost the database one command more per report."""
+    """Keep a report's copy, never going back to an older version (events may arrive out of order)."""
     copy_id = f"{data['period']}|{data['unit']}"
-    newer = {"$lt": [{"$ifNull": ["$version", 0]}, data["version"]]}
-    db.reports.update_one({"_id": copy_id}, [{"$replaceWith": {
-        "$cond": [newer, {"$literal": {"_id": copy_id, **data}}, "$$ROOT"]}}], upsert=True, session=session)
+    replace_unless_newer(db.reports, {"_id": copy_id, **data}, "version", session, keep_equal=True)
 
 
 def _inputs(db, session, cluster, period):

@@ -104,6 +104,9 @@ def test_a_late_older_directory_event_does_not_undo_a_newer_one(service, db):
     service.on_submissions_event(older | {"occurred_at": "2000-01-01T00:00:00.000Z"})
     assert db.units.find_one({"_id": "U03"})["name"] == "B"
     assert db.units.find_one({"_id": "U03"})["_event"] == newer["id"]
+    later = new_event("unit.upserted.v1", {"unit": {"id": "U03", "name": "C"}}, "c")
+    service.on_submissions_event(later | {"occurred_at": "2999-01-01T00:00:00.000Z"})
+    assert db.units.find_one({"_id": "U03"})["name"] == "C"        # a newer one still replaces it
 
 
 def test_minor_ranking_updates_wait_for_the_digest_which_goes_out_once(service, db):

@@ -15,11 +15,3 @@ def test_a_directory_event_becomes_a_stored_copy_without_account_fields():
                         "email": "c@example.com", "_at": "2021-04-01T01:00:00.000Z", "_event": "e"}
     assert directory.copy_of(event("unit.upserted.v1", "unit", {"id": "U03", "name": "P"}, "t"))[0] == "units"
     assert directory.copy_of(event("cluster.upserted.v1", "cluster", {"id": "C", "members": []}, "t"))[0] == "clusters"
-
-
-def test_an_older_event_delivered_late_does_not_overwrite_a_newer_copy():
-    stored = {"_id": "U03", "name": "new", "_at": "2021-04-02T00:00:00.000Z"}
-    assert directory.newer(None, {"_at": "2021-04-01T00:00:00.000Z"})
-    assert not directory.newer(stored, {"_at": "2021-04-01T00:00:00.000Z"})
-    assert directory.newer(stored, {"_at": "2021-04-02T00:00:00.000Z"})   # the same event again: harmless
-    assert directory.newer(stored, {"_at": "2021-04-03T00:00:00.000Z"})
