@@ -38,23 +38,30 @@ def template(db, template_id, version, session=None):
 TAKING_REPORTS = ("OPEN", "CLOSED")   # a cluster's run whose reports are still coming in
 
 
-def reporting_counts(db):
-    """``{(cluster, period): (handed in, missing)}`` for every cluster's run still taking reports:
-    of the cluster's member units, those whose report is past DRAFT, and the others."""
-    runs = list(db.runs.find({"state": {"$in": list(TAKING_REPORTS)}}, {"cluster": 1, "period": 1}))
+def taking_reports(db, query=None, fields=None):
+    """Every cluster's run still taking reports (matching ``query``, oldest id first), each with its
+    cluster (``{"members": []}`` if none is stored) and the member units whose report is past DRAFT:
+    ``[(run, cluster, handed in)]``. Three queries whatever the number of runs: a reading per run
+    (two queries each, once a minute for the reminders) grew with the province."""
+    runs = list(db.runs.find({"state": {"$in": list(TAKING_REPORTS)}, **(query or {})}, fields).sort("_id"))
     clusters = {c["_id"]: c for c in db.clusters.find({"_id": {"$in": sorted({r["cluster"] for r in runs})}},
-                                                      {"members.unit": 1})}
-    handed_in = {}      # one query for every run's reports, not one per run
+                                                      {"name": 1, "members.unit": 1})}
+    handed_in = {}      # one query for every run's reports
     for report in db.reports.find({"cluster": {"$in": sorted(clusters)},
                                    "period": {"$in": sorted({r["period"] for r in runs})},
                                    "status": {"$ne": "DRAFT"}}, {"cluster": 1, "period": 1, "unit": 1}):
         handed_in.setdefault((report["cluster"], report["period"]), set()).add(report["unit"])
+    return [(run, clusters.get(run["cluster"], {"members": []}), handed_in.get((run["cluster"], run["period"]), set()))
+            for run in runs]
+
+
+def reporting_counts(db):
+    """``{(cluster, period): (handed in, missing)}`` for every cluster's run still taking reports:
+    of the cluster's member units, those whose report is past DRAFT, and the others."""
     counts = {}
-    for run in runs:
-        key = (run["cluster"], run["period"])
-        members = {m["unit"] for m in clusters.get(run["cluster"], {}).get("members", [])}
-        units = handed_in.get(key, set())
-        counts[key] = (len(members & units), len(members - units))
+    for run, cluster, units in taking_reports(db, fields={"cluster": 1, "period": 1}):
+        members = {m["unit"] for m in cluster["members"]}
+        counts[(run["cluster"], run["period"])] = (len(members & units), len(members - units))
     return counts
 
 

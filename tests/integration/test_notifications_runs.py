@@ -185,3 +185,20 @@ def test_in_a_realistic_quarter_each_leader_gets_at_most_two_immediate_ranking_n
     digest = platform.db.inbox.find_one({"person": "thien.nh", "kind": "digest"})
     assert digest["title"] == "Tổng hợp 10 cập nhật bảng xếp hạng"
     assert digest["body"] == "• Cụm thi đua số 1, Quý I/2021: 10 cập nhật; dẫn đầu: Phòng Hậu cần"
+
+
+def test_the_reminders_keep_each_runs_chair_and_deadline_and_write_only_what_changed(platform, monkeypatch):
+    at(monkeypatch, "2021-03-01T00:00:00Z")         # long before the deadline: nothing is due
+    assert platform.service.run_reminders() == []
+    kept = {run["_id"]: run for run in platform.db.runs.find()}
+    assert kept["CUM-01|2021-Q1"]["chair"] == "thien.nh" and kept["CUM-09|2021-Q1"]["deadline"] == DEADLINE
+    platform.db.command("profile", 2)               # every operation on the database, from now on
+    platform.db.system.profile.drop()
+    assert platform.service.run_reminders() == []   # nothing changed
+    monkeypatch.setitem(STATUS[1], "chair", "thien.nh")
+    assert platform.service.run_reminders() == []   # one run's chair named
+    writes = [entry["op"] for entry in platform.db.system.profile.find({"ns": f"{platform.db.name}.runs"})
+              if entry["op"] != "query"]
+    platform.db.command("profile", 0)
+    assert writes == ["update"]
+    assert platform.db.runs.find_one({"_id": "CUM-09|2021-Q1"})["chair"] == "thien.nh"

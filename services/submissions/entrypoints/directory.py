@@ -1,6 +1,7 @@
 """The directory: units, clusters and people (kept by an administrator, published as
 ``unit.upserted.v1``, ``cluster.upserted.v1``, ``person.upserted.v1``), who someone is to a
 cluster (audiences for notices), the signed-in person, and who has not reported yet."""
+from services.submissions import store
 from services.submissions.domain import access, people
 from services.submissions.entrypoints.reference_data import view
 from thidua.errors import ValidationFailed
@@ -84,13 +85,8 @@ class Directory:
     def reporting_status(self):
         """For every cluster's run taking reports (OPEN or CLOSED) with a deadline: the member units
         that have not handed in their report, and the run's chair."""
-        status = []
-        for run in self.db.runs.find({"state": {"$in": ["OPEN", "CLOSED"]}, "deadline": {"$ne": None}}).sort("_id"):
-            cluster = self.db.clusters.find_one({"_id": run["cluster"]}) or {"name": run["cluster"], "members": []}
-            handed_in = {r["unit"] for r in self.db.reports.find(
-                {"cluster": run["cluster"], "period": run["period"], "status": {"$ne": "DRAFT"}}, {"unit": 1})}
-            status.append({"cluster": run["cluster"], "cluster_name": cluster["name"], "level": run["level"],
-                           "period": run["period"], "label": run["label"], "deadline": isoformat(run["deadline"]),
-                           "chair": run.get("chair"),
-                           "missing": sorted(m["unit"] for m in cluster["members"] if m["unit"] not in handed_in)})
-        return status
+        return [{"cluster": run["cluster"], "cluster_name": cluster.get("name", run["cluster"]), "level": run["level"],
+                 "period": run["period"], "label": run["label"], "deadline": isoformat(run["deadline"]),
+                 "chair": run.get("chair"),
+                 "missing": sorted(m["unit"] for m in cluster["members"] if m["unit"] not in handed_in)}
+                for run, cluster, handed_in in store.taking_reports(self.db, {"deadline": {"$ne": None}})]
