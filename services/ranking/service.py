@@ -10,7 +10,7 @@ transaction (:func:`recompute`).
 """
 from collections import OrderedDict
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.ranking import coalescer, engine, queries
@@ -42,11 +42,16 @@ class ConcurrentRecompute(Exception):
     """Another recompute of the same cluster and period committed first."""
 
 
+# What a recompute needs of each row of the table before it: engine.diff's unit, class and rank, and
+# the reference of the unit's stored breakdown.
+PREVIOUS_ROW = ("unit", "class", "rank", "breakdown_ref")
+
+
 class LastTables:
     """What the next recompute of a table compares its result with (``engine.diff``: the leader, and
-    each row's unit, class and rank), as the last recompute in this process left it, so it need not
-    read the previous snapshot back: in a steady stream every report makes a recompute, and that
-    read was one of the database's commands per report. An entry is used only for the version and
+    each row's unit, class and rank) and which breakdowns are stored, as the last recompute in this
+    process left it, so it need not read the previous snapshot back: in a steady stream every
+    report makes a recompute, and that read was one of the database's commands per report. An entry is used only for the version and
     input hash the table's pointer names: the engine is deterministic, so equal inputs made an equal
     table; a version another replica wrote, or one whose transaction did not commit, is read."""
 
@@ -57,7 +62,7 @@ class LastTables:
 
     def keep(self, key, version, result):
         self._tables[key] = {"version": version, "input_hash": result["input_hash"], "leader": result["leader"],
-                             "table": [{k: row[k] for k in ("unit", "class", "rank")} for row in result["table"]]}
+                             "table": [{k: row[k] for k in PREVIOUS_ROW} for row in result["table"]]}
         self._tables.move_to_end(key)
         while len(self._tables) > self.KEPT:
             self._tables.popitem(last=False)
@@ -70,8 +75,7 @@ class LastTables:
         if kept is not None and (kept["version"], kept["input_hash"]) == (current["version"], current["input_hash"]):
             return kept
         return db.snapshots.find_one({"_id": f"{key}|{current['version']}"},
-                                     {"leader": 1, "table.unit": 1, "table.class": 1, "table.rank": 1},
-                                     session=session)
+                                     {"leader": 1, **{f"table.{k}": 1 for k in PREVIOUS_ROW}}, session=session)
 
 
 LAST_TABLES = LastTables()
@@ -150,7 +154,7 @@ def recompute(tx, cluster, cluster_name, period, trigger):
     CLUSTER_SIZE.labels(cluster, period).set(len(result["table"]))
     previous_version = current["version"] if current else 0
     previous = LAST_TABLES.previous(db, session, key, current)
-    _store_breakdowns(db, session, key, result["table"])
+    _store_breakdowns(db, session, key, result["table"], previous)
     snapshot = {
         "_id": f"{key}|{previous_version + 1}", "cluster": cluster, "cluster_name": cluster_name,
         "period": period, "version": previous_version + 1, "trigger_event_id": trigger["id"],
@@ -208,18 +212,21 @@ def _inputs(db, session, cluster, period):
     return template, reports, vote["tally"] if vote else None
 
 
-def _store_breakdowns(db, session, key, table):
+def _store_breakdowns(db, session, key, table, previous):
     """Each unit's breakdown is stored once per content (most survive a recompute unchanged);
-    the snapshot's row keeps only a reference, so a snapshot stays a compact table."""
+    the snapshot's row keeps only a reference, so a snapshot stays a compact table. Those the
+    previous table references are stored already; the others are written in one command that
+    adds only what is missing (a read of which exist, then an insert, was one command more)."""
     stored = {}
     for row in table:
         breakdown = row.pop("breakdown")
         row["breakdown_ref"] = ref = f"{key}|{row['unit']}|{audit.digest(breakdown)}"
-        stored[ref] = {"_id": ref, "breakdown": breakdown}
-    known = {d["_id"] for d in db.breakdowns.find({"_id": {"$in": list(stored)}}, {"_id": 1}, session=session)}
-    missing = [document for ref, document in stored.items() if ref not in known]
+        stored[ref] = breakdown
+    known = {row.get("breakdown_ref") for row in (previous or {}).get("table", ())}
+    missing = [UpdateOne({"_id": ref}, {"$setOnInsert": {"breakdown": breakdown}}, upsert=True)
+               for ref, breakdown in stored.items() if ref not in known]
     if missing:
-        db.breakdowns.insert_many(missing, session=session)
+        db.breakdowns.bulk_write(missing, session=session)
 
 
 class RankingService(shared_rpc.Operations):

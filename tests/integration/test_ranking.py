@@ -143,7 +143,12 @@ def test_a_recompute_with_nothing_new_writes_no_version_and_unchanged_breakdowns
     second = report_event(unit="U02", actual=60)                         # below U01: U01's breakdown stays
     db.reports.insert_one({"_id": "2021-Q1|U02", **second["data"]})
     coalescer.mark_dirty(db, None, "CUM-01|2021-Q1", "CUM-01", "Cụm thi đua số 1", "2021-Q1", second)
+    db.command("profile", 2)                                             # every operation, from now on
+    db.system.profile.drop()
     assert recompute_table(db, "CUM-01|2021-Q1").version == 2
+    written = [entry["op"] for entry in db.system.profile.find({"ns": f"{db.name}.breakdowns"})]
+    db.command("profile", 0)
+    assert written == ["update"]          # only U02's, added in one command: U01's was known, nothing read
     assert db.breakdowns.count_documents({}) == 2
 
 
