@@ -9,6 +9,11 @@ pipeline faster (README, Throughput). Prints figures; asserts nothing.
 
     .venv/bin/python bench/db_ops.py                  # 100 reports over 10 clusters of 16 units
     .venv/bin/python bench/db_ops.py --units 80       # the same over clusters of 80
+    .venv/bin/python bench/db_ops.py --quiet-clusters 700 --reports 400   # on a province's platform
+
+``--quiet-clusters`` loads that many more clusters of 16 (their runs open, no report posted), so
+what grows with the province shows beside what each report costs; ``--reports`` long enough for the
+minute's timers to run in the window.
 """
 import argparse
 import sys
@@ -19,7 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.throughput import PERIOD, SERVICES, Poster, Province, Readback, database_cpu, load, process_cpu  # noqa: E402
+from bench.throughput import (PERIOD, SERVICES, Poster, Province, Readback, database_cpu, drained, load,  # noqa: E402
+                              process_cpu)
 from bench.flow_latency import open_runs  # noqa: E402
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 
@@ -66,6 +72,8 @@ def main():
     parser.add_argument("--units", type=int, default=16)
     parser.add_argument("--reports", type=int, default=100)
     parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--quiet-clusters", type=int, default=0,
+                        help="clusters of 16 loaded beside, that hand nothing in: a province's platform")
     parser.add_argument("--commands", action="store_true", help="also print an example command of each line")
     parser.add_argument("--no-profile", action="store_true",
                         help="only the database server's CPU per report (the profiler costs the server much)")
@@ -73,10 +81,12 @@ def main():
     province = Province("D", args.clusters, args.units)
     posting = province.interleaved()[:args.reports]
     with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
+        if args.quiet_clusters:
+            load(platform, Province("Q", args.quiet_clusters, 16), [])
         load(platform, province, posting)
         open_runs(platform.url, PERIOD)
         readback = Readback(platform)
-        time.sleep(5)     # the directory events of the load are copied before counting starts
+        drained(platform)     # the directory events of the load are copied before counting starts
         profile(readback, on=not args.no_profile)
         try:   # the profiler is off again whatever happens: a database that profiles outlives its drop
             poster, start, cpu = Poster(platform), time.time(), database_cpu(platform.mongo_uri)
@@ -92,7 +102,8 @@ def main():
         finally:
             profile(readback, on=False)
         counted, reports = tally(readback), max(len(poster.report_unit), 1)
-    print(f"{reports} reports over {args.clusters} clusters of {args.units} units at {args.rate:g}/s; "
+    print(f"{reports} reports over {args.clusters} clusters of {args.units} units at {args.rate:g}/s"
+          f"{f' beside {args.quiet_clusters} quiet clusters of 16' if args.quiet_clusters else ''}; "
           f"{'all' if settled else 'NOT all'} ranked and notified")
     if cpu is not None:
         print(f"  database server CPU per report: {cpu / reports * 1000:.1f} ms"
