@@ -392,6 +392,13 @@ def test_racing_commands_end_as_if_one_came_after_the_other(opened, db_of, rabbi
     answers = [r.wait() for r in [eventlet.spawn(attempt, officer("U02"), "submit_report", GOOD) for _ in range(4)]]
     assert sum(isinstance(a, dict) for a in answers) == 1 and db_of("submissions").reports.count_documents({}) == 1
     assert all(isinstance(a, (dict, ReportExists)) for a in answers)
+    # The same request sent again while the first is under way (one Idempotency-Key): one report,
+    # and every copy gets its answer.
+    again = [eventlet.spawn(attempt, officer("U03"), "submit_report", {**GOOD, "unit": "U03"}, "u03-once")
+             for _ in range(4)]
+    answers = [r.wait() for r in again]
+    assert all(isinstance(a, dict) for a in answers) and len({a["id"] for a in answers}) == 1
+    assert db_of("submissions").reports.count_documents({"unit": "U03"}) == 1
     move(opened, "2021-Q1", "close", "start_scoring", "start_voting")
     opened.as_(LEAD).open_vote("CUM-01", "2021-Q1")
     units = ("U01", "U03", "U04", "U05", "U06")
