@@ -38,6 +38,11 @@ def level_of(document):
     return (document or {}).get("level") or DEFAULT_LEVEL
 
 
+def reaches_chair(who):
+    """Whether audience ``who`` includes the chair of the cluster's meeting."""
+    return "chair" in AUDIENCES[who]
+
+
 def leading_units(cluster):
     return [m["unit"] for m in cluster["members"] if m["role"] in CLUSTER_LEADING_ROLES]
 

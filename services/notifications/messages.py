@@ -109,6 +109,11 @@ def leading_text(name, status=None):
     return f"Đơn vị dẫn đầu: {name}{' (tạm thời)' if status == 'provisional' else ''}."
 
 
+def names_deadline(kind):
+    """Whether a notice of ``kind`` names its run's deadline."""
+    return any("{deadline" in part for part in TEMPLATES.get(kind, ()))
+
+
 def enriched(data, standing=None, run=None, person=None):
     """An event's data with what its notices name from notifications' own copies: the leading unit
     (``standing``: the latest ranking of the cluster's period), the chair and deadline of the run

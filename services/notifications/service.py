@@ -134,7 +134,7 @@ class NotificationsService(shared_rpc.Operations):
             return   # nobody needs to hear of it: nothing to read, nothing to write
         # What a notice names from the own copies is read only for notices told at once: a digest
         # item names what its own ranking event carries (most ranking versions, in a burst).
-        told_now = [kind for kind, _, when in decided if when != rules.DIGEST]
+        told_now = [(kind, audience) for kind, audience, when in decided if when != rules.DIGEST]
         data = self._facts(event["data"], told_now) if told_now else dict(event["data"])
         now, known = utcnow(), {}
         told = [(Happening(kind, data, rules.happening_key(event["id"], index, kind), event["correlation_id"], now),
@@ -144,15 +144,18 @@ class NotificationsService(shared_rpc.Operations):
         self._record(told, processed=(consumer, event), also=standing and (lambda tx: self._keep(
             tx, "standings", standing)))
 
-    def _facts(self, data, kinds):
-        """The event's data and what its notices (of ``kinds``) name from the own copies: the leading
-        unit (the latest ranking seen; only the results notices name it without a table of their own),
-        the run's chair and deadline (the reporting status seen), who concluded or reopened."""
+    def _facts(self, data, told):
+        """The event's data and what its notices (``[(kind, audience)]``) name from the own copies: the
+        leading unit (the latest ranking seen; only the results notices name it without a table of
+        their own), the run's chair and deadline (the reporting status seen; only for a notice that
+        names the deadline or reaches the chair: a report handed in on time needs neither), who
+        concluded or reopened."""
         key = f"{data.get('cluster')}|{data.get('period')}"
         by = (data.get("conclusion") or {}).get("by") or data.get("by")
-        names_leader = "table" not in data and any(kind.startswith("results.") for kind in kinds)
+        names_leader = "table" not in data and any(kind.startswith("results.") for kind, _ in told)
+        names_run = any(messages.names_deadline(kind) or audiences.reaches_chair(who) for kind, who in told)
         return messages.enriched(data, self.db.standings.find_one({"_id": key}) if names_leader else None,
-                                 self.db.runs.find_one({"_id": key}),
+                                 self.db.runs.find_one({"_id": key}) if names_run else None,
                                  self.db.people.find_one({"_id": by}, {"name": 1}) if by else None)
 
     def _audience(self, who, cluster=None, unit=None, chair=None, known=None):

@@ -231,3 +231,15 @@ def test_a_webhook_subscription_names_every_wrong_field():
     hook = webhook.subscription({"url": "https://a.example/x", "secret": "s" * 16}, messages.TEMPLATES)
     assert hook["kinds"] == ["*"] and hook == webhook.subscription({"url": "https://a.example/x", "secret": "s" * 16},
                                                                    messages.TEMPLATES)
+
+
+def test_the_run_is_read_only_for_a_notice_that_names_its_deadline_or_reaches_its_chair():
+    from services.notifications import audiences
+    late = report_event(unit="U05")
+    late["data"]["late"] = True
+    needs_run = {(kind, who) for kind, who, _ in rules.decide(late)
+                 if messages.names_deadline(kind) or audiences.reaches_chair(who)}
+    assert needs_run == {("report.late", "office_and_chair")}
+    assert not [kind for kind, who, _ in rules.decide(report_event(unit="U05"))
+                if messages.names_deadline(kind) or audiences.reaches_chair(who)]   # on time: not read
+    assert messages.names_deadline("deadline.missed") and not messages.names_deadline("report.submitted")
