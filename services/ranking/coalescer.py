@@ -119,7 +119,7 @@ class Coalescer(DependencyProvider):
     A table poked while it is being recomputed is recomputed again, unless the recompute took in
     every marker it was poked for: a poke comes after its marker's commit, and most come before
     the recompute reads the markers. Recomputing them all again cost a turn, a read and a commit
-    for nothing, about once every three reports in a steady stream."""
+    for nothing, for about one report in six in a steady stream (bench/db_ops.py)."""
 
     def __init__(self, recompute_table):
         self.recompute_table = recompute_table
@@ -230,9 +230,8 @@ class Coalescer(DependencyProvider):
     def _recompute(self, table):
         """(seconds before the table may be recomputed again, the ids of the markers the recompute
         took in, or None if it is still dirty): recomputed in this replica's turn. A table in
-        another replica's turn is looked at again after
-        ``ELSEWHERE``; asking for the turn ten times a second while it is held cost the database
-        more than the recompute."""
+        another replica's turn is looked at again after ``ELSEWHERE``; asking for the turn ten
+        times a second while it is held cost the database more than the recompute."""
         try:
             if not take_turn(self.db, table, self.holder):
                 return held_for(self.db, table, self.holder), None

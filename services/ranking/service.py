@@ -51,9 +51,10 @@ class LastTables:
     """What the next recompute of a table compares its result with (``engine.diff``: the leader, and
     each row's unit, class and rank) and which breakdowns are stored, as the last recompute in this
     process left it, so it need not read the previous snapshot back: in a steady stream every
-    report makes a recompute, and that read was one of the database's commands per report. An entry is used only for the version and
-    input hash the table's pointer names: the engine is deterministic, so equal inputs made an equal
-    table; a version another replica wrote, or one whose transaction did not commit, is read."""
+    report makes a recompute, and that read was one of the database's commands per report. An
+    entry is used only for the version and input hash the table's pointer names: the engine is
+    deterministic, so equal inputs made an equal table; a version another replica wrote, or one
+    whose transaction did not commit, is read."""
 
     KEPT = 2000     # tables remembered, the least recently recomputed forgotten first
 
