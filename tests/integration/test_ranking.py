@@ -286,7 +286,7 @@ def test_a_listing_during_a_tables_recompute_does_not_recompute_it_again_and_the
         taken.append(markers)
         return coalescer.TakenIn(len(taken), tuple(markers))
 
-    loop, pool = _loop_over(db, recompute_table, sweep=0.3)
+    loop, pool = _loop_over(db, recompute_table, sweep=1.0)    # no listing of its own between the two
     loop.start_due(pool)
     db.dirty_tables.insert_one({"_id": "here", "table": table, "at": utcnow()})
     loop.poke(table, "here")
@@ -296,7 +296,7 @@ def test_a_listing_during_a_tables_recompute_does_not_recompute_it_again_and_the
     loop.start_due(pool)
     pool.waitall()
     assert taken == [["here"]] and table not in loop._pending      # not again for the listing
-    eventlet.sleep(0.3)
+    eventlet.sleep(1.0)
     loop.start_due(pool)                                             # the next listing finds the marker
     pool.waitall()
     assert taken == [["here"], ["elsewhere"]] and db.dirty_tables.count_documents({}) == 0
