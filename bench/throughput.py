@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -333,7 +334,10 @@ def report_burst(table, label, readback, province, result, raw):
               "s", target="≤ 90 s")
     table.add(f"{label}: ranked per second", len(in_ranking) / ranked_within if in_ranking else 0.0, "/s",
               per_second=len(in_ranking) / ranked_within if in_ranking else None)
-    table.add(f"{label}: 5xx answers (each sent again)", str(sum(s >= 500 for s in poster.statuses)), target="0")
+    failed = Counter(s for s in poster.statuses if s >= 500)    # 599: no answer at all
+    table.add(f"{label}: 5xx answers (each sent again)",
+              f"{sum(failed.values())}" + (f" ({', '.join(f'{n} x {s}' for s, n in sorted(failed.items()))})"
+                                           if failed else ""), target="0")
     table.add(f"{label}: not accepted (4xx)", str(sum(400 <= s < 500 for s in poster.statuses)), target="0")
     table.add(f"{label}: given up (no 201 after {RETRIES} answers)", str(len(poster.sent) - len(poster.report_unit)),
               target="0")
