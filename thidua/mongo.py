@@ -41,6 +41,12 @@ def find_immutable(db, collection, key, session=None):
     return found
 
 
+def once(key, document):
+    """The write (for ``bulk_write``) that stores ``document`` as ``key`` unless it is stored
+    already: a notice recorded again, a breakdown of the same content, adds nothing."""
+    return pymongo.UpdateOne({"_id": key}, {"$setOnInsert": document}, upsert=True)
+
+
 def replace_unless_newer(collection, document, field, session=None, keep_equal=False):
     """Store ``document`` in place of the stored one of its ``_id``, unless that one is newer by
     ``field`` (a version, an ISO-8601 UTC time): a copy kept from events never goes back when an

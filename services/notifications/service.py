@@ -15,7 +15,7 @@ import hashlib
 import logging
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReplaceOne
 
 from services.notifications import audiences, channels, delivery, directory, gauges, messages, preferences, rules
 from services.notifications.channels import Happening, webhook
@@ -26,7 +26,7 @@ from thidua.errors import Forbidden, UnknownNotice
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import Metrics
-from thidua.mongo import Mongo, public, replace_unless_newer
+from thidua.mongo import Mongo, once, public, replace_unless_newer
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 from thidua.security import StartupChecks
@@ -54,12 +54,6 @@ def ensure_indexes(db):
 
 def notice_id(key, recipient, channel):
     return hashlib.sha256(f"{key}|{recipient}|{channel}".encode()).hexdigest()[:32]
-
-
-def once(notice, document):
-    """The write that stores ``document`` as notice ``notice`` unless it is stored already (a
-    happening recorded again, a digest item held twice, adds nothing)."""
-    return UpdateOne({"_id": notice}, {"$setOnInsert": document}, upsert=True)
 
 
 def put(tx, collection, before, after):

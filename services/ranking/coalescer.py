@@ -126,13 +126,13 @@ class Coalescer(DependencyProvider):
         self._gt = None
         self._running = False
         self._wake = eventlet.event.Event()
-        self._pending = {}      # tables known to be dirty, in the order they became so (a dict as an ordered set)
+        # Tables known to be dirty, in the order they became so, each with the markers it was poked
+        # for since its recompute last started (None: a listing or a failure, which name no marker):
+        # a recompute that took all of them in leaves nothing to do.
+        self._pending = {}
         self._busy = set()      # tables being recomputed by this replica now
         self._due = {}          # table -> monotonic time it may be recomputed again
         self._listed = None     # monotonic time the dirty tables were last listed; None: list them now
-        # table -> the markers it was poked for since its recompute last started (None: a listing,
-        # which names no marker): a recompute that took all of them in leaves nothing to do.
-        self._poked = {}
         self.holder = uuid.uuid4().hex      # this replica, in the tables' turns
 
     def setup(self):
@@ -160,8 +160,7 @@ class Coalescer(DependencyProvider):
         if table is None:
             self._listed = None
         else:
-            self._pending.setdefault(table)
-            self._poked.setdefault(table, set()).add(marker)
+            self._pending.setdefault(table, set()).add(marker)
         self._wake_loop()
 
     def _wake_loop(self):
@@ -191,12 +190,11 @@ class Coalescer(DependencyProvider):
             self._listed = now
             listed = self.db[COLLECTION].distinct("table")
             random.shuffle(listed)    # replicas start on different tables
-            self._pending.update(dict.fromkeys(listed))     # a table known already keeps its place
-            for table in listed:
+            for table in listed:     # a table known already keeps its place
                 # A table being recomputed is most often listed for the markers its recompute is
                 # taking in: it is not recomputed again for the listing (the next one finds a marker
                 # left behind; this replica's own handlers poke for theirs).
-                self._poked.setdefault(table, set()).update(() if table in self._busy else (None,))
+                self._pending.setdefault(table, set()).update(() if table in self._busy else (None,))
         waiting = [self._listed + self.sweep - now]
         for table in list(self._pending):
             if table in self._busy:
@@ -205,7 +203,6 @@ class Coalescer(DependencyProvider):
                 waiting.append(self._due[table] - now)
             elif pool.free():
                 del self._pending[table]    # a marker committed from now on pokes it back in
-                self._poked.pop(table, None)
                 self._busy.add(table)
                 pool.spawn_n(self._recompute_then_wake, table)
         self._due = {t: at for t, at in self._due.items() if at > now}
@@ -219,12 +216,11 @@ class Coalescer(DependencyProvider):
             self._due[table] = time.monotonic() + later     # from its end, as its turn's pause
             self._busy.discard(table)
             if taken is None:
-                self._pending.setdefault(table)
-            elif table in self._pending and not self._poked.get(table, {None}) - taken:
+                self._pending.setdefault(table, set()).add(None)
+            elif table in self._pending and not self._pending[table] - taken:
                 # Poked during the recompute only for markers it took in (a marker's poke comes
                 # after its commit, often before the recompute read the markers): nothing is left.
                 del self._pending[table]
-                self._poked.pop(table, None)
             self._wake_loop()
 
     def _recompute(self, table):

@@ -10,7 +10,7 @@ transaction (:func:`recompute`).
 """
 from collections import OrderedDict
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.ranking import coalescer, engine, queries
@@ -21,7 +21,7 @@ from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import CLUSTER_SIZE, RECOMPUTE_SECONDS, Metrics
-from thidua.mongo import Mongo, find_immutable, public, replace_unless_newer
+from thidua.mongo import Mongo, find_immutable, once, public, replace_unless_newer
 from thidua.security import StartupChecks
 from thidua.uow import UnitOfWork, Work
 from thidua import rpc as shared_rpc
@@ -224,8 +224,7 @@ def _store_breakdowns(db, session, key, table, previous):
         row["breakdown_ref"] = ref = f"{key}|{row['unit']}|{audit.digest(breakdown)}"
         stored[ref] = breakdown
     known = {row.get("breakdown_ref") for row in (previous or {}).get("table", ())}
-    missing = [UpdateOne({"_id": ref}, {"$setOnInsert": {"breakdown": breakdown}}, upsert=True)
-               for ref, breakdown in stored.items() if ref not in known]
+    missing = [once(ref, {"breakdown": breakdown}) for ref, breakdown in stored.items() if ref not in known]
     if missing:
         db.breakdowns.bulk_write(missing, session=session)
 
