@@ -80,7 +80,7 @@ def _round2(x):
 
 # --------------------------------------------------------------------------- template
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Criterion:
     """A criterion with what the engine asks of it on every line found once per template: the score's
     range, its source, and its type's methods already looked up (n*c lines in a cluster)."""
@@ -93,7 +93,6 @@ class _Criterion:
     source: object = None
     derives: bool = False       # its type may take the value from the rest of the report
     read: object = None         # kind.value.read
-    score: object = None        # kind.score
     inputs: object = None       # kind.inputs
 
 
@@ -101,7 +100,7 @@ def _criterion(code, group, spec):
     kind = criterion_types.of(spec)
     return _Criterion(code, group, spec, kind, *kind.score_range(spec), source=spec.get("source"),
                       derives=type(kind).derive is not CriterionType.derive,
-                      read=kind.value.read, score=kind.score, inputs=kind.inputs)
+                      read=kind.value.read, inputs=kind.inputs)
 
 
 def validate_template(template):
@@ -294,39 +293,79 @@ def _reviewed(criterion, review):
     return _score_in_range(criterion, review.get("points")), review.get("comment")
 
 
-def _score_unit(rules, report, parsed, bests):
+class _Lines:
+    """A criterion's breakdown lines for valid values, each value scored once per recompute.
+
+    Units of a cluster often give a criterion the same value (passed, no occurrence, the target
+    met), and the cluster's best is one per recompute, so a line depends on the value alone:
+    ``scored`` maps a value to (score, line), and a unit's line is a copy of it with the unit's
+    self and reviewed scores filled in. Copies share the ``inputs`` object: the table is read,
+    never changed in place."""
+
+    __slots__ = ("criterion", "best", "score", "scored")
+
+    def __init__(self, criterion, best):
+        self.criterion, self.best, self.scored = criterion, best, {}
+        self.score = criterion.kind.scorer(criterion.spec, best)
+
+    def make(self, key, value):
+        criterion = self.criterion
+        computed, formula = self.score(value)
+        line = _line(criterion, criterion.inputs(criterion.spec, value, self.best), formula, None, _round2(computed))
+        found = self.scored[key] = computed, line
+        return found
+
+
+def _line(criterion, inputs, formula, reason, shown):
+    return {"criterion": criterion.code, "group": criterion.group, "type": criterion.kind.name,
+            "inputs": inputs, "formula": formula, "reason": reason,
+            "computed": shown, "self": None, "reviewed": None, "review_comment": None,
+            "final": shown, "source": criterion.source}
+
+
+def _group_spans(rules):
+    """(group code, first, end) of each group's criteria, which the template lists one group after another."""
+    spans, position = [], 0
+    for group in rules.groups:
+        first = position
+        while position < len(rules.criteria) and rules.criteria[position].group == group:
+            position += 1
+        spans.append((group, first, position))
+    return spans
+
+
+def _score_unit(rules, report, parsed, lines, spans):
     """The unit's breakdown, its lines rounded for output, and its totals from the unrounded scores,
     in one pass over its lines: this loop runs n*c times and is most of the cost of a recompute."""
     self_scores, reviews = _mapping(report, "self_scores"), _mapping(report, "review")
     breakdown, finals, computeds, selfs = [], [], [], []
-    by_group = {code: [] for code in rules.groups}
-    for criterion, value, best in zip(rules.criteria, parsed, bests):
-        code = criterion.code
+    for criterion, value, scored in zip(rules.criteria, parsed, lines):
         if isinstance(value, InvalidValue):
-            computed, formula, reason = 0.0, f"{value}: 0", str(value)
+            computed = 0.0
             inputs = {} if value.given is None else {"given": value.given}
+            line = _line(criterion, inputs, f"{value}: 0", str(value), 0.0)
         else:
-            computed, formula = criterion.score(criterion.spec, value, best)
-            reason, inputs = None, criterion.inputs(criterion.spec, value, best)
-        review = reviews.get(code)
-        reviewed, comment = (None, None) if review is None else _reviewed(criterion, review)
-        self_score = self_scores.get(code)      # most lines have none: no call then
-        self_score = None if self_score is None else _score_in_range(criterion, self_score)
-        final = computed if reviewed is None else reviewed
-        shown, shown_review = _round2(computed), _round2(reviewed)   # the final is most often the computed
-        breakdown.append({
-            "criterion": code, "group": criterion.group, "type": criterion.kind.name,
-            "inputs": inputs, "formula": formula, "reason": reason,
-            "computed": shown, "self": _round2(self_score),
-            "reviewed": shown_review, "review_comment": comment,
-            "final": shown if reviewed is None else shown_review,
-            "source": criterion.source,
-        })
+            key = (value, value.__class__)      # 1, 1.0 and True are one dict key, not one input
+            found = scored.scored.get(key)
+            computed, line = scored.make(key, value) if found is None else found
+            line = line.copy()
+        final = computed
+        # Most lines have neither a review nor a self score: no look-up for them.
+        review = reviews.get(criterion.code) if reviews else None
+        if review is not None:
+            reviewed, line["review_comment"] = _reviewed(criterion, review)
+            if reviewed is not None:
+                final, line["reviewed"] = reviewed, _round2(reviewed)
+                line["final"] = line["reviewed"]
+        self_score = self_scores.get(criterion.code) if self_scores else None
+        if self_score is not None:
+            self_score = _score_in_range(criterion, self_score)
+            if self_score is not None:
+                line["self"] = _round2(self_score)
+                selfs.append(self_score)
+        breakdown.append(line)
         finals.append(final)
         computeds.append(computed)
-        by_group[criterion.group].append(final)
-        if self_score is not None:
-            selfs.append(self_score)
     violations = report.get("violations") if isinstance(report.get("violations"), list) else []
     commendations = report.get("commendations") if isinstance(report.get("commendations"), list) else []
     unit = report["unit"]
@@ -337,7 +376,7 @@ def _score_unit(rules, report, parsed, bests):
         breakdown=breakdown,
         total=math.fsum(finals), computed_total=math.fsum(computeds),
         self_total=math.fsum(selfs) if selfs else None,
-        groups={code: math.fsum(values) for code, values in by_group.items()},
+        groups={code: math.fsum(finals[first:end]) for code, first, end in spans},
         cap=rules.discipline_cap(violations))
 
 
@@ -457,8 +496,9 @@ def _compute(template, reports, votes, digest):
     _check_reports(reports)
     vote = _Vote(votes, rules)
     parsed = [_parse_values(rules, report) for report in reports]
-    bests = _bests(rules, parsed)
-    results = [_score_unit(rules, report, values, bests) for report, values in zip(reports, parsed)]
+    lines = [_Lines(criterion, best) for criterion, best in zip(rules.criteria, _bests(rules, parsed))]
+    spans = _group_spans(rules)
+    results = [_score_unit(rules, report, values, lines, spans) for report, values in zip(reports, parsed)]
     for result in results:
         _classify(rules, result, vote)
     _rank(results)

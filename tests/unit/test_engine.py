@@ -171,6 +171,27 @@ def test_reviewed_score_is_final_and_clamped_to_the_criterion_range():
     assert row(result, "B")["self_total"] is None
 
 
+def test_units_with_the_same_value_get_equal_lines_each_with_its_own_scores():
+    """A value is scored once per recompute and its line copied for every unit that gave it; what
+    differs between those units (self and reviewed scores, the type of the number) stays theirs."""
+    same = {"C1": {"actual": 60}, "C3": {"passed": True}, "C4": {"count": 4}}
+    units = [report("A", same, self_scores={"C1": 8}, review={"C3": {"points": 4, "comment": "Thiếu"}}),
+             report("B", same),
+             report("C", {**same, "C1": {"actual": 60.0}}),
+             report("D", {"C1": {"actual": 100}})]
+    result = compute(full_template(), units)
+    a, b, c = (line(result, u, "C1") for u in "ABC")
+    assert (a["self"], b["self"], c["self"]) == (8, None, None)
+    assert (a["computed"], b["computed"], c["computed"]) == (7.5, 7.5, 7.5)    # 0.5*20*60/80
+    assert line(result, "A", "C3")["final"] == 4 and line(result, "A", "C3")["review_comment"] == "Thiếu"
+    assert line(result, "B", "C3")["final"] == 10 and line(result, "B", "C3")["review_comment"] is None
+    # 60 and 60.0 are one key to a dict, not one input: each unit's line shows what it sent.
+    assert json.dumps(b["inputs"]["actual"]) == "60" and json.dumps(c["inputs"]["actual"]) == "60.0"
+    assert a is not b and a == {**b, "self": 8}
+    # C4: min(4*2.5, cap 8) = 8
+    assert row(result, "A")["total"] == 7.5 + 4 + 8 and row(result, "B")["total"] == 7.5 + 10 + 8
+
+
 # ---------------------------------------------------------------- ranking
 
 def test_competition_ranking_1_2_2_4():

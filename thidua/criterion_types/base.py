@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 NO_VALUE = "no value"
+_ABSENT = object()      # a value object without the value's field
 
 
 class TemplateInvalid(ValueError):
@@ -25,6 +26,8 @@ class InvalidValue(Exception):
 
 
 def is_number(x):
+    if type(x) is float:        # most values: the one test they need
+        return math.isfinite(x)
     # bool is an int subclass: a True must not count as 1.
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -111,11 +114,13 @@ class Value:
     def read(self, raw):
         """The value the engine scores, or :class:`InvalidValue` saying why it cannot (lenient:
         a stored report is scored as it is, only its type matters)."""
-        if isinstance(raw, dict) and raw.get(self.key, 0) is None:
-            raise InvalidValue(NO_VALUE)      # an explicit null is a value not yet given
-        if not isinstance(raw, dict) or self.key not in raw or not self._accepts(raw[self.key]):
-            raise InvalidValue(f"wrong type: expected {self.shape}")
-        return raw[self.key]
+        if isinstance(raw, dict):
+            value = raw.get(self.key, _ABSENT)
+            if self._accepts(value):        # the engine reads n*c values: the common case first
+                return value
+            if value is None:
+                raise InvalidValue(NO_VALUE)      # an explicit null is a value not yet given
+        raise InvalidValue(f"wrong type: expected {self.shape}")
 
     def problem(self, raw, type_name):
         """What is wrong with a value a unit sends (strict: exactly the one field, within limits), or None."""
@@ -180,8 +185,17 @@ class CriterionType:
         return {self.value.key: value}
 
     def score(self, criterion, value, best):
-        """(points, formula with the numbers) for a valid value."""
-        raise NotImplementedError
+        """(points, formula with the numbers) for a valid value. A type writes this or ``scorer``."""
+        if type(self).scorer is CriterionType.scorer:
+            raise NotImplementedError(f"criterion type {self.name!r} writes neither score nor scorer")
+        return self.scorer(criterion, best)(value)
+
+    def scorer(self, criterion, best):
+        """``score`` with the criterion and the cluster's best bound: a function of the value alone.
+        The engine asks for it once per criterion and recompute and calls it for each unit's
+        value (n*c times), so a type that has many lines may read its settings and format its
+        constants here, once; by default it calls ``score``."""
+        return lambda value: self.score(criterion, value, best)
 
     def document(self):
         return {"type": self.name, "label": self.label, "rule": self.rule, "hint": self.hint,

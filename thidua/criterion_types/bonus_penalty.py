@@ -13,10 +13,15 @@ class Bonus(CriterionType):
     value = Value("points", "number")
     top = ("cap", "max")
 
-    def score(self, criterion, points, best):
-        cap = self.score_range(criterion)[1]
-        result = max(0.0, min(cap, float(points)))
-        return result, f"clamp({fmt(points)}, 0, cap {fmt(cap)}) = {fmt(result)}"
+    def scorer(self, criterion, best):
+        cap = max(map(abs, self.score_range(criterion)))
+        sign, text = (-1.0, "-clamp") if self.negative else (1.0, "clamp")
+        shown = f", 0, cap {fmt(cap)}) = "
+
+        def score(points):
+            result = sign * max(0.0, min(cap, float(points)))
+            return result, f"{text}({fmt(points)}{shown}{fmt(result)}"
+        return score
 
 
 class Penalty(Bonus):
@@ -25,11 +30,6 @@ class Penalty(Bonus):
     rule = "-clamp(points, 0, cap); cap defaults to max."
     hint = "Điểm trừ, tối đa {top}"
     negative = True
-
-    def score(self, criterion, points, best):
-        cap = -self.score_range(criterion)[0]
-        result = -max(0.0, min(cap, float(points)))
-        return result, f"-clamp({fmt(points)}, 0, cap {fmt(cap)}) = {fmt(result)}"
 
 
 register(Bonus())

@@ -10,9 +10,10 @@ class PassFail(CriterionType):
     hint = "Đạt: {max} điểm"
     value = Value("passed", "boolean")
 
-    def score(self, criterion, passed, best):
+    def scorer(self, criterion, best):
         top = float(criterion["max"])
-        return (top, f"passed: {fmt(top)}") if passed else (0.0, "not passed: 0")
+        passed, failed = (top, f"passed: {fmt(top)}"), (0.0, "not passed: 0")
+        return lambda value: passed if value else failed
 
 
 register(PassFail())

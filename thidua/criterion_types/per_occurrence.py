@@ -75,10 +75,14 @@ class PerOccurrence(CriterionType):
             return None
         return {"count": count_matching(report.get("commendations"), criterion["from_commendations"])}
 
-    def score(self, criterion, count, best):
+    def scorer(self, criterion, best):
         per, cap = criterion["points_per"], self.score_range(criterion)[1]
-        points = min(count * per, cap)
-        return points, f"min({count}*{fmt(per)}, cap {fmt(cap)}) = {fmt(points)}"
+        shown = f"*{fmt(per)}, cap {fmt(cap)}) = "
+
+        def score(count):
+            points = min(count * per, cap)
+            return points, f"min({count}{shown}{fmt(points)}"
+        return score
 
 
 register(PerOccurrence())

@@ -31,30 +31,36 @@ class Target(CriterionType):
 
     def inputs(self, criterion, value, best):
         return {"actual": value, "target": criterion["target"], "best": best,
-                "higher_is_better": self.higher_is_better(criterion)}
+                "higher_is_better": criterion.get("higher_is_better", True)}
 
-    def score(self, criterion, actual, best):
+    def scorer(self, criterion, best):
         top, target = float(criterion["max"]), criterion["target"]
         half = 0.5 * top
         higher = self.higher_is_better(criterion)
-        # The "distance ahead of the target", positive when better, so both directions
-        # share one formula: lower-is-better is the mirror image of higher-is-better.
-        ahead = (actual - target) if higher else (target - actual)
-        a, t, m = fmt(actual), fmt(target), fmt(top)
-        if ahead == 0:
-            return half, f"actual {a} = target {t}: 0.5*{m} = {fmt(half)}"
-        if ahead < 0:
-            # Worse than target: the ratio of achievement, actual/target (or target/actual
-            # when lower is better, which is < 1 and tends to 0 as the count grows).
-            ratio, text = (actual / target, f"{a}/{t}") if higher else (target / actual, f"{t}/{a}")
-            points = max(0.0, half * ratio)
-            return points, f"worse than target: 0.5*{m}*{text} = {fmt(points)}"
-        best_ahead, b = (best - target) if higher else (target - best), fmt(best)
-        if ahead >= best_ahead:
-            return top, f"better than target {t} and best in cluster ({b}): max {m}"
-        points = half + ahead / best_ahead * half
-        gap = f"({a}-{t})/({b}-{t})" if higher else f"({t}-{a})/({t}-{b})"
-        return points, f"better than target, best {b}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
+        t, m = fmt(target), fmt(top)
+        at_target = f" = target {t}: 0.5*{m} = {fmt(half)}"
+        if best is not None:
+            # The "distance ahead of the target", positive when better, so both directions
+            # share one formula: lower-is-better is the mirror image of higher-is-better.
+            best_ahead, b = (best - target) if higher else (target - best), fmt(best)
+            at_best = top, f"better than target {t} and best in cluster ({b}): max {m}"
 
+        def score(actual):
+            ahead = (actual - target) if higher else (target - actual)
+            if ahead == 0:
+                return half, f"actual {fmt(actual)}{at_target}"
+            a = fmt(actual)
+            if ahead < 0:
+                # Worse than target: the ratio of achievement, actual/target (or target/actual
+                # when lower is better, which is < 1 and tends to 0 as the count grows).
+                ratio, text = (actual / target, f"{a}/{t}") if higher else (target / actual, f"{t}/{a}")
+                points = max(0.0, half * ratio)
+                return points, f"worse than target: 0.5*{m}*{text} = {fmt(points)}"
+            if ahead >= best_ahead:     # better than the target: the cluster has a best
+                return at_best
+            points = half + ahead / best_ahead * half
+            gap = f"({a}-{t})/({b}-{t})" if higher else f"({t}-{a})/({t}-{b})"
+            return points, f"better than target, best {b}: 0.5*{m} + {gap}*0.5*{m} = {fmt(points)}"
+        return score
 
 register(Target())
