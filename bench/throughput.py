@@ -27,13 +27,14 @@ clock. Prints figures; asserts nothing. Needs the broker and the database server
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -112,6 +113,7 @@ class Poster:
     def __init__(self, platform):
         self.platform, self.local = platform, threading.local()
         self.sent, self.answered, self.statuses, self.report_unit = {}, {}, [], {}
+        self.failures = []      # (when, status, the error's message) of each 5xx answer
 
     def post(self, unit):
         session = getattr(self.local, "session", None) or requests.Session()
@@ -124,15 +126,30 @@ class Poster:
             try:
                 response = session.post(f"{self.platform.url}/api/v1/reports", data=body, timeout=60, headers=headers)
                 status = response.status_code
-            except requests.RequestException:
-                status = 599   # no answer at all counts with the 5xx
+            except requests.RequestException as exc:
+                status, response = 599, exc   # no answer at all counts with the 5xx
             self.statuses.append(status)
+            if status >= 500:
+                self.failures.append((time.time(), status, failure(response)))
             if status not in (503, 599):
                 break
             time.sleep(1.0)
         self.answered[unit] = time.time() - sent
         if status == 201:
             self.report_unit[f"/api/v1/reports/{response.json()['id']}"] = unit
+
+
+def failure(answer):
+    """What a 5xx answer said, its numbers taken out so that equal causes count together (the
+    gateway's 503s differ by cause: no worker free, the request's deadline passed, a service
+    that did not answer in time, the database or the broker down)."""
+    if isinstance(answer, Exception):
+        return type(answer).__name__
+    try:
+        message = answer.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = answer.text[:80]
+    return re.sub(r"\d+(\.\d+)?", "N", message.split(";")[0])
 
 
 class Rss:
@@ -320,6 +337,14 @@ def report_steady(table, label, readback, province, poster, grown, full):
     return grown / max(sent, 1)
 
 
+def failure_times(poster, first):
+    """{(status, message): [seconds after the first POST]} of the 5xx answers."""
+    times = defaultdict(list)
+    for when, status, why in poster.failures:
+        times[status, why].append(when - first)
+    return times
+
+
 def report_burst(table, label, readback, province, result, raw):
     poster, peak, accepted, complete, grown, cpu = result
     in_ranking, in_inbox, snapshots, duplicates = latencies(readback, province, poster)
@@ -338,6 +363,11 @@ def report_burst(table, label, readback, province, result, raw):
     table.add(f"{label}: 5xx answers (each sent again)",
               f"{sum(failed.values())}" + (f" ({', '.join(f'{n} x {s}' for s, n in sorted(failed.items()))})"
                                            if failed else ""), target="0")
+    for (status, why), times in sorted(failure_times(poster, first).items()):
+        table.add(f"{label}: {status}: {why}", f"{len(times)} between {min(times):.0f} and {max(times):.0f} s")
+    table.add(f"{label}: POST p50 / p99 / max", " / ".join(
+        f"{ms(x):.0f}" for x in (statistics.median(poster.answered.values()),
+                                 percentile(poster.answered.values(), 0.99), max(poster.answered.values()))) + " ms")
     table.add(f"{label}: not accepted (4xx)", str(sum(400 <= s < 500 for s in poster.statuses)), target="0")
     table.add(f"{label}: given up (no 201 after {RETRIES} answers)", str(len(poster.sent) - len(poster.report_unit)),
               target="0")

@@ -132,6 +132,39 @@ def default_channels(kind):
     return KINDS.get(kind, ("inbox",))
 
 
+MISSED = "missed"     # the stage of a run from its deadline on
+
+
+def stage(entry, now, offsets_hours):
+    """Which reminders a run taking reports is at: ``MISSED`` from its deadline on, else the
+    nearest offset (hours before the deadline) whose time has come, else None. Only the
+    nearest: a service that was down through the 3-day reminder and wakes up the day before
+    sends the 1-day one, not both."""
+    deadline = datetime.fromisoformat(entry["deadline"].replace("Z", "+00:00"))
+    if now >= deadline:
+        return MISSED
+    due = [hours for hours in offsets_hours if now >= deadline - timedelta(hours=hours)]
+    return min(due) if due else None
+
+
+def stage_key(entry, at):
+    """The name of a run's stage (``CUM-01|2021-Q1|24h``, ``CUM-01|2021-Q1|missed``): once every
+    reminder of it is recorded, the stage is done and its run's reports are not read for it again."""
+    return f"{entry['cluster']}|{entry['period']}|{at if at == MISSED else f'{at}h'}"
+
+
+def reminders(entry, at):
+    """The reminders of one run at stage ``at`` (see :func:`due_reminders`)."""
+    if at == MISSED:
+        for unit in entry["missing"]:
+            yield "deadline.missed", f"missed|{entry['period']}|{unit}", entry["cluster"], unit, None, entry
+        if entry["missing"]:   # the list, to the cluster lead, the standing office and the chair
+            yield "deadline.missed", f"missed|{entry['period']}|{entry['cluster']}", entry["cluster"], None, None, entry
+    elif at is not None:
+        for unit in entry["missing"]:
+            yield "deadline.approaching", f"due|{entry['period']}|{unit}|{at}h", entry["cluster"], unit, at, entry
+
+
 def due_reminders(status, now, offsets_hours):
     """Reminders due at ``now`` from the submissions service's reporting status.
 
@@ -139,22 +172,7 @@ def due_reminders(status, now, offsets_hours):
     names the reminder once and for all, so sending it twice is recognisable.
     """
     for entry in status:
-        deadline = datetime.fromisoformat(entry["deadline"].replace("Z", "+00:00"))
-        if now >= deadline:
-            for unit in entry["missing"]:
-                yield "deadline.missed", f"missed|{entry['period']}|{unit}", entry["cluster"], unit, None, entry
-            if entry["missing"]:   # the list, to the cluster lead, the standing office and the chair
-                yield ("deadline.missed", f"missed|{entry['period']}|{entry['cluster']}", entry["cluster"], None,
-                       None, entry)
-            continue
-        # Only the nearest offset whose time has come: a service that was down through the
-        # 3-day reminder and wakes up the day before sends the 1-day one, not both.
-        due = [hours for hours in offsets_hours if now >= deadline - timedelta(hours=hours)]
-        if due:
-            hours = min(due)
-            for unit in entry["missing"]:
-                yield ("deadline.approaching", f"due|{entry['period']}|{unit}|{hours}h", entry["cluster"],
-                       unit, hours, entry)
+        yield from reminders(entry, stage(entry, now, offsets_hours))
 
 
 def runs(status):

@@ -38,20 +38,27 @@ def template(db, template_id, version, session=None):
 TAKING_REPORTS = ("OPEN", "CLOSED")   # a cluster's run whose reports are still coming in
 
 
-def taking_reports(db, query=None, fields=None):
+def taking_reports(db, query=None, fields=None, of=None):
     """Every cluster's run still taking reports (matching ``query``, oldest id first), each with its
     cluster (``{"members": []}`` if none is stored) and the member units whose report is past DRAFT:
-    ``[(run, cluster, handed in)]``. Three queries whatever the number of runs: a reading per run
-    (two queries each, once a minute for the reminders) grew with the province."""
+    ``[(run, cluster, handed in)]``. ``of``: the (cluster, period) pairs whose reports are read; the
+    other runs come with ``None`` for the units handed in and cost no read (None: every run's).
+    Three queries at most whatever the number of runs: a reading per run (two queries each, once a
+    minute for the reminders) grew with the province."""
     runs = list(db.runs.find({"state": {"$in": list(TAKING_REPORTS)}, **(query or {})}, fields).sort("_id"))
+    wanted = None if of is None else {tuple(pair) for pair in of}
+    reading = [r for r in runs if wanted is None or (r["cluster"], r["period"]) in wanted]
     clusters = {c["_id"]: c for c in db.clusters.find({"_id": {"$in": sorted({r["cluster"] for r in runs})}},
-                                                      {"name": 1, "members.unit": 1})}
-    handed_in = {}      # one query for every run's reports
-    for report in db.reports.find({"cluster": {"$in": sorted(clusters)},
-                                   "period": {"$in": sorted({r["period"] for r in runs})},
-                                   "status": {"$ne": "DRAFT"}}, {"cluster": 1, "period": 1, "unit": 1}):
-        handed_in.setdefault((report["cluster"], report["period"]), set()).add(report["unit"])
-    return [(run, clusters.get(run["cluster"], {"members": []}), handed_in.get((run["cluster"], run["period"]), set()))
+                                                      {"name": 1, "members.unit": 1} if reading else {"name": 1})}
+    handed_in = {(r["cluster"], r["period"]): set() for r in reading}   # one query for every run's reports
+    if reading:
+        for report in db.reports.find({"cluster": {"$in": sorted({r["cluster"] for r in reading})},
+                                       "period": {"$in": sorted({r["period"] for r in reading})},
+                                       "status": {"$ne": "DRAFT"}}, {"cluster": 1, "period": 1, "unit": 1}):
+            units = handed_in.get((report["cluster"], report["period"]))
+            if units is not None:
+                units.add(report["unit"])
+    return [(run, clusters.get(run["cluster"], {"members": []}), handed_in.get((run["cluster"], run["period"])))
             for run in runs]
 
 

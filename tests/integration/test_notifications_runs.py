@@ -2,6 +2,7 @@
 between them; the standing office and the chair hear of late hand-ins and of the units still missing
 at the deadline; the results name the cluster, the label, the leading unit and the conclusion; in a
 realistic quarter a leader gets at most two immediate ranking notices per cluster."""
+import sys
 from datetime import datetime
 
 import pytest
@@ -56,9 +57,14 @@ class Runs(People):
     and the runs taking reports."""
     caller = CallerProvider(demo_caller)
 
+    asked = []      # the missing_for of each call
+
     @rpc
-    def reporting_status(self):
-        return STATUS
+    def reporting_status(self, missing_for=None):
+        Runs.asked.append(missing_for)
+        wanted = None if missing_for is None else {tuple(pair) for pair in missing_for}
+        return [{**entry, "missing": entry["missing"] if wanted is None or (entry["cluster"], entry["period"]) in wanted
+                 else None} for entry in STATUS]
 
 
 @pytest.fixture
@@ -202,3 +208,36 @@ def test_the_reminders_keep_each_runs_chair_and_deadline_and_write_only_what_cha
     platform.db.command("profile", 0)
     assert writes == ["update"]
     assert platform.db.runs.find_one({"_id": "CUM-09|2021-Q1"})["chair"] == "thien.nh"
+
+
+def test_a_stage_whose_reminders_are_all_recorded_is_neither_read_nor_tried_again(platform, monkeypatch):
+    at(monkeypatch, "2021-04-10T10:01:00Z")         # past the deadline: both runs at the missed stage
+    Runs.asked.clear()
+    assert len(platform.service.run_reminders()) == 5
+    assert Runs.asked == [[], [["CUM-01", "2021-Q1"], ["CUM-09", "2021-Q1"]]]   # the runs, then their missing
+    platform.db.command("profile", 2)
+    platform.db.system.profile.drop()
+    Runs.asked.clear()
+    assert platform.service.run_reminders() == []
+    read = {entry["ns"].split(".", 1)[1] for entry in platform.db.system.profile.find()}
+    platform.db.command("profile", 0)
+    assert Runs.asked == [[]]                       # no run's reports asked for again
+    assert not read & {"people", "units", "processed_events", "inbox"}, read   # no audience, no transaction
+
+
+def test_a_reminder_that_waits_for_the_directory_keeps_its_stage_open_until_it_is_sent(platform, monkeypatch):
+    unknown = {**STATUS[1], "cluster": "CUM-77", "cluster_name": "Cụm thi đua số 7", "missing": ["U77"]}
+    monkeypatch.setattr(sys.modules[__name__], "STATUS", [*STATUS, unknown])
+    at(monkeypatch, "2021-04-10T10:01:00Z")
+    Runs.asked.clear()
+    assert "missed|2021-Q1|CUM-77" not in platform.service.run_reminders()    # CUM-77 is not in the copy yet
+    assert platform.service.run_reminders() == []
+    assert Runs.asked[-1] == [["CUM-77", "2021-Q1"]]                          # asked again, alone
+    for event in directory_events({"units": [{"code": "U77", "name": "Công an huyện Vũ Quang"}],
+                                   "clusters": [{"code": "CUM-77", "name": "Cụm thi đua số 7", "level": "province",
+                                                 "year": 2021, "members": [{"unit": "U77", "role": "lead"}]}],
+                                   "people": []}):
+        platform.publish(event)
+    assert platform.service.run_reminders() == ["missed|2021-Q1|U77", "missed|2021-Q1|CUM-77"]
+    Runs.asked.clear()
+    assert platform.service.run_reminders() == [] and Runs.asked == [[]]

@@ -167,6 +167,9 @@ def test_the_reminders_data_is_per_cluster_run(svc):
     [entry] = svc.as_({"id": "admin"}).reporting_status()
     assert (entry["cluster"], entry["period"], entry["label"], entry["missing"], entry["chair"]) == \
         ("CUM-02", "2021-Q1", "Quý I/2021", ["D02", "D03"], None)
+    [runs_only] = svc.as_({"id": "admin"}).reporting_status(missing_for=[])     # no report read
+    assert runs_only == {**entry, "missing": None}
+    assert svc.as_({"id": "admin"}).reporting_status(missing_for=[["CUM-02", "2021-Q1"]]) == [entry]
 
 
 def test_periods_with_a_state_are_migrated_into_runs_once(svc, db_of):

@@ -155,6 +155,15 @@ def test_after_the_deadline_the_missing_units_and_the_cluster_lead_are_told():
     assert due == [("missed|2021-Q2|U03", "U03"), ("missed|2021-Q2|U05", "U05"), ("missed|2021-Q2|CUM-01", None)]
 
 
+def test_a_runs_stage_names_the_reminders_it_is_at_once_and_for_all():
+    [entry] = STATUS
+    stages = [rules.stage(entry, at(moment), [72, 24]) for moment in
+              ("2021-07-06T10:00:00", "2021-07-07T11:00:00", "2021-07-09T12:00:00", "2021-07-10T10:00:00")]
+    assert stages == [None, 72, 24, rules.MISSED]
+    assert [rules.stage_key(entry, stage) for stage in stages[1:]] == [
+        "CUM-01|2021-Q2|72h", "CUM-01|2021-Q2|24h", "CUM-01|2021-Q2|missed"]
+
+
 def test_backoff_doubles():
     assert [rules.backoff_seconds(n, 30) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
 

@@ -82,11 +82,15 @@ class Directory:
                 "members": {**in_units, "unit": {"$in": [m["unit"] for m in cluster["members"]]}}}[who]
 
     @rpc
-    def reporting_status(self):
-        """For every cluster's run taking reports (OPEN or CLOSED) with a deadline: the member units
-        that have not handed in their report, and the run's chair."""
+    def reporting_status(self, missing_for=None):
+        """For every cluster's run taking reports (OPEN or CLOSED) with a deadline: its deadline and
+        chair, and the member units that have not handed in their report. ``missing_for``: the
+        ``[cluster, period]`` pairs whose missing units are wanted; the other runs come with
+        ``"missing": None`` and their reports are not read (None: every run's)."""
         return [{"cluster": run["cluster"], "cluster_name": cluster.get("name", run["cluster"]), "level": run["level"],
                  "period": run["period"], "label": run["label"], "deadline": isoformat(run["deadline"]),
                  "chair": run.get("chair"),
-                 "missing": sorted(m["unit"] for m in cluster["members"] if m["unit"] not in handed_in)}
-                for run, cluster, handed_in in store.taking_reports(self.db, {"deadline": {"$ne": None}})]
+                 "missing": None if handed_in is None else
+                 sorted(m["unit"] for m in cluster["members"] if m["unit"] not in handed_in)}
+                for run, cluster, handed_in in store.taking_reports(self.db, {"deadline": {"$ne": None}},
+                                                                    of=missing_for)]
