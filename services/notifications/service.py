@@ -15,9 +15,10 @@ import hashlib
 import logging
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from pymongo import ASCENDING, DESCENDING, ReplaceOne
+from pymongo import ASCENDING, DESCENDING
 
-from services.notifications import audiences, channels, delivery, directory, gauges, messages, preferences, rules
+from services.notifications import (audiences, channels, delivery, directory, gauges, messages, preferences,
+                                    reminders, rules)
 from services.notifications.channels import Happening, webhook
 from thidua import audit, paging
 from thidua.caller import CallerProvider, Forward, as_system, ask_submissions
@@ -243,19 +244,12 @@ class NotificationsService(shared_rpc.Operations):
     def _run_reminders(self):
         """Which units handed in is the submissions service's (reports, and runs with their
         deadlines): asked once a minute, not per event, and only for the runs at a stage of
-        reminders not done yet (``rules.stage``). A stage is done once each of its reminders is
-        recorded; before, every reminder ever due was tried again every minute, each an audience
-        read and a transaction that found it sent: about 4 s of the database's CPU a minute for
-        1,700 units missing past a deadline. Unit names come from the own copy."""
+        reminders not done yet (``reminders.py``). Unit names come from the own copy."""
         now = utcnow()
         offsets = list(self.settings.delivery.reminder_offsets_hours)
         runs = self.submissions.reporting_status(missing_for=[])
-        self._keep_runs(rules.runs(runs))
-        stages = {rules.stage_key(entry, at): entry for entry in runs
-                  if (at := rules.stage(entry, now, offsets)) is not None}
-        done = {d["_id"] for d in self.db.reminder_stages.find({"_id": {"$in": sorted(stages)}}, {"_id": 1})} \
-            if stages else set()
-        waiting = [[entry["cluster"], entry["period"]] for key, entry in stages.items() if key not in done]
+        reminders.keep_runs(self.db, self.uow.as_actor(SYSTEM), rules.runs(runs))
+        done, waiting = reminders.done_stages(self.db, runs, now, offsets)
         if not waiting:
             return []
         entries = [(entry, at) for entry in self.submissions.reporting_status(missing_for=waiting)
@@ -268,17 +262,8 @@ class NotificationsService(shared_rpc.Operations):
             outcomes = [(reminder[1], self._remind(*reminder, names)) for reminder in rules.reminders(entry, at)]
             sent += [key for key, outcome in outcomes if outcome]
             if all(outcome is not None for _, outcome in outcomes):
-                self.db.reminder_stages.update_one({"_id": rules.stage_key(entry, at)}, {"$setOnInsert": {"at": now}},
-                                                   upsert=True)
+                reminders.finish_stage(self.db, entry, at, now)
         return sent
-
-    def _keep_runs(self, runs):
-        """Keep the runs' chairs and deadlines, writing only those that changed, in one command:
-        every run written every minute was a write per cluster, however quiet the province."""
-        kept = {run["_id"]: run for run in self.db.runs.find({"_id": {"$in": [run["_id"] for run in runs]}})}
-        changed = [ReplaceOne({"_id": run["_id"]}, run, upsert=True) for run in runs if kept.get(run["_id"]) != run]
-        if changed:
-            self.uow.as_actor(SYSTEM).run(lambda tx: tx.db.runs.bulk_write(changed, session=tx.session))
 
     def _remind(self, kind, key, cluster, unit, hours, entry, names):
         """Record one reminder unless it was already sent: whether it was sent now, or None when it

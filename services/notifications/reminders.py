@@ -1,0 +1,38 @@
+"""The storage side of the deadline reminders: the runs notifications keeps (chair, deadline) and the
+stages of reminders already done. What is due is ``rules.stage`` / ``rules.reminders`` (pure); the
+service sends them.
+
+A run is at a *stage* of reminders (``rules.stage``): the nearest offset whose time has come, or
+``missed`` from its deadline on. A stage is done (``reminder_stages``, one document per run and
+stage) once every one of its reminders is recorded, and a done stage costs no read of the run's
+reports and no attempt at its reminders again: before, every reminder ever due was tried again every
+minute, each an audience read and a transaction that found it sent.
+"""
+from pymongo import ReplaceOne
+
+from services.notifications import rules
+
+
+def keep_runs(db, uow, runs):
+    """Keep the runs' chairs and deadlines, writing only those that changed, in one command (``uow``:
+    the service's, as its actor): every run written every minute was a write per cluster, however
+    quiet the province."""
+    kept = {run["_id"]: run for run in db.runs.find({"_id": {"$in": [run["_id"] for run in runs]}})}
+    changed = [ReplaceOne({"_id": run["_id"]}, run, upsert=True) for run in runs if kept.get(run["_id"]) != run]
+    if changed:
+        uow.run(lambda tx: tx.db.runs.bulk_write(changed, session=tx.session))
+
+
+def done_stages(db, runs, now, offsets):
+    """The stage keys among ``runs`` (reporting status entries) that are done, and the runs at a
+    stage not done yet, as ``[cluster, period]`` pairs (what ``reporting_status(missing_for=)`` takes)."""
+    stages = {rules.stage_key(entry, at): entry for entry in runs
+              if (at := rules.stage(entry, now, offsets)) is not None}
+    done = {d["_id"] for d in db.reminder_stages.find({"_id": {"$in": sorted(stages)}}, {"_id": 1})} \
+        if stages else set()
+    return done, [[entry["cluster"], entry["period"]] for key, entry in stages.items() if key not in done]
+
+
+def finish_stage(db, entry, at, now):
+    """Every reminder of ``entry``'s stage ``at`` is recorded: the stage is done."""
+    db.reminder_stages.update_one({"_id": rules.stage_key(entry, at)}, {"$setOnInsert": {"at": now}}, upsert=True)
