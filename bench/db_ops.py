@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.throughput import (PERIOD, SERVICES, Poster, Province, Readback, database_cpu, drained, load,  # noqa: E402
-                              process_cpu)
+                              plan_on_time, process_cpu)
 from bench.flow_latency import open_runs  # noqa: E402
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 
@@ -81,6 +81,7 @@ def main():
     province = Province("D", args.clusters, args.units)
     posting = province.interleaved()[:args.reports]
     with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
+        plan_on_time(platform.url)
         if args.quiet_clusters:
             load(platform, Province("Q", args.quiet_clusters, 16), [])
         load(platform, province, posting)

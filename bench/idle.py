@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.throughput import PERIOD, Province, database_cpu, drained, load, process_cpu  # noqa: E402
-from bench.flow_latency import open_runs  # noqa: E402
+from bench.throughput import Province, database_cpu, drained, load, process_cpu  # noqa: E402
+from bench.flow_latency import PERIOD, open_runs  # noqa: E402
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 
 
