@@ -309,13 +309,14 @@ def steady(platform, readback, province, rate, seconds):
     drained(platform)
     poster, units = Poster(platform), province.interleaved()[: int(rate * seconds)]
     before = readback.data_size()
-    start = time.time()
-    with ThreadPoolExecutor(32) as pool:
-        for i, unit in enumerate(units):
-            time.sleep(max(0.0, start + i / rate - time.time()))
-            pool.submit(poster.post, unit)
-    readback.settled(province, poster, timeout=120)
-    return poster, readback.data_size() - before
+    with Watch(platform) as watch:
+        start = time.time()
+        with ThreadPoolExecutor(32) as pool:
+            for i, unit in enumerate(units):
+                time.sleep(max(0.0, start + i / rate - time.time()))
+                pool.submit(poster.post, unit)
+        readback.settled(province, poster, timeout=120)
+    return poster, readback.data_size() - before, watch
 
 
 def burst(platform, readback, province, count, threads):
@@ -360,9 +361,17 @@ def ms(seconds):
     return seconds * 1000
 
 
-def report_steady(table, label, readback, province, poster, grown, full):
+def report_steady(table, label, readback, province, poster, grown, watch, full):
     in_ranking, in_inbox, snapshots, _ = latencies(readback, province, poster)
     sent = len(poster.report_unit)
+    first = min(poster.sent.values())
+    slowest = sorted(poster.answered, key=poster.answered.get)[-5:]   # a tail is often one moment: when, and what was busy
+    table.add(f"{label}: the 5 slowest POSTs, sent at", ", ".join(
+        f"{poster.sent[u] - first:.0f} s ({ms(poster.answered[u]):.0f} ms)" for u in reversed(slowest)))
+    worst = slowest[-1]     # the samples are half a second apart: a second either side
+    busy = watch.busy(poster.sent[worst] - 1, poster.sent[worst] + poster.answered[worst] + 1)
+    table.add(f"{label}: CPU around the slowest POST (share of a core)",
+              ", ".join(f"{name} {share:.2f}" for name, share in busy.items()))
     if full:
         table.add(f"{label}: POST p50", ms(statistics.median(poster.answered.values())), "ms", target="≤ 40 ms")
         table.add(f"{label}: POST p99", ms(percentile(poster.answered.values(), 0.99)), "ms", target="≤ 150 ms")
