@@ -171,9 +171,9 @@ def failure(answer):
 
 
 class Watch:
-    """While a burst runs: the largest resident set of each service process, and every half second
+    """While a step runs: the largest resident set of each service process, and every half second
     the CPU each process (the database server's too, as ``database``) has used so far, so the
-    moments a 5xx came can be matched with what was busy then."""
+    moments a 5xx or a slow answer came can be matched with what was busy then."""
 
     def __init__(self, platform):
         self.platform, self.peak, self.cpu, self._stop = platform, {}, [], threading.Event()
