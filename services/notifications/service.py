@@ -13,6 +13,7 @@ reminders run on a timer and are keyed per unit and offset, so a restart never r
 """
 import hashlib
 import logging
+from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING
@@ -49,7 +50,7 @@ def ensure_indexes(db):
     db.digest_items.create_index([("person", ASCENDING), ("sent_at", ASCENDING)])
     db.people.create_index([("role", ASCENDING)])
     db.people.create_index([("unit", ASCENDING)])
-    db.digest_items.create_index([("sent_at", ASCENDING)])
+    db.digest_items.create_index([("sent_at", ASCENDING), ("created_at", ASCENDING)])
     audit.ensure_indexes(db)
 
 
@@ -289,8 +290,9 @@ class NotificationsService(shared_rpc.Operations):
     def _send_digests(self, now, older_than_seconds):
         age = float(older_than_seconds if older_than_seconds is not None
                     else self.settings.delivery.digest_interval_seconds)
-        waiting = self.db.digest_items.distinct("person", {"sent_at": None})
-        return sum(self._digest(person, now, age) for person in waiting)
+        cut = now - timedelta(seconds=age)      # only who has an update that waited long enough (docs/notifications.md)
+        due = self.db.digest_items.distinct("person", {"sent_at": None, "created_at": {"$lte": cut}})
+        return sum(self._digest(person, now, age) for person in due)
 
     def _digest(self, person, now, age):
         """Send ``person`` one digest of what waited at least ``age`` seconds; whether one was sent."""

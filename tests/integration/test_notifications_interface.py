@@ -117,6 +117,12 @@ def test_minor_ranking_updates_wait_for_the_digest_which_goes_out_once(service, 
         "leader_status": "provisional", "trigger_event_id": "t"}, "c")
     service.on_ranking_updated(event)
     assert db.inbox.count_documents({}) == 0 and db.digest_items.count_documents({"person": "thien.nh"}) == 1
+    db.command("profile", 2)        # a minute before the interval: nobody is due, nobody's updates are read
+    db.system.profile.drop()
+    assert service.send_digests(utcnow(), 3600) == 0
+    reads = [e["op"] for e in db.system.profile.find({"ns": f"{db.name}.digest_items"})]
+    db.command("profile", 0)
+    assert reads == ["command"]                                                # the distinct of who is due
     assert service.send_digests(utcnow() + timedelta(seconds=1), 0) == 4      # one per leader
     assert service.send_digests(utcnow() + timedelta(seconds=1), 0) == 0
     assert db.inbox.find_one({"person": "thien.nh"})["title"] == "Tổng hợp 1 cập nhật bảng xếp hạng"
