@@ -12,6 +12,8 @@ from pymongo import ReplaceOne
 
 from services.notifications import rules
 
+IN_LIMIT = 100      # ids in one $in at most (see unit_names)
+
 
 def keep_runs(db, uow, runs):
     """Keep the runs' chairs and deadlines, writing only those that changed, in one command (``uow``:
@@ -36,3 +38,13 @@ def done_stages(db, runs, now, offsets):
 def finish_stage(db, entry, at, now):
     """Every reminder of ``entry``'s stage ``at`` is recorded: the stage is done."""
     db.reminder_stages.update_one({"_id": rules.stage_key(entry, at)}, {"$setOnInsert": {"at": now}}, upsert=True)
+
+
+def unit_names(db, units):
+    """``{unit: name}`` for ``units``, from the service's copy. Past ``IN_LIMIT`` units, every unit's
+    name is read instead: the embedded server compares each document with every id of an ``$in``
+    (5,100 ids took it 18.7 s, every other request waiting; all 5,100 units, 0.07 s)."""
+    if not units:
+        return {}
+    wanted = {"_id": {"$in": sorted(units)}} if len(units) <= IN_LIMIT else {}
+    return {u["_id"]: u["name"] for u in db.units.find(wanted, {"name": 1}) if u["_id"] in units}

@@ -256,8 +256,7 @@ class NotificationsService(shared_rpc.Operations):
         entries = [(entry, at) for entry in self.submissions.reporting_status(missing_for=waiting)
                    if entry["missing"] is not None and (at := rules.stage(entry, now, offsets)) is not None
                    and rules.stage_key(entry, at) not in done]
-        missing = sorted({unit for entry, _ in entries for unit in entry["missing"]})
-        names = {u["_id"]: u["name"] for u in self.db.units.find({"_id": {"$in": missing}}, {"name": 1})}
+        names = reminders.unit_names(self.db, {unit for entry, _ in entries for unit in entry["missing"]})
         sent = []
         for entry, at in entries:
             outcomes = [(reminder[1], self._remind(*reminder, names)) for reminder in rules.reminders(entry, at)]
