@@ -11,6 +11,7 @@ minute, each an audience read and a transaction that found it sent.
 from pymongo import ReplaceOne
 
 from services.notifications import rules
+from thidua.mongo import once
 
 IN_LIMIT = 100      # ids in one $in at most (see unit_names)
 
@@ -35,9 +36,10 @@ def done_stages(db, runs, now, offsets):
     return done, [[entry["cluster"], entry["period"]] for key, entry in stages.items() if key not in done]
 
 
-def finish_stage(db, entry, at, now):
-    """Every reminder of ``entry``'s stage ``at`` is recorded: the stage is done."""
-    db.reminder_stages.update_one({"_id": rules.stage_key(entry, at)}, {"$setOnInsert": {"at": now}}, upsert=True)
+def finish_stages(db, keys, now):
+    """Every reminder of the stages ``keys`` is recorded: they are done, in one command."""
+    if keys:
+        db.reminder_stages.bulk_write([once(key, {"at": now}) for key in keys])
 
 
 def unit_names(db, units):

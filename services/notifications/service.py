@@ -257,12 +257,13 @@ class NotificationsService(shared_rpc.Operations):
                    if entry["missing"] is not None and (at := rules.stage(entry, now, offsets)) is not None
                    and rules.stage_key(entry, at) not in done]
         names = reminders.unit_names(self.db, {unit for entry, _ in entries for unit in entry["missing"]})
-        sent = []
+        sent, finished = [], []
         for entry, at in entries:
             outcomes = [(reminder[1], self._remind(*reminder, names)) for reminder in rules.reminders(entry, at)]
             sent += [key for key, outcome in outcomes if outcome]
             if all(outcome is not None for _, outcome in outcomes):
-                reminders.finish_stage(self.db, entry, at, now)
+                finished.append(rules.stage_key(entry, at))
+        reminders.finish_stages(self.db, finished, now)
         return sent
 
     def _remind(self, kind, key, cluster, unit, hours, entry, names):
@@ -291,12 +292,12 @@ class NotificationsService(shared_rpc.Operations):
                     else self.settings.delivery.digest_interval_seconds)
         cut = now - timedelta(seconds=age)      # only who has an update that waited long enough (docs/notifications.md)
         due = self.db.digest_items.distinct("person", {"sent_at": None, "created_at": {"$lte": cut}})
-        return sum(self._digest(person, now, age) for person in due)
+        return sum(self._digest(person, now) for person in due)
 
-    def _digest(self, person, now, age):
-        """Send ``person`` one digest of what waited at least ``age`` seconds; whether one was sent."""
+    def _digest(self, person, now):
+        """Send ``person`` (who is due) one digest of all their waiting updates; whether one was sent."""
         items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))
-        if not items or (now - items[0]["created_at"]).total_seconds() < age:
+        if not items:
             return False
         data = {"count": len(items), "lines": messages.digest_lines(items)}
         happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id, now)
