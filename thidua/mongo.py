@@ -59,6 +59,39 @@ def replace_unless_newer(collection, document, field, session=None, keep_equal=F
                           upsert=True, session=session)
 
 
+IN_PART = 25   # values in one $in at most (find_in)
+
+
+def parts(values, size=IN_PART):
+    """``values`` without repeats, in their first order, in lists of at most ``size``."""
+    distinct = list(dict.fromkeys(values))
+    return [distinct[i:i + size] for i in range(0, len(distinct), size)]
+
+
+def find_in(collection, field, values, query=None, projection=None, session=None):
+    """The documents matching ``query`` whose ``field`` is one of ``values``, read by ``$in``s of
+    at most ``IN_PART`` values, in no order across them. The embedded server compares every
+    document it reads with every value of an ``$in``: one of 1,000 ids took it 1.2 s, and forty
+    of 25 took 0.16 s; 5,100 ids took 18.7 s, every other request waiting (README, The embedded
+    database and long ``$in`` lists)."""
+    for part in parts(values):
+        yield from collection.find({**(query or {}), field: {"$in": part}}, projection, session=session)
+
+
+def update_in(collection, field, values, update, query=None, session=None):
+    """``update_many`` of the documents matching ``query`` whose ``field`` is one of ``values``, by
+    ``$in``s of at most ``IN_PART`` (see :func:`find_in`); the number matched."""
+    return sum(collection.update_many({**(query or {}), field: {"$in": part}}, update,
+                                      session=session).matched_count for part in parts(values))
+
+
+def delete_in(collection, field, values, query=None, session=None):
+    """``delete_many`` of the documents matching ``query`` whose ``field`` is one of ``values``, by
+    ``$in``s of at most ``IN_PART`` (see :func:`find_in`); the number deleted."""
+    return sum(collection.delete_many({**(query or {}), field: {"$in": part}},
+                                      session=session).deleted_count for part in parts(values))
+
+
 class Mongo(DependencyProvider):
     """Injects the service's own database (``MONGO_URI`` + ``MONGO_DB``)."""
 

@@ -39,6 +39,7 @@ from pymongo import ASCENDING
 
 from thidua import metrics, signing
 from thidua.events import exchange_name, utcnow, validate
+from thidua.mongo import update_in
 from thidua.settings import Messaging
 
 log = logging.getLogger(__name__)
@@ -136,10 +137,8 @@ class OutboxRelay:
         )
 
     def mark_published(self, entries):
-        self.db[COLLECTION].update_many(
-            {"_id": {"$in": [entry["_id"] for entry in entries]}, "published_at": None},
-            {"$set": {"published_at": utcnow()}, "$inc": {"attempts": 1}},
-        )
+        update_in(self.db[COLLECTION], "_id", [entry["_id"] for entry in entries],
+                  {"$set": {"published_at": utcnow()}, "$inc": {"attempts": 1}}, {"published_at": None})
 
     def hand(self, entries):
         """Entries a transaction of this process has just committed: published by the next

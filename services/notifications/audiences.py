@@ -78,14 +78,15 @@ def audience(who, people, cluster=None, unit=None, chair=None):
 
 
 def candidates(who, cluster=None, unit=None, chair=None):
-    """The queries for the stored people that may be in ``audience(who, ...)``: every person of the
+    """The stored people that may be in ``audience(who, ...)``, as ``[(field, values)]``: the people
+    whose ``field`` is one of ``values``, read with ``thidua.mongo.find_in``. Every person of the
     audience and few others (the leaders of every level, the other people of its units), so an event
-    reads the people it may tell, not the whole province's directory. Each query names one indexed
-    field (``unit``, ``role`` or ``_id``): a query joining several (``$or``) is read by scanning
-    every person on some servers. ``audience`` still picks exactly from what they return together."""
+    reads the people it may tell, not the whole province's directory. Each names one indexed field
+    (``unit``, ``role`` or ``_id``): a query joining several (``$or``) is read by scanning every
+    person on some servers. ``audience`` still picks exactly from what they return together."""
     groups = set(AUDIENCES[who])
     if "all" in groups:
-        return [{"role": {"$in": list(UNIT_ROLES + LEADER_ROLES)}}]
+        return [("role", list(UNIT_ROLES + LEADER_ROLES))]
     units = set()
     if "unit" in groups:
         units.add(unit)
@@ -93,11 +94,11 @@ def candidates(who, cluster=None, unit=None, chair=None):
         units.update(leading_units(cluster))
     if "members" in groups and cluster:
         units.update(m["unit"] for m in cluster["members"])
-    queries = [{"unit": {"$in": sorted(units)}}] if units else []
+    queries = [("unit", sorted(units))] if units else []
     if groups & {"level_leaders", "office"}:
-        queries.append({"role": {"$in": list(LEADER_ROLES)}})
+        queries.append(("role", list(LEADER_ROLES)))
     if "chair" in groups and chair:
-        queries.append({"_id": chair})
+        queries.append(("_id", [chair]))
     return queries
 
 

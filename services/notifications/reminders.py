@@ -11,7 +11,7 @@ minute, each an audience read and a transaction that found it sent.
 from pymongo import ReplaceOne
 
 from services.notifications import rules
-from thidua.mongo import once
+from thidua.mongo import find_in, once
 
 IN_LIMIT = 100      # ids in one $in at most (see unit_names)
 
@@ -20,7 +20,7 @@ def keep_runs(db, uow, runs):
     """Keep the runs' chairs and deadlines, writing only those that changed, in one command (``uow``:
     the service's, as its actor): every run written every minute was a write per cluster, however
     quiet the province."""
-    kept = {run["_id"]: run for run in db.runs.find({"_id": {"$in": [run["_id"] for run in runs]}})}
+    kept = {run["_id"]: run for run in find_in(db.runs, "_id", [run["_id"] for run in runs])}
     changed = [ReplaceOne({"_id": run["_id"]}, run, upsert=True) for run in runs if kept.get(run["_id"]) != run]
     if changed:
         uow.run(lambda tx: tx.db.runs.bulk_write(changed, session=tx.session))
@@ -31,8 +31,7 @@ def done_stages(db, runs, now, offsets):
     stage not done yet, as ``[cluster, period]`` pairs (what ``reporting_status(missing_for=)`` takes)."""
     stages = {rules.stage_key(entry, at): entry for entry in runs
               if (at := rules.stage(entry, now, offsets)) is not None}
-    done = {d["_id"] for d in db.reminder_stages.find({"_id": {"$in": sorted(stages)}}, {"_id": 1})} \
-        if stages else set()
+    done = {d["_id"] for d in find_in(db.reminder_stages, "_id", sorted(stages), projection={"_id": 1})}
     return done, [[entry["cluster"], entry["period"]] for key, entry in stages.items() if key not in done]
 
 
@@ -48,5 +47,6 @@ def unit_names(db, units):
     (5,100 ids took it 18.7 s, every other request waiting; all 5,100 units, 0.07 s)."""
     if not units:
         return {}
-    wanted = {"_id": {"$in": sorted(units)}} if len(units) <= IN_LIMIT else {}
-    return {u["_id"]: u["name"] for u in db.units.find(wanted, {"name": 1}) if u["_id"] in units}
+    found = find_in(db.units, "_id", sorted(units), projection={"name": 1}) if len(units) <= IN_LIMIT \
+        else db.units.find({}, {"name": 1})
+    return {u["_id"]: u["name"] for u in found if u["_id"] in units}

@@ -28,7 +28,7 @@ from thidua.errors import Forbidden, UnknownNotice
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import Metrics
-from thidua.mongo import Mongo, once, public, replace_unless_newer
+from thidua.mongo import Mongo, find_in, once, public, replace_unless_newer, update_in
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 from thidua.security import StartupChecks
@@ -165,7 +165,7 @@ class NotificationsService(shared_rpc.Operations):
             raise directory.NotInDirectory(f"notifications' copy of the directory has no {needed[0][:-1]} "
                                            f"{needed[1]!r} yet")
         cluster = found if needed and needed[0] == "clusters" else None
-        people = [p for query in audiences.candidates(who, cluster, unit, chair) for p in self.db.people.find(query)]
+        people = [p for f, v in audiences.candidates(who, cluster, unit, chair) for p in find_in(self.db.people, f, v)]
         return audiences.audience(who, people, cluster=cluster, unit=unit, chair=chair)
 
     def _record(self, told, processed=None, also=None):
@@ -178,7 +178,7 @@ class NotificationsService(shared_rpc.Operations):
         ids = list({p["id"] for people in immediate for p in people})
         personal = channels.REGISTRY.personal()
         chosen = {p["_id"]: preferences.effective(p, personal)
-                  for p in (self.db.preferences.find({"_id": {"$in": ids}}) if ids else ())}
+                  for p in find_in(self.db.preferences, "_id", ids)}
         default = preferences.effective(None, personal)
 
         def reached(channel, happening, people):
@@ -302,9 +302,9 @@ class NotificationsService(shared_rpc.Operations):
         data = {"count": len(items), "lines": messages.digest_lines(items)}
         happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id, now)
         known = self.db.people.find_one({"_id": person}) or {"_id": person}
-        sent = ({"_id": {"$in": [i["_id"] for i in items]}}, {"$set": {"sent_at": now}})
         self._record([(happening, [{"id": person, **known}], rules.NOW)],
-                     also=lambda tx: tx.db.digest_items.update_many(*sent, session=tx.session))
+                     also=lambda tx: update_in(tx.db.digest_items, "_id", [i["_id"] for i in items],
+                                               {"$set": {"sent_at": now}}, session=tx.session))
         return True
 
     # --- the inbox and preferences -----------------------------------------------------------

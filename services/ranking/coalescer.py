@@ -34,6 +34,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from thidua.events import utcnow
+from thidua.mongo import delete_in
 from thidua.settings import Messaging
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def markers(db, session, table):
 
 
 def clear(db, session, taken):
-    db[COLLECTION].delete_many({"_id": {"$in": [m["_id"] for m in taken]}}, session=session)
+    delete_in(db[COLLECTION], "_id", [m["_id"] for m in taken], session=session)
 
 
 def take_turn(db, table, holder):

@@ -2,7 +2,7 @@
 from pymongo import ASCENDING, DESCENDING
 
 from thidua import audit, outbox
-from thidua.mongo import find_immutable
+from thidua.mongo import find_immutable, find_in
 
 
 def ensure_indexes(db):
@@ -48,13 +48,13 @@ def taking_reports(db, query=None, fields=None, of=None):
     runs = list(db.runs.find({"state": {"$in": list(TAKING_REPORTS)}, **(query or {})}, fields).sort("_id"))
     wanted = None if of is None else {tuple(pair) for pair in of}
     reading = [r for r in runs if wanted is None or (r["cluster"], r["period"]) in wanted]
-    clusters = {c["_id"]: c for c in db.clusters.find({"_id": {"$in": sorted({r["cluster"] for r in runs})}},
-                                                      {"name": 1, "members.unit": 1} if reading else {"name": 1})}
+    clusters = {c["_id"]: c for c in find_in(db.clusters, "_id", sorted({r["cluster"] for r in runs}),
+                                             projection={"name": 1, "members.unit": 1} if reading else {"name": 1})}
     handed_in = {(r["cluster"], r["period"]): set() for r in reading}   # one query for every run's reports
     if reading:
-        for report in db.reports.find({"cluster": {"$in": sorted({r["cluster"] for r in reading})},
-                                       "period": {"$in": sorted({r["period"] for r in reading})},
-                                       "status": {"$ne": "DRAFT"}}, {"cluster": 1, "period": 1, "unit": 1}):
+        for report in find_in(db.reports, "cluster", sorted({r["cluster"] for r in reading}),
+                              {"period": {"$in": sorted({r["period"] for r in reading})}, "status": {"$ne": "DRAFT"}},
+                              {"cluster": 1, "period": 1, "unit": 1}):
             units = handed_in.get((report["cluster"], report["period"]))
             if units is not None:
                 units.add(report["unit"])

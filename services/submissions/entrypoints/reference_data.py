@@ -7,7 +7,7 @@ from services.submissions.domain.period import Period, Run
 from services.submissions.entrypoints.common import LOST_RACE
 from thidua.errors import Conflict, UnknownTemplate
 from thidua.events import utcnow
-from thidua.mongo import public
+from thidua.mongo import find_in, public
 from thidua.rpc import rpc
 
 # What other services keep a copy of: collection -> (event type, data field).
@@ -60,13 +60,13 @@ class ReferenceData:
         return reference.person(payload, self._units([payload.get("unit")]))
 
     def _cluster_alone(self, clean):
-        """``clean`` unless one of its units is in another cluster of its level and year. One query on
-        the (year, members.unit) index for all the members; the level and the cluster itself are told
-        apart here: a query naming them too is read by scanning every cluster on some servers, once
-        per member (a province's load took minutes)."""
+        """``clean`` unless one of its units is in another cluster of its level and year. Queries on the
+        (year, members.unit) index for the members, a few at a time (``find_in``); the level and the
+        cluster itself are told apart here: a query naming them too is read by scanning every cluster
+        on some servers, once per member (a province's load took minutes)."""
         members = {member["unit"] for member in clean["members"]}
-        for other in self.db.clusters.find({"year": clean["year"], "members.unit": {"$in": sorted(members)}},
-                                           {"level": 1, "members.unit": 1}):
+        for other in find_in(self.db.clusters, "members.unit", sorted(members), {"year": clean["year"]},
+                             {"level": 1, "members.unit": 1}):
             if other["_id"] == clean["_id"] or other.get("level") != clean["level"]:
                 continue
             unit = sorted(members & {m["unit"] for m in other["members"]})[0]
@@ -78,7 +78,7 @@ class ReferenceData:
         """The known unit codes among ``named``: only those are looked up, so a bulk load of
         thousands of people stays linear."""
         codes = [code for code in named if isinstance(code, str)]
-        return {u["_id"] for u in self.db.units.find({"_id": {"$in": codes}}, {"_id": 1})}
+        return {u["_id"] for u in find_in(self.db.units, "_id", codes, projection={"_id": 1})}
 
     def _upsert(self, collection, clean):
         """Store a reference document with its audit entry and, for the directory, its event;
