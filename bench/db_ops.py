@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.throughput import (PERIOD, SERVICES, Poster, Province, Readback, database_cpu, drained, load,  # noqa: E402
                               plan_on_time, process_cpu)
 from bench.flow_latency import open_runs  # noqa: E402
+from bench.recompute import python_reference  # noqa: E402
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 
 
@@ -78,6 +79,7 @@ def main():
     parser.add_argument("--no-profile", action="store_true",
                         help="only the database server's CPU per report (the profiler costs the server much)")
     args = parser.parse_args()
+    reference = python_reference()      # before the platform starts (its teardown keeps the database busy)
     province = Province("D", args.clusters, args.units)
     posting = province.interleaved()[:args.reports]
     with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
@@ -105,7 +107,8 @@ def main():
         counted, reports = tally(readback), max(len(poster.report_unit), 1)
     print(f"{reports} reports over {args.clusters} clusters of {args.units} units at {args.rate:g}/s"
           f"{f' beside {args.quiet_clusters} quiet clusters of 16' if args.quiet_clusters else ''}; "
-          f"{'all' if settled else 'NOT all'} ranked and notified")
+          f"{'all' if settled else 'NOT all'} ranked and notified; Python reference {reference:.1f} ms "
+          "(bench/recompute.py: compare runs whose references are close)")
     if cpu is not None:
         print(f"  database server CPU per report: {cpu / reports * 1000:.1f} ms"
               f"{'' if args.no_profile else ' (with the profiler on: see --no-profile)'}")

@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.throughput import Province, database_cpu, drained, load, process_cpu  # noqa: E402
 from bench.flow_latency import PERIOD, open_runs  # noqa: E402
+from bench.recompute import python_reference  # noqa: E402
 from scripts.launcher import IsolatedPlatform  # noqa: E402
 
 
@@ -36,7 +37,8 @@ def main():
         load(platform, province, [])
         open_runs(platform.url, PERIOD)
         print(f"{args.clusters} clusters of {args.units} loaded, their runs open past the deadline; the load's "
-              f"events handled {drained(platform):.0f} s later", flush=True)
+              f"events handled {drained(platform):.0f} s later; Python reference {python_reference():.1f} ms "
+              "(bench/recompute.py)", flush=True)
         pids = {name: process.pid for name, process in platform.processes.items()}
 
         def cpu():

@@ -9,6 +9,7 @@ nothing. Needs no broker and no database.
     .venv/bin/python bench/recompute.py [--sizes 20,200,2000,20000] [--repeat 3] [--budget 1] [--seed 2021]
 """
 import argparse
+import json
 import random
 import sys
 import time
@@ -91,6 +92,28 @@ def best_time(template, reports, repeat, budget):
         compute(template, reports)
         runs.append((time.perf_counter() - wall, time.process_time() - cpu))
     return (*min(runs), len(runs))
+
+
+def python_reference(budget=1.0):
+    """Milliseconds of a fixed piece of pure Python (200 of the reports above through JSON and back,
+    and a walk over every value), the best of the runs ``budget`` seconds allow: how fast this
+    machine runs Python at the moment, printed by the other benches beside their figures. The
+    machines here are shared, and their speed changes by the hour: one afternoon the embedded
+    database's CPU per report doubled, with no change of code. Two runs' figures compare only when
+    their references are close. Uses the standard library alone, so a change of the platform's
+    code does not move it."""
+    reports = synthetic_reports(synthetic_template(), 200, random.Random(2021))
+
+    def work():
+        return sum(len(code) + len(value) for report in json.loads(json.dumps(reports))
+                   for code, value in report["values"].items())
+    work()
+    runs, started = [], time.perf_counter()
+    while len(runs) < 3 or time.perf_counter() - started < budget:
+        begun = time.perf_counter()
+        work()
+        runs.append(time.perf_counter() - begun)
+    return min(runs) * 1000
 
 
 def main():

@@ -45,6 +45,7 @@ from kombu import Connection, Producer, Queue
 from pymongo import MongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.recompute import python_reference  # noqa: E402
 from scripts.launcher import IsolatedPlatform, queue_depths, queue_names  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from thidua.caller import as_system  # noqa: E402
@@ -468,6 +469,7 @@ def main():
         raw = raw_broker_rate(platform, args.raw)
         table = Table(raw)
         table.add("raw broker: persistent publishes confirmed", raw, "/s", per_second=raw)
+        table.add("Python reference (bench/recompute.py; lower is faster)", python_reference(), "ms")
         per_report = [report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, {len(small.clusters)} x 16", readback, small,
                                     *steady(platform, readback, small, args.rate, seconds), full=True),
                       report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, {len(large.clusters)} x 80", readback, large,
