@@ -13,7 +13,7 @@ from pymongo import ReplaceOne
 from services.notifications import rules
 from thidua.mongo import find_in, once
 
-IN_LIMIT = 100      # ids in one $in at most (see unit_names)
+IN_LIMIT = 100      # units named at most before unit_names reads every unit's name
 
 
 def keep_runs(db, uow, runs):
@@ -42,9 +42,9 @@ def finish_stages(db, keys, now):
 
 
 def unit_names(db, units):
-    """``{unit: name}`` for ``units``, from the service's copy. Past ``IN_LIMIT`` units, every unit's
-    name is read instead: the embedded server compares each document with every id of an ``$in``
-    (5,100 ids took it 18.7 s, every other request waiting; all 5,100 units, 0.07 s)."""
+    """``{unit: name}`` for ``units``, from the service's copy: by their ids (``find_in``) up to
+    ``IN_LIMIT`` units, past it every unit's name in one read, which costs the embedded server
+    less than the parts (every one of 5,100 units: 0.07 s; 1,000 ids in parts of 25: 0.16 s)."""
     if not units:
         return {}
     found = find_in(db.units, "_id", sorted(units), projection={"name": 1}) if len(units) <= IN_LIMIT \

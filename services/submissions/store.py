@@ -43,14 +43,15 @@ def taking_reports(db, query=None, fields=None, of=None):
     cluster (``{"members": []}`` if none is stored) and the member units whose report is past DRAFT:
     ``[(run, cluster, handed in)]``. ``of``: the (cluster, period) pairs whose reports are read; the
     other runs come with ``None`` for the units handed in and cost no read (None: every run's).
-    Three queries at most whatever the number of runs: a reading per run (two queries each, once a
-    minute for the reminders) grew with the province."""
+    One query for the runs, then the clusters and the reports by ``find_in`` (one query per
+    ``IN_PART`` clusters): a reading per run (two queries each, once a minute for the reminders)
+    grew with the province."""
     runs = list(db.runs.find({"state": {"$in": list(TAKING_REPORTS)}, **(query or {})}, fields).sort("_id"))
     wanted = None if of is None else {tuple(pair) for pair in of}
     reading = [r for r in runs if wanted is None or (r["cluster"], r["period"]) in wanted]
     clusters = {c["_id"]: c for c in find_in(db.clusters, "_id", sorted({r["cluster"] for r in runs}),
                                              projection={"name": 1, "members.unit": 1} if reading else {"name": 1})}
-    handed_in = {(r["cluster"], r["period"]): set() for r in reading}   # one query for every run's reports
+    handed_in = {(r["cluster"], r["period"]): set() for r in reading}
     if reading:
         for report in find_in(db.reports, "cluster", sorted({r["cluster"] for r in reading}),
                               {"period": {"$in": sorted({r["period"] for r in reading})}, "status": {"$ne": "DRAFT"}},
