@@ -4,6 +4,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from scripts import demo
+from services.submissions.domain import access
 from services.submissions.service import SubmissionsService
 from thidua import outbox, seal
 from thidua.caller import CONTEXT_KEY
@@ -324,6 +325,24 @@ def test_each_audience_of_a_cluster_is_the_right_people(svc):
     assert who("everyone") == who("members", "CUM-01") | who("members", "CUM-02") | {"thien.nh", "trung.th"}
     with pytest.raises(ValidationFailed):
         svc.as_(LOADER).audience("friends", "CUM-01")
+
+
+def test_an_audience_and_a_meetings_seats_are_read_by_one_indexed_field_at_a_time(svc, db_of):
+    """A query naming a role and a list of units (or a ``$or`` of them) made the embedded server
+    compare every person of the role with every unit: seconds in a province's directory."""
+    db = db_of("submissions")
+    db.command("profile", 2)
+    db.system.profile.drop()
+    try:
+        seats = {p["id"] for p in svc.as_(OFFICE).meeting_record("CUM-01", "2021-Q1")["people"]}
+        for who in access.AUDIENCES:
+            svc.as_(LOADER).audience(who, "CUM-01", "U04")
+        filters = [e["command"]["filter"] for e in db.system.profile.find({"command.find": "people"})]
+    finally:
+        db.command("profile", 0)
+    assert seats == {"thien.nh", "trung.th", "hanh.ptv", "lanhdao.u02"}   # leaders, and the members' leaders
+    assert {"role"} in [set(f) for f in filters] and {"unit"} in [set(f) for f in filters]
+    assert all(set(f) in ({"role"}, {"unit"}, {"_id"}) for f in filters), filters
 
 
 def test_an_evidence_file_is_kept_in_gridfs_and_a_report_may_refer_only_to_its_own_units(opened, db_of):

@@ -3,11 +3,12 @@
 from pymongo.errors import DuplicateKeyError
 
 from services.submissions import store
+from services.submissions.domain import access
 from services.submissions.domain.period import run_id
 from services.submissions.domain.report import Scope
 from thidua.errors import NotAMember, UnknownCluster, UnknownPeriod, UnknownUnit
 from thidua.events import new_event
-from thidua.mongo import public
+from thidua.mongo import find_in, public
 
 UNKNOWN = {"units": (UnknownUnit, ": use a unit code from /api/v1/units"),
            "periods": (UnknownPeriod, ", e.g. \"2021-Q1\" (see /api/v1/periods)"),
@@ -35,6 +36,16 @@ class Common:
                 known[code] = self.db.clusters.find_one({"_id": code}) or {"_id": code, "members": []}
             return known[code]
         return cluster
+
+    def _people_in(self, groups, projection=None):
+        """The people of ``groups`` (``access.audience_groups``), sorted by id: each group read by one
+        indexed field (its roles, or its units in short ``$in``s), never a query joining the two."""
+        found = {}
+        for roles, units in groups:
+            read = self.db.people.find({"role": {"$in": list(roles)}}, projection) if units is None \
+                else find_in(self.db.people, "unit", units, projection=projection)
+            found.update((p["_id"], p) for p in read if access.in_groups(p, [(roles, units)]))
+        return [found[key] for key in sorted(found)]
 
     def _scope(self, unit_code, period_code, tx=None):
         """What a report of ``unit_code`` for ``period_code`` is judged against: its cluster's run."""

@@ -9,7 +9,6 @@ from thidua.events import isoformat
 from thidua.mongo import public
 from thidua.rpc import rpc
 
-AUDIENCES = ("leaders", "cluster_lead", "unit", "members", "everyone")
 NO_ACCOUNT = {field: False for field in people.ACCOUNT_FIELDS}   # a projection: account fields never leave
 
 
@@ -64,22 +63,12 @@ class Directory:
         unit's own people), ``members`` (the people of every member unit) or ``everyone``
         (all people with a unit, and the leaders)."""
         access.require_directory_reader(self.caller.require())   # every e-mail address of an audience
-        if who not in AUDIENCES:
-            raise ValidationFailed(f"Unknown audience {who!r}; use one of {', '.join(AUDIENCES)}.")
-        return [public(p) for p in self.db.people.find(self._audience(who, cluster_code, unit), NO_ACCOUNT)
-                .sort("_id")]
-
-    def _audience(self, who, cluster_code, unit):
-        in_units = {"role": {"$in": list(access.UNIT_ROLES)}}
-        leaders = {"role": {"$in": list(access.LEADER_ROLES)}}
-        if who == "everyone":
-            return {"$or": [in_units, leaders]}
+        if who not in access.AUDIENCES:
+            raise ValidationFailed(f"Unknown audience {who!r}; use one of {', '.join(access.AUDIENCES)}.")
         if who == "unit":
-            return {**in_units, "unit": self._get("units", unit)["_id"]}
-        cluster = self._get("clusters", cluster_code)
-        leading = {"role": "unit_leader", "unit": {"$in": access.leading_units(cluster)}}
-        return {"leaders": {"$or": [leaders, leading]}, "cluster_lead": leading,
-                "members": {**in_units, "unit": {"$in": [m["unit"] for m in cluster["members"]]}}}[who]
+            unit = self._get("units", unit)["_id"]
+        cluster = None if who in ("unit", "everyone") else self._get("clusters", cluster_code)
+        return [public(p) for p in self._people_in(access.audience_groups(who, cluster, unit), NO_ACCOUNT)]
 
     @rpc
     def reporting_status(self, missing_for=None):

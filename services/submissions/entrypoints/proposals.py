@@ -9,7 +9,7 @@ event together.
 import uuid
 
 from services.submissions import store
-from services.submissions.domain import proposal as rules
+from services.submissions.domain import access, proposal as rules
 from services.submissions.domain.proposal import Proposal
 from services.submissions.domain.vote_count import vote_count
 from thidua.errors import InvalidTransition, UnknownProposal, ValidationFailed
@@ -162,10 +162,8 @@ class Proposals:
 
     def _attending(self, cluster):
         """Who sits at the meeting: provincial leaders, the standing office, the member units' leaders."""
-        query = {"$or": [{"role": {"$in": ["provincial_leader", "standing_office"]}},
-                         {"role": "unit_leader", "unit": {"$in": [m["unit"] for m in cluster["members"]]}}]}
         return [{"id": p["_id"], "name": p["name"], "title": p.get("title"), "role": p["role"], "unit": p.get("unit")}
-                for p in self.db.people.find(query).sort("_id")]
+                for p in self._people_in(access.audience_groups(access.MEETING, cluster))]
 
     def _as_proposer(self, tx, caller, cluster_code, period_code):
         """The run and its cluster, once ``caller`` is known to be one who may propose for it."""
