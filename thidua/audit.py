@@ -49,7 +49,7 @@ def query(db, unit=None, period=None, actor=None, entity=None, entity_id=None, l
     filters = {key: value for key, value in (("context.unit", unit), ("context.period", period), ("actor", actor),
                                              ("entity", entity), ("entity_id", entity_id)) if value is not None}
     return paging.page(db[COLLECTION], filters, ORDER, name=COLLECTION, limit=limit, most=500, cursor=cursor,
-                       shown=public)
+                       shown=public, recent=paging.RECENT)
 
 
 def trail(db, caller, unit=None, period=None, actor=None, entity=None, entity_id=None, limit=100, cursor=None):

@@ -323,7 +323,7 @@ class NotificationsService(shared_rpc.Operations):
             self._self_or_admin(person)
         query = {"person": person, **({"read_at": None} if unread_only else {})}
         found = paging.page(self.db.inbox, query, INBOX_ORDER, name="inbox", limit=limit, most=MAX_PAGE,
-                            cursor=cursor, shown=public)
+                            cursor=cursor, shown=public, recent=paging.RECENT)
         return {"person": person, "unread": self._unread(person), **found}
 
     def _unread(self, person):
@@ -392,7 +392,7 @@ class NotificationsService(shared_rpc.Operations):
         """A page of the notices that failed for good, the latest failure first."""
         self._admin()
         return paging.page(self.db.outgoing, {"status": "FAILED"}, FAILED_ORDER, name="failed_notices",
-                           limit=limit, most=MAX_PAGE, cursor=cursor, shown=public)
+                           limit=limit, most=MAX_PAGE, cursor=cursor, shown=public, recent=paging.RECENT)
 
     @rpc
     def notice_deliveries(self, notice):

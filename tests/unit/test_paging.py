@@ -68,11 +68,25 @@ def test_a_page_says_whether_another_follows_and_where():
     assert whole["next"] is None
 
 
-def test_the_next_page_asks_for_what_follows_the_cursor_within_the_filters():
+def test_the_next_page_asks_for_a_range_from_the_cursor_within_the_filters_and_passes_over_ties_before_it():
+    """A range, not the ``$or`` of ``after``: the embedded server reads a whole collection for a ``$or``."""
+    documents = [{"_id": f"n{i}", "created_at": AT} for i in range(4)]
+    collection = Collection(documents)
+    shown = paging.page(collection, {"person": "p"}, ORDER, name="inbox", limit=5, most=200,
+                        cursor=paging.encode("inbox", [AT, "n1"]))
+    assert collection.asked == [{"person": "p", "created_at": {"$lte": AT}}]
+    assert [d["_id"] for d in shown["items"]] == ["n2", "n3"]      # n0 and n1 are not after the cursor
+
+
+def test_a_list_newest_first_is_read_in_contiguous_slices_of_growing_age_down_to_the_oldest():
     collection = Collection([])
-    paging.page(collection, {"person": "p"}, ORDER, name="inbox", limit=2, most=200,
-                cursor=paging.encode("inbox", [AT, "n1"]))
-    assert collection.asked == [{"$and": [{"person": "p"}, paging.after(ORDER, [AT, "n1"])]}]
+    paging.page(collection, {"person": "p"}, ORDER, name="inbox", limit=5, most=200, recent=paging.RECENT, now=AT)
+    bounds = [asked["created_at"] for asked in collection.asked]
+    assert bounds[0] == {"$gte": AT - paging.RECENT}                                  # the newest, open above
+    assert all(later["$lt"] == earlier["$gte"] for earlier, later in zip(bounds, bounds[1:]))   # no gap, no overlap
+    assert [b["$gte"] - b["$lt"] for b in bounds[1:-1]] == [-paging.RECENT * paging.GROWTH ** k
+                                                            for k in range(1, len(bounds) - 1)]
+    assert set(bounds[-1]) == {"$lt"} and len(bounds) <= 5                            # the last reaches the oldest
 
 
 def test_entries_the_reader_may_not_see_neither_count_nor_show():

@@ -1,0 +1,174 @@
+"""What the reads people make of a province's lists cost the database.
+
+The embedded server (the database of ``make run`` without Docker) is one process: a read that
+makes it go through many documents holds every other request meanwhile. This bench fills a scratch
+database of its own on ``MONGO_URI`` (the embedded server of ``make infra`` if unset) as a
+province's quarter leaves it, reads it the platform's way, and prints each read's wall time and
+the database's CPU (embedded server only):
+
+- a cluster's people: the meeting's seats (the minutes, the ranking workbook) and the audiences of
+  the submissions service, in a directory of ``--units`` units of three people and 20 leaders;
+- a leader's inbox (the page and its unread count, which every open browser asks for every 3 s):
+  ``--notices`` notices over 90 days, a fifth of them the leader's, two in three unread;
+- the audit trail of the quarter, newest first: ``--audit`` entries over 90 days.
+
+With ``--before`` each read is also made the way the platform made it before (one query joining
+a role and the units; a page as one sorted query, the next one after a ``$or``), and the answers
+are checked to be the same. Asserts nothing; drops its database at the end.
+
+    .venv/bin/python bench/reads.py [--units 13400] [--sizes 16,80] [--notices 100000] [--audit 60000] [--before]
+"""
+import argparse
+import os
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.recompute import python_reference  # noqa: E402
+from bench.throughput import database_cpu  # noqa: E402
+from scripts.launcher import EMBEDDED_URI  # noqa: E402
+from services.notifications.service import INBOX_ORDER, ensure_indexes as notifications_indexes  # noqa: E402
+from services.submissions import store  # noqa: E402
+from services.submissions.domain import access  # noqa: E402
+from services.submissions.entrypoints.common import Common  # noqa: E402
+from thidua import audit, paging  # noqa: E402
+from thidua.events import utcnow  # noqa: E402
+from thidua.mongo import client_for  # noqa: E402
+
+LEADERS, LEADER = 20, "lanhdao00"
+QUARTER = timedelta(days=90)
+
+
+def directory(units):
+    people = [{"_id": f"p{u:05d}-{k}", "name": f"Người {u}-{k}", "role": "unit_leader" if k == 0 else "unit_officer",
+               "unit": f"U{u:05d}"} for u in range(units) for k in range(3)]
+    people += [{"_id": f"lanhdao{i:02d}", "name": f"Lãnh đạo {i}",
+                "role": "provincial_leader" if i % 2 else "standing_office"} for i in range(LEADERS)]
+    return people
+
+
+def inbox(notices, now):
+    step = QUARTER / notices
+    return [{"_id": f"n{i:07d}", "person": LEADER if i % 5 == 0 else f"p{i % 3000:05d}-1",
+             "title": "Xếp hạng cụm", "body": "…", "created_at": now - step * i,
+             "read_at": None if i % 3 else now} for i in range(notices)]
+
+
+def trail(entries, now):
+    step = QUARTER / entries
+    return [{"_id": f"a{i:07d}", "at": now - step * i, "actor": f"p{i % 13400:05d}-1", "action": "report.submit",
+             "entity": "report", "entity_id": f"r{i}", "before": None, "after": "x", "correlation_id": f"c{i}",
+             "context": {"unit": f"U{i % 13400:05d}", "period": "2021-Q1"}} for i in range(entries)]
+
+
+def joined(who, cluster):
+    """The one query naming a role and the units that submissions sent before."""
+    units = [m["unit"] for m in cluster["members"]]
+    if who == access.MEETING:
+        return {"$or": [{"role": {"$in": list(access.LEADER_ROLES)}}, {"role": "unit_leader", "unit": {"$in": units}}]}
+    return {"role": {"$in": list(access.UNIT_ROLES)}, "unit": {"$in": units}}    # members
+
+
+def page_before(collection, filters, sort, limit, after=None):
+    """The ids of a page as it was read before: one sorted query, after a ``$or`` of the cursor's key."""
+    query = filters if after is None else {"$and": [filters, paging.after(sort, after)]}
+    return [d["_id"] for d in collection.find(query).sort(sort).limit(limit)]
+
+
+def ids(page):
+    return [d.get("id", d.get("_id")) for d in page["items"]]
+
+
+class Reader(Common):
+    def __init__(self, db):
+        self.db = db
+
+
+class Table:
+    def __init__(self, uri):
+        self.uri = uri
+        print(f"{'read':<52} {'found':>7} {'wall ms':>9} {'database CPU ms':>16}")
+
+    def time(self, what, read, repeat=3, same=None):
+        cpu, started = database_cpu(self.uri), time.perf_counter()
+        for _ in range(repeat):
+            found = read()
+        wall = (time.perf_counter() - started) / repeat
+        cpu = "-" if cpu is None else f"{(database_cpu(self.uri) - cpu) / repeat * 1000:.1f}"
+        count = found if isinstance(found, int) else len(found)
+        check = "" if same is None or same == found else "  DIFFERENT ANSWER"
+        print(f"{what:<52} {count:>7} {wall * 1000:>9.1f} {cpu:>16}{check}", flush=True)
+        return found
+
+
+def people_reads(table, reader, sizes, units, before):
+    for size in sizes:
+        first = units // 2
+        cluster = {"members": [{"unit": f"U{u:05d}", "role": "lead" if u == first else "member"}
+                               for u in range(first, first + size)]}
+        for who in (access.MEETING, "members", "leaders"):
+            found = table.time(f"{who} of a cluster of {size}",
+                               lambda: reader._people_in(access.audience_groups(who, cluster)))
+            if before and who in (access.MEETING, "members"):
+                table.time("  before: one query joining role and units",
+                           lambda: list(reader.db.people.find(joined(who, cluster)).sort("_id")), 1, same=found)
+
+
+def inbox_reads(table, db, before):
+    query = {"person": LEADER}
+
+    def page(cursor=None):
+        return paging.page(db.inbox, query, INBOX_ORDER, name="inbox", limit=30, most=200, cursor=cursor,
+                           recent=paging.RECENT)
+    first = table.time("a leader's inbox, first page of 30", lambda: ids(page()))
+    if before:
+        table.time("  before: one sorted query", lambda: page_before(db.inbox, query, INBOX_ORDER, 30), 1, same=first)
+    cursor = page()["next"]
+    second = table.time("a leader's inbox, second page", lambda: ids(page(cursor)))
+    if before:
+        after = paging.decode("inbox", cursor, len(INBOX_ORDER))
+        table.time("  before: after a $or", lambda: page_before(db.inbox, query, INBOX_ORDER, 30, after), 1,
+                   same=second)
+    table.time("a leader's unread count", lambda: db.inbox.count_documents({**query, "read_at": None}))
+
+
+def audit_reads(table, db, before):
+    first = table.time("the quarter's audit trail, first page of 100", lambda: ids(audit.query(db, period="2021-Q1")))
+    if before:
+        table.time("  before: one sorted query",
+                   lambda: page_before(db.audit, {"context.period": "2021-Q1"}, audit.ORDER, 100), 1, same=first)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=13400, help="units in the directory (3 people each)")
+    parser.add_argument("--sizes", default="16,80", help="the clusters' sizes, in units")
+    parser.add_argument("--notices", type=int, default=100000, help="notices in the inbox collection")
+    parser.add_argument("--audit", type=int, default=60000, help="entries in the audit trail")
+    parser.add_argument("--before", action="store_true", help="also read the way the platform read before")
+    args = parser.parse_args()
+    uri = os.environ.get("MONGO_URI") or EMBEDDED_URI
+    db = client_for(uri)[f"bench_reads_{uuid.uuid4().hex[:8]}"]
+    now = utcnow()
+    try:
+        store.ensure_indexes(db)
+        notifications_indexes(db)
+        audit.ensure_indexes(db)
+        for collection, documents in (("people", directory(args.units)), ("inbox", inbox(args.notices, now)),
+                                      ("audit", trail(args.audit, now))):
+            db[collection].insert_many(documents)
+        print(f"{args.units:,} units of 3 people, {args.notices:,} notices, {args.audit:,} audit entries on {uri}; "
+              f"Python reference {python_reference():.1f} ms (bench/recompute.py)")
+        table = Table(uri)
+        people_reads(table, Reader(db), [int(s) for s in args.sizes.split(",")], args.units, args.before)
+        inbox_reads(table, db, args.before)
+        audit_reads(table, db, args.before)
+    finally:
+        db.client.drop_database(db.name)
+
+
+if __name__ == "__main__":
+    main()
