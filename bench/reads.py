@@ -9,12 +9,14 @@ the database's CPU (embedded server only):
 - a cluster's people: the meeting's seats (the minutes, the ranking workbook) and the audiences of
   the submissions service, in a directory of ``--units`` units of three people and 20 leaders;
 - a leader's inbox (the page and its unread count, which every open browser asks for every 3 s):
-  ``--notices`` notices over 90 days, a fifth of them the leader's, two in three unread;
+  ``--notices`` notices over 90 days, a fifth of them the leader's, two in three unread; the count
+  is taken from the inbox the first time it is asked, then kept (``services/notifications/unread.py``);
 - the audit trail of the quarter, newest first: ``--audit`` entries over 90 days.
 
 With ``--before`` each read is also made the way the platform made it before (one query joining
-a role and the units; a page as one sorted query, the next one after a ``$or``), and the answers
-are checked to be the same. Asserts nothing; drops its database at the end.
+a role and the units; a page as one sorted query, the next one after a ``$or``; the unread count
+counted from the inbox), and the answers are checked to be the same. Asserts nothing; drops its
+database at the end.
 
     .venv/bin/python bench/reads.py [--units 13400] [--sizes 16,80] [--notices 100000] [--audit 60000] [--before]
 """
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.recompute import python_reference  # noqa: E402
 from bench.throughput import database_cpu  # noqa: E402
 from scripts.launcher import EMBEDDED_URI  # noqa: E402
+from services.notifications import unread  # noqa: E402
 from services.notifications.service import INBOX_ORDER, ensure_indexes as notifications_indexes  # noqa: E402
 from services.submissions import store  # noqa: E402
 from services.submissions.domain import access  # noqa: E402
@@ -37,6 +40,7 @@ from services.submissions.entrypoints.common import Common  # noqa: E402
 from thidua import audit, paging  # noqa: E402
 from thidua.events import utcnow  # noqa: E402
 from thidua.mongo import client_for  # noqa: E402
+from thidua.uow import UnitOfWork  # noqa: E402
 
 LEADERS, LEADER = 20, "lanhdao00"
 QUARTER = timedelta(days=90)
@@ -132,7 +136,15 @@ def inbox_reads(table, db, before):
         after = paging.decode("inbox", cursor, len(INBOX_ORDER))
         table.time("  before: after a $or", lambda: page_before(db.inbox, query, INBOX_ORDER, 30, after), 1,
                    same=second)
-    table.time("a leader's unread count", lambda: db.inbox.count_documents({**query, "read_at": None}))
+    unread_only = {**query, "read_at": None}
+    table.time("a leader's first page of unread notices",
+               lambda: ids(paging.page(db.inbox, unread_only, INBOX_ORDER, name="inbox", limit=30, most=200,
+                                       recent=paging.RECENT)))
+    uow = UnitOfWork(db, "system:bench", None)
+    count = table.time("a leader's unread count, taken once from the inbox", lambda: unread.count(db, uow, LEADER), 1)
+    table.time("a leader's unread count, kept", lambda: unread.count(db, uow, LEADER), same=count)
+    if before:
+        table.time("  before: counted from the inbox", lambda: db.inbox.count_documents(unread_only), 1, same=count)
 
 
 def audit_reads(table, db, before):
@@ -140,6 +152,9 @@ def audit_reads(table, db, before):
     if before:
         table.time("  before: one sorted query",
                    lambda: page_before(db.audit, {"context.period": "2021-Q1"}, audit.ORDER, 100), 1, same=first)
+    every = table.time("the whole audit trail, first page of 100", lambda: ids(audit.query(db)))
+    if before:
+        table.time("  before: one sorted query", lambda: page_before(db.audit, {}, audit.ORDER, 100), 1, same=every)
 
 
 def main():

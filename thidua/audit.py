@@ -32,6 +32,9 @@ def ensure_indexes(db):
     db[COLLECTION].create_index([("entity", ASCENDING), ("entity_id", ASCENDING), ("at", DESCENDING)])
     db[COLLECTION].create_index([("actor", ASCENDING), ("at", DESCENDING)])
     db[COLLECTION].create_index([("correlation_id", ASCENDING)])
+    # The whole trail, newest first, is read in slices of its time (thidua.paging): without this, each
+    # slice was a scan of every entry (1.3 s for 60,000 on the embedded server).
+    db[COLLECTION].create_index([("at", DESCENDING)])
 
 
 def record(db, session, *, actor, action, entity, entity_id, before, after, correlation_id, context=None):

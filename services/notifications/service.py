@@ -19,7 +19,7 @@ from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING
 
 from services.notifications import (audiences, channels, delivery, directory, gauges, messages, preferences,
-                                    reminders, rules)
+                                    reminders, rules, unread)
 from services.notifications.channels import Happening, webhook
 from thidua import audit, paging
 from thidua.caller import CallerProvider, Forward, as_system, ask_submissions
@@ -44,7 +44,9 @@ SYSTEM = "system:notifications"
 
 def ensure_indexes(db):
     db.inbox.create_index([("person", ASCENDING), ("created_at", DESCENDING)])
-    db.inbox.create_index([("person", ASCENDING), ("read_at", ASCENDING)])
+    # The unread page in slices of age (thidua.paging): on (person, read_at) alone the embedded server
+    # read all of a person's unread notices for each slice (0.53 s for a leader's 13,333), on this 7 ms.
+    db.inbox.create_index([("person", ASCENDING), ("read_at", ASCENDING), ("created_at", DESCENDING)])
     db.outgoing.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
     db.deliveries.create_index([("notice", ASCENDING), ("at", ASCENDING)])
     db.digest_items.create_index([("person", ASCENDING), ("sent_at", ASCENDING)])
@@ -188,11 +190,11 @@ class NotificationsService(shared_rpc.Operations):
                     chosen.get(p["id"], default).get(happening.kind, rules.default_channels(happening.kind))]
 
         def work(tx):
-            writes = {}    # collection -> its notices' writes, sent in one command
+            writes = {}    # collection -> its notices (id, document), written in one command
             for happening, people, when in told:
                 if when == rules.DIGEST:
                     item = messages.digest_item(happening.data)
-                    writes.setdefault("digest_items", []).extend(once(notice_id(happening.key, p["id"], "digest"), {
+                    writes.setdefault("digest_items", []).extend((notice_id(happening.key, p["id"], "digest"), {
                         "person": p["id"], **item, "event_id": happening.key, "created_at": happening.now,
                         "sent_at": None}) for p in people)
                     continue
@@ -201,9 +203,10 @@ class NotificationsService(shared_rpc.Operations):
                                                              loaded[channel.name], self.config):
                         collection, document = channel.stored(happening, fields)
                         writes.setdefault(collection, []).append(
-                            once(notice_id(happening.key, recipient, channel.name), document))
+                            (notice_id(happening.key, recipient, channel.name), document))
             for collection, notices in writes.items():
-                tx.db[collection].bulk_write(notices, session=tx.session)
+                written = tx.db[collection].bulk_write([once(*notice) for notice in notices], session=tx.session)
+                unread.added(tx, collection, [notices[i][1] for i in written.upserted_ids])
             return also(tx) if also else None
         return self.uow.as_actor(SYSTEM).run(work, processed=processed)
 
@@ -327,22 +330,13 @@ class NotificationsService(shared_rpc.Operations):
         return {"person": person, "unread": self._unread(person), **found}
 
     def _unread(self, person):
-        return self.db.inbox.count_documents({"person": person, "read_at": None})
+        return unread.count(self.db, self.uow.as_actor(SYSTEM), person)
 
     @rpc
     def mark_read(self, person, notice):
         self._self_or_admin(person)
-        self.uow.run(lambda tx: self._read(tx, person, notice))
+        self.uow.run(lambda tx: unread.mark_read(tx, person, notice))
         return {"person": person, "unread": self._unread(person)}
-
-    @staticmethod
-    def _read(tx, person, notice):
-        before = tx.find_one("inbox", {"_id": notice, "person": person})
-        if before is None:
-            raise UnknownNotice(f"{person} has no notice {notice!r}.")
-        if before["read_at"] is None:
-            tx.record("notice.read", "notice", notice, before,
-                      tx.replace("inbox", before, {**before, "read_at": utcnow()}))
 
     @rpc
     def get_preferences(self, person):
