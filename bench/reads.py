@@ -26,6 +26,7 @@ import sys
 import time
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,7 +38,9 @@ from services.notifications.service import INBOX_ORDER, ensure_indexes as notifi
 from services.submissions import store  # noqa: E402
 from services.submissions.domain import access  # noqa: E402
 from services.submissions.entrypoints.common import Common  # noqa: E402
+from services.submissions.entrypoints.directory import Directory  # noqa: E402
 from thidua import audit, paging  # noqa: E402
+from thidua.caller import Caller  # noqa: E402
 from thidua.events import utcnow  # noqa: E402
 from thidua.mongo import client_for  # noqa: E402
 from thidua.uow import UnitOfWork  # noqa: E402
@@ -68,6 +71,14 @@ def trail(entries, now):
              "context": {"unit": f"U{i % 13400:05d}", "period": "2021-Q1"}} for i in range(entries)]
 
 
+def clusters(units, years):
+    """Every year's clusters of 16 units (a unit in one cluster a year)."""
+    return [{"_id": f"C{year}-{k:04d}", "name": f"Cụm {k}", "year": year, "level": "province",
+             "members": [{"unit": f"U{u:05d}", "role": "lead" if u == k * 16 else "member"}
+                         for u in range(k * 16, min(units, k * 16 + 16))]}
+            for year in years for k in range((units + 15) // 16)]
+
+
 def joined(who, cluster):
     """The one query naming a role and the units that submissions sent before."""
     units = [m["unit"] for m in cluster["members"]]
@@ -86,9 +97,15 @@ def ids(page):
     return [d.get("id", d.get("_id")) for d in page["items"]]
 
 
-class Reader(Common):
-    def __init__(self, db):
-        self.db = db
+class Reader(Common, Directory):
+    """The submissions service's reading code, on the bench's database, for ``caller``."""
+
+    def __init__(self, db, caller=None):
+        self.db, self._caller = db, caller
+
+    @property
+    def caller(self):
+        return SimpleNamespace(require=lambda: self._caller)
 
 
 class Table:
@@ -119,6 +136,17 @@ def people_reads(table, reader, sizes, units, before):
             if before and who in (access.MEETING, "members"):
                 table.time("  before: one query joining role and units",
                            lambda: list(reader.db.people.find(joined(who, cluster)).sort("_id")), 1, same=found)
+
+
+def me_reads(table, db, before):
+    officer = Reader(db, Caller("p00100-1", "unit_officer", "U00100"))
+    found = table.time("an officer's clusters of every year (/me)", lambda: officer.me()["clusters"])
+    if before:
+        db.clusters.drop_index("members.unit_1")
+        table.time("  before: without the index on members.unit", lambda: officer.me()["clusters"], 1, same=found)
+        db.clusters.create_index("members.unit")
+    leader = Reader(db, Caller(LEADER, "standing_office"))
+    table.time("a leader's clusters: every cluster of every year (/me)", lambda: leader.me()["clusters"])
 
 
 def inbox_reads(table, db, before):
@@ -173,12 +201,14 @@ def main():
         notifications_indexes(db)
         audit.ensure_indexes(db)
         for collection, documents in (("people", directory(args.units)), ("inbox", inbox(args.notices, now)),
-                                      ("audit", trail(args.audit, now))):
+                                      ("audit", trail(args.audit, now)),
+                                      ("clusters", clusters(args.units, (2021, 2022, 2023)))):
             db[collection].insert_many(documents)
         print(f"{args.units:,} units of 3 people, {args.notices:,} notices, {args.audit:,} audit entries on {uri}; "
               f"Python reference {python_reference():.1f} ms (bench/recompute.py)")
         table = Table(uri)
         people_reads(table, Reader(db), [int(s) for s in args.sizes.split(",")], args.units, args.before)
+        me_reads(table, db, args.before)
         inbox_reads(table, db, args.before)
         audit_reads(table, db, args.before)
     finally:

@@ -345,6 +345,14 @@ def test_an_audience_and_a_meetings_seats_are_read_by_one_indexed_field_at_a_tim
     assert all(set(f) in ({"role"}, {"unit"}, {"_id"}) for f in filters), filters
 
 
+def test_the_signed_in_person_sees_their_units_clusters_with_its_role_and_a_leader_every_cluster(svc):
+    def clusters(person):
+        return [(c["id"], c["name"], c["year"], c["role"]) for c in svc.as_({"id": person}).me()["clusters"]]
+    assert clusters("lanhdao.u02") == [("CUM-01", "Cụm thi đua số 1", 2021, "deputy")]
+    assert clusters("canbo.d03") == [("CUM-02", "Cụm thi đua số 2", 2021, "member")]
+    assert clusters("thien.nh") == [("CUM-01", "Cụm thi đua số 1", 2021, None), ("CUM-02", "Cụm thi đua số 2", 2021, None)]
+
+
 def test_an_evidence_file_is_kept_in_gridfs_and_a_report_may_refer_only_to_its_own_units(opened, db_of):
     import base64
     pdf = b"%PDF-1.7\n" + "Báo cáo tổng kết quý I".encode() * 100

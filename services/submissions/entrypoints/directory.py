@@ -49,9 +49,11 @@ class Directory:
         caller = self.caller.require()
         person = self.db.people.find_one({"_id": caller.id}, NO_ACCOUNT) or {"_id": caller.id, "role": caller.role}
         unit = person.get("unit")
+        # Without a unit, every cluster of every year, read without their members (no role to find).
+        shown = {"name": 1, "year": 1, **({"members": 1} if unit else {})}
         clusters = [{"id": c["_id"], "name": c["name"], "year": c["year"],
-                     "role": next((m["role"] for m in c["members"] if m["unit"] == unit), None)}
-                    for c in self.db.clusters.find({"members.unit": unit} if unit else {})
+                     "role": next((m["role"] for m in c.get("members", ()) if m["unit"] == unit), None)}
+                    for c in self.db.clusters.find({"members.unit": unit} if unit else {}, shown)
                     .sort([("year", -1), ("_id", 1)])]
         return {**view("people", person), "clusters": clusters}
 
