@@ -386,7 +386,7 @@ class NotificationsService(shared_rpc.Operations):
         """A page of the notices that failed for good, the latest failure first."""
         self._admin()
         return paging.page(self.db.outgoing, {"status": "FAILED"}, FAILED_ORDER, name="failed_notices",
-                           limit=limit, most=MAX_PAGE, cursor=cursor, shown=public, recent=paging.RECENT)
+                           limit=limit, most=MAX_PAGE, cursor=cursor, shown=public)
 
     @rpc
     def notice_deliveries(self, notice):

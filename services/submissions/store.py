@@ -12,7 +12,7 @@ def ensure_indexes(db):
     db.people.create_index([("unit", ASCENDING)])
     db.clusters.create_index([("year", ASCENDING), ("members.unit", ASCENDING)])
     # A person's clusters of every year (``me``, on every page load): without it, a scan of every
-    # cluster of every year (230 ms for 2,520 on the embedded server; README, bench/reads.py).
+    # cluster of every year (118 ms for 2,514 on the embedded server; README, bench/reads.py).
     db.clusters.create_index([("members.unit", ASCENDING)])
     db.templates.create_index([("id", ASCENDING), ("version", DESCENDING)], unique=True)
     db.runs.create_index([("period", ASCENDING), ("level", ASCENDING)])
