@@ -11,11 +11,15 @@ the database's CPU (embedded server only):
 - a leader's inbox (the page and its unread count, which every open browser asks for every 3 s):
   ``--notices`` notices over 90 days, a fifth of them the leader's, two in three unread; the count
   is taken from the inbox the first time it is asked, then kept (``services/notifications/unread.py``);
-- the audit trail of the quarter, newest first: ``--audit`` entries over 90 days.
+- the audit trail of the quarter, newest first: ``--audit`` entries over 90 days;
+- a unit's trend over a year (the leaders' dashboard asks it for every unit of the table) and a
+  cluster's year ranking, among every cluster's four quarters of three years (``--versions``
+  snapshots of each table, and ranking's copies of the reports).
 
 With ``--before`` each read is also made the way the platform made it before (one query joining
 a role and the units; a page as one sorted query, the next one after a ``$or``; the unread count
-counted from the inbox), and the answers are checked to be the same. Asserts nothing; drops its
+counted from the inbox; the newest snapshot of every table of the year), and the answers are checked
+to be the same. Asserts nothing; drops its
 database at the end.
 
     .venv/bin/python bench/reads.py [--units 13400] [--sizes 16,80] [--notices 100000] [--audit 60000] [--before]
@@ -34,6 +38,8 @@ from bench.recompute import python_reference  # noqa: E402
 from bench.throughput import database_cpu  # noqa: E402
 from scripts.launcher import EMBEDDED_URI  # noqa: E402
 from services.notifications import unread  # noqa: E402
+from services.ranking import queries  # noqa: E402
+from services.ranking.service import RankingService, ensure_indexes as ranking_indexes  # noqa: E402
 from services.notifications.service import INBOX_ORDER, ensure_indexes as notifications_indexes  # noqa: E402
 from services.submissions import store  # noqa: E402
 from services.submissions.domain import access  # noqa: E402
@@ -77,6 +83,26 @@ def clusters(units, years):
              "members": [{"unit": f"U{u:05d}", "role": "lead" if u == k * 16 else "member"}
                          for u in range(k * 16, min(units, k * 16 + 16))]}
             for year in years for k in range((units + 15) // 16)]
+
+
+def rankings(units, years, versions):
+    """Every cluster's tables of ``years`` (four quarters each): the version pointers, ``versions``
+    snapshots of each (16 rows), and ranking's copy of each unit's report."""
+    pointers, snapshots, copies = [], [], []
+    for year in years:
+        for k in range((units + 15) // 16):
+            cluster, members = f"C{year}-{k:04d}", [f"U{u:05d}" for u in range(k * 16, min(units, k * 16 + 16))]
+            for quarter in range(1, 5):
+                period = f"{year}-Q{quarter}"
+                key = f"{cluster}|{period}"
+                pointers.append({"_id": key, "version": versions, "input_hash": "h"})
+                table = [{"unit": u, "unit_name": u, "rank": n + 1, "total": 90.0 - n, "class": "TOT",
+                          "breakdown_ref": f"{key}|{u}|x"} for n, u in enumerate(members)]
+                snapshots += [{"_id": f"{key}|{v}", "cluster": cluster, "period": period, "version": v,
+                               "table": table, "leader": members[0]} for v in range(1, versions + 1)]
+                copies += [{"_id": f"{period}|{u}", "cluster": cluster, "period": period, "unit": u,
+                            "status": "SUBMITTED", "version": 1} for u in members]
+    return pointers, snapshots, copies
 
 
 def joined(who, cluster):
@@ -149,6 +175,27 @@ def me_reads(table, db, before):
     table.time("a leader's clusters: every cluster of every year (/me)", lambda: leader.me()["clusters"])
 
 
+def every_latest_snapshot(db, year):
+    """How the trend and the year's table read the snapshots before: the newest of every table of the year."""
+    pointers = sorted(db.rankings.find({"_id": {"$regex": f"\\|{year}-"}}), key=lambda p: p["_id"])
+    return [db.snapshots.find_one({"_id": f"{p['_id']}|{p['version']}"}) for p in pointers]
+
+
+def ranking_reads(table, db, before):
+    service = RankingService()
+    service.db = db
+    trend = table.time("a unit's trend over 2022 (asked for each unit)",
+                       lambda: service.unit_trend("U00100", 2022)["periods"])
+    if before:
+        table.time("  before: every table's newest snapshot of the year",
+                   lambda: queries.trend(every_latest_snapshot(db, 2022), "U00100"), 1, same=trend)
+    year = table.time("a cluster's year ranking of 2022", lambda: service.year_ranking("C2022-0006", 2022)["table"])
+    if before:
+        table.time("  before: every table's newest snapshot of the year",
+                   lambda: queries.year_table([s for s in every_latest_snapshot(db, 2022)
+                                               if s["cluster"] == "C2022-0006"])["table"], 1, same=year)
+
+
 def inbox_reads(table, db, before):
     query = {"person": LEADER}
 
@@ -191,28 +238,36 @@ def main():
     parser.add_argument("--sizes", default="16,80", help="the clusters' sizes, in units")
     parser.add_argument("--notices", type=int, default=100000, help="notices in the inbox collection")
     parser.add_argument("--audit", type=int, default=60000, help="entries in the audit trail")
+    parser.add_argument("--versions", type=int, default=3, help="snapshots of each table")
     parser.add_argument("--before", action="store_true", help="also read the way the platform read before")
     args = parser.parse_args()
     uri = os.environ.get("MONGO_URI") or EMBEDDED_URI
     db = client_for(uri)[f"bench_reads_{uuid.uuid4().hex[:8]}"]
+    ranked = db.client[f"{db.name}_ranking"]     # the ranking service's own database
     now = utcnow()
     try:
         store.ensure_indexes(db)
         notifications_indexes(db)
         audit.ensure_indexes(db)
+        ranking_indexes(ranked)
+        pointers, snapshots, copies = rankings(args.units, (2021, 2022, 2023), args.versions)
         for collection, documents in (("people", directory(args.units)), ("inbox", inbox(args.notices, now)),
                                       ("audit", trail(args.audit, now)),
                                       ("clusters", clusters(args.units, (2021, 2022, 2023)))):
             db[collection].insert_many(documents)
+        for collection, documents in (("rankings", pointers), ("snapshots", snapshots), ("reports", copies)):
+            ranked[collection].insert_many(documents)
         print(f"{args.units:,} units of 3 people, {args.notices:,} notices, {args.audit:,} audit entries on {uri}; "
               f"Python reference {python_reference():.1f} ms (bench/recompute.py)")
         table = Table(uri)
         people_reads(table, Reader(db), [int(s) for s in args.sizes.split(",")], args.units, args.before)
         me_reads(table, db, args.before)
+        ranking_reads(table, ranked, args.before)
         inbox_reads(table, db, args.before)
         audit_reads(table, db, args.before)
     finally:
         db.client.drop_database(db.name)
+        db.client.drop_database(ranked.name)
 
 
 if __name__ == "__main__":

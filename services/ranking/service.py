@@ -21,7 +21,7 @@ from thidua.errors import RankingNotFound, ValidationFailed
 from thidua.events import new_event, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import CLUSTER_SIZE, RECOMPUTE_SECONDS, Metrics
-from thidua.mongo import Mongo, find_immutable, once, public, replace_unless_newer
+from thidua.mongo import Mongo, find_immutable, find_in, once, public, replace_unless_newer
 from thidua.security import StartupChecks
 from thidua.uow import UnitOfWork, Work
 from thidua import rpc as shared_rpc
@@ -84,6 +84,7 @@ LAST_TABLES = LastTables()
 
 def ensure_indexes(db):
     db.reports.create_index([("cluster", ASCENDING), ("period", ASCENDING)])
+    db.reports.create_index([("unit", ASCENDING), ("period", ASCENDING)])     # a unit's trend (tables_of_unit)
     db.snapshots.create_index([("cluster", ASCENDING), ("period", ASCENDING), ("version", DESCENDING)],
                               unique=True)
     db.snapshots.create_index([("table.unit", ASCENDING), ("period", ASCENDING)])
@@ -352,22 +353,43 @@ class RankingService(shared_rpc.Operations):
     def unit_trend(self, unit, year):
         if isinstance(year, bool) or not isinstance(year, int):
             raise ValidationFailed("year must be a whole number, e.g. 2021.")
-        return {"unit": unit, "year": year, "periods": queries.trend(self._latest_snapshots(year), unit)}
+        return {"unit": unit, "year": year,
+                "periods": queries.trend(latest_snapshots(self.db, tables_of_unit(self.db, unit, year)), unit)}
 
     @rpc
     def year_ranking(self, cluster, year):
         """The year's table built from the quarters: the mean of the unit's quarterly totals."""
-        snapshots = [s for s in self._latest_snapshots(year) if s["cluster"] == cluster]
+        snapshots = latest_snapshots(self.db, tables_of_cluster(self.db, cluster, year))
         if not snapshots:
             raise RankingNotFound(f"No quarter of {year} has been ranked for cluster {cluster!r}.")
         return {"cluster": cluster, "year": year, **queries.year_table(snapshots)}
 
-    def _latest_snapshots(self, year):
-        """The newest snapshot of each cluster's period of ``year`` (periods are coded YYYY-…)."""
-        latest = {}
-        for pointer in self.db.rankings.find({"_id": {"$regex": f"\\|{year}-"}}):
-            latest[pointer["_id"]] = pointer["version"]
-        return [self.db.snapshots.find_one({"_id": f"{key}|{version}"}) for key, version in sorted(latest.items())]
+
+# A unit's trend and a cluster's year read only the tables they are about: they used to read the
+# newest snapshot of every cluster's every period of the year (2.2 s for one unit's trend at 838
+# clusters on the embedded server, and the dashboard asks it for every unit of the table).
+
+def _of_year(year):
+    """The period codes of ``year`` (periods are coded YYYY-…)."""
+    return {"$gte": f"{year}-", "$lt": f"{year}-\uffff"}
+
+
+def tables_of_unit(db, unit, year):
+    """The tables of ``year`` the unit has a report in (ranking's copies of the reports)."""
+    return {table_key(r["cluster"], r["period"])
+            for r in db.reports.find({"unit": unit, "period": _of_year(year)}, {"cluster": 1, "period": 1})}
+
+
+def tables_of_cluster(db, cluster, year):
+    """The cluster's tables of ``year`` with a report (the embedded server scans for a range of ids)."""
+    return {table_key(cluster, period)
+            for period in db.reports.distinct("period", {"cluster": cluster, "period": _of_year(year)})}
+
+
+def latest_snapshots(db, tables):
+    """The newest snapshot of each of ``tables`` that has been ranked, in the tables' order."""
+    pointers = sorted(find_in(db.rankings, "_id", sorted(tables)), key=lambda p: p["_id"])
+    return [db.snapshots.find_one({"_id": f"{p['_id']}|{p['version']}"}) for p in pointers]
 
 
 

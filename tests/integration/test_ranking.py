@@ -3,10 +3,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from nameko.testing.services import entrypoint_hook
+from nameko.testing.services import entrypoint_hook, worker_factory
 
 from services.ranking import coalescer, engine
 from services.ranking.service import RankingService
+from thidua.errors import RankingNotFound
 from thidua.events import utcnow
 from thidua.outbox import OutboxRelay
 from tests.helpers import demo_template, eventually, report_event, template_event
@@ -396,3 +397,41 @@ def test_after_a_clusters_run_is_concluded_no_event_writes_a_new_version_of_its_
     eventually(lambda: db.snapshots.count_documents({"cluster": "CUM-01"}) == 3, what="the next report")
     units = [r["unit"] for r in db.snapshots.find_one({"cluster": "CUM-01", "version": 3})["table"]]
     assert sorted(units) == ["U01", "U02", "U03"]
+
+
+def _ranked(db, cluster, period, units, versions=2):
+    """A table of ``cluster`` for ``period`` ranked ``versions`` times, and ranking's copies of its reports."""
+    key = f"{cluster}|{period}"
+    db.rankings.insert_one({"_id": key, "version": versions, "input_hash": "h"})
+    for version in range(1, versions + 1):
+        db.snapshots.insert_one({"_id": f"{key}|{version}", "cluster": cluster, "period": period, "version": version,
+                                 "table": [{"unit": u, "unit_name": u, "rank": n + 1, "total": 10.0 * version - n,
+                                            "class": "TOT"} for n, u in enumerate(units)]})
+    db.reports.insert_many([{"_id": f"{period}|{u}", "cluster": cluster, "period": period, "unit": u,
+                             "status": "SUBMITTED"} for u in units])
+
+
+def test_a_units_trend_and_a_clusters_year_read_only_their_own_tables_newest_versions(db_of):
+    """They read the newest snapshot of every table of the year: 2.2 s for one unit's trend at a
+    province's size (bench/reads.py), asked by the dashboard for every unit of the table."""
+    db = db_of("ranking")
+    for period in ("2021-Q1", "2021-Q2", "2022-Q1"):
+        _ranked(db, "CUM-01", period, ["U01", "U02"])
+        _ranked(db, "CUM-02", period, ["D01", "D02", "D03"])
+    db.reports.insert_one({"_id": "2021-Q3|U01", "cluster": "CUM-01", "period": "2021-Q3", "unit": "U01",
+                           "status": "RETURNED"})    # a report of a table never ranked
+    service = worker_factory(RankingService, db=db)
+    db.command("profile", 2)
+    db.system.profile.drop()
+    try:
+        trend = service.unit_trend("U02", 2021)["periods"]
+        year = service.year_ranking("CUM-01", 2021)
+        read = [e["command"]["filter"]["_id"] for e in db.system.profile.find({"command.find": "snapshots"})]
+    finally:
+        db.command("profile", 0)
+    assert [(p["period"], p["cluster"], p["total"], p["rank"], p["of"]) for p in trend] == [
+        ("2021-Q1", "CUM-01", 19.0, 2, 2), ("2021-Q2", "CUM-01", 19.0, 2, 2)]     # the newest versions
+    assert year["periods"] == ["2021-Q1", "2021-Q2"] and [r["unit"] for r in year["table"]] == ["U01", "U02"]
+    assert sorted(read) == ["CUM-01|2021-Q1|2", "CUM-01|2021-Q1|2", "CUM-01|2021-Q2|2", "CUM-01|2021-Q2|2"]
+    with pytest.raises(RankingNotFound):
+        service.year_ranking("CUM-03", 2021)
