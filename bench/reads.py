@@ -70,18 +70,22 @@ def inbox(notices, now):
              "read_at": None if i % 3 else now} for i in range(notices)]
 
 
-def trail(entries, now):
+def trail(entries, units, now):
     step = QUARTER / entries
-    return [{"_id": f"a{i:07d}", "at": now - step * i, "actor": f"p{i % 13400:05d}-1", "action": "report.submit",
+    return [{"_id": f"a{i:07d}", "at": now - step * i, "actor": f"p{i % units:05d}-1", "action": "report.submit",
              "entity": "report", "entity_id": f"r{i}", "before": None, "after": "x", "correlation_id": f"c{i}",
-             "context": {"unit": f"U{i % 13400:05d}", "period": "2021-Q1"}} for i in range(entries)]
+             "context": {"unit": f"U{i % units:05d}", "period": "2021-Q1"}} for i in range(entries)]
+
+
+def members(units, k):
+    """The units of the ``k``-th cluster of 16 (every year the same)."""
+    return [f"U{u:05d}" for u in range(k * 16, min(units, k * 16 + 16))]
 
 
 def clusters(units, years):
     """Every year's clusters of 16 units (a unit in one cluster a year)."""
     return [{"_id": f"C{year}-{k:04d}", "name": f"Cụm {k}", "year": year, "level": "province",
-             "members": [{"unit": f"U{u:05d}", "role": "lead" if u == k * 16 else "member"}
-                         for u in range(k * 16, min(units, k * 16 + 16))]}
+             "members": [{"unit": u, "role": "lead" if n == 0 else "member"} for n, u in enumerate(members(units, k))]}
             for year in years for k in range((units + 15) // 16)]
 
 
@@ -91,17 +95,17 @@ def rankings(units, years, versions):
     pointers, snapshots, copies = [], [], []
     for year in years:
         for k in range((units + 15) // 16):
-            cluster, members = f"C{year}-{k:04d}", [f"U{u:05d}" for u in range(k * 16, min(units, k * 16 + 16))]
+            cluster, units_of = f"C{year}-{k:04d}", members(units, k)
             for quarter in range(1, 5):
                 period = f"{year}-Q{quarter}"
                 key = f"{cluster}|{period}"
                 pointers.append({"_id": key, "version": versions, "input_hash": "h"})
                 table = [{"unit": u, "unit_name": u, "rank": n + 1, "total": 90.0 - n, "class": "TOT",
-                          "breakdown_ref": f"{key}|{u}|x"} for n, u in enumerate(members)]
+                          "breakdown_ref": f"{key}|{u}|x"} for n, u in enumerate(units_of)]
                 snapshots += [{"_id": f"{key}|{v}", "cluster": cluster, "period": period, "version": v,
-                               "table": table, "leader": members[0]} for v in range(1, versions + 1)]
+                               "table": table, "leader": units_of[0]} for v in range(1, versions + 1)]
                 copies += [{"_id": f"{period}|{u}", "cluster": cluster, "period": period, "unit": u,
-                            "status": "SUBMITTED", "version": 1} for u in members]
+                            "status": "SUBMITTED", "version": 1} for u in units_of]
     return pointers, snapshots, copies
 
 
@@ -252,7 +256,7 @@ def main():
         ranking_indexes(ranked)
         pointers, snapshots, copies = rankings(args.units, (2021, 2022, 2023), args.versions)
         for collection, documents in (("people", directory(args.units)), ("inbox", inbox(args.notices, now)),
-                                      ("audit", trail(args.audit, now)),
+                                      ("audit", trail(args.audit, args.units, now)),
                                       ("clusters", clusters(args.units, (2021, 2022, 2023)))):
             db[collection].insert_many(documents)
         for collection, documents in (("rankings", pointers), ("snapshots", snapshots), ("reports", copies)):

@@ -118,9 +118,7 @@ def _ordered(collection, filters, sort, start, recent, now, wanted):
         filters = {"$and": [filters, after(sort, start)]}
     given = 0
     for bounds, ties in _slices(field, direction, start if ranged else None, recent, now):
-        query = filters if not bounds else {**filters, field: bounds} if field not in filters \
-            else {"$and": [filters, {field: bounds}]}
-        found = collection.find(query).sort(sort)
+        found = collection.find(_within(filters, field, bounds)).sort(sort)
         if wanted is not None and not ties:
             found = found.limit(wanted - given)
         for document in found:
@@ -130,6 +128,13 @@ def _ordered(collection, filters, sort, start, recent, now, wanted):
             given += 1
             if wanted is not None and given >= wanted:
                 return
+
+
+def _within(filters, field, bounds):
+    """``filters`` with the slice's ``bounds`` on ``field`` (None: no bounds)."""
+    if not bounds:
+        return filters
+    return {**filters, field: bounds} if field not in filters else {"$and": [filters, {field: bounds}]}
 
 
 def _slices(field, direction, start, recent, now):
