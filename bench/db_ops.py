@@ -28,7 +28,7 @@ from bench.throughput import (PERIOD, SERVICES, Poster, Province, Readback, data
                               plan_on_time, process_cpu)
 from bench.flow_latency import open_runs  # noqa: E402
 from bench.recompute import python_reference  # noqa: E402
-from scripts.launcher import IsolatedPlatform  # noqa: E402
+from scripts.launcher import IsolatedPlatform, bench_database  # noqa: E402
 
 
 def operation(entry):
@@ -82,7 +82,8 @@ def main():
     reference = python_reference()      # before the platform starts (its teardown keeps the database busy)
     province = Province("D", args.clusters, args.units)
     posting = province.interleaved()[:args.reports]
-    with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
+    with tempfile.TemporaryDirectory() as logs, bench_database() as mongo_uri, \
+            IsolatedPlatform(logs, mongo_uri=mongo_uri) as platform:
         plan_on_time(platform.url)
         if args.quiet_clusters:
             load(platform, Province("Q", args.quiet_clusters, 16), [])

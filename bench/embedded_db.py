@@ -25,7 +25,7 @@ import pymongo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts.launcher import free_port, start_embedded, stop_pids  # noqa: E402
+from scripts.launcher import EmbeddedServer  # noqa: E402
 
 # One process of a service's life: a transaction on each of a few concurrent sessions, then the exit.
 CHILD = """
@@ -65,24 +65,21 @@ def main():
     parser.add_argument("--processes", type=int, default=100)
     parser.add_argument("--sessions", type=int, default=8, help="concurrent sessions per process")
     args = parser.parse_args()
-    port = free_port()
-    uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false"
-    with tempfile.TemporaryDirectory() as data, open(Path(data) / "server.log", "ab") as log:
-        server = start_embedded(port, Path(data) / "db", log)
+    with tempfile.TemporaryDirectory() as data:
+        server = EmbeddedServer(data).start()
         try:
-            rate(uri, 1.0)     # warm up: the first transactions of a server are slower
+            rate(server.uri, 1.0)     # warm up: the first transactions of a server are slower
             print(f"{'one client, after':<56} {'transactions/s':>15}")
-            print(f"{'a fresh start':<56} {rate(uri):>15.0f}", flush=True)
+            print(f"{'a fresh start':<56} {rate(server.uri):>15.0f}", flush=True)
             for _ in range(args.processes):
-                subprocess.run([sys.executable, "-c", CHILD, uri, str(args.sessions)], cwd=ROOT, check=True)
+                subprocess.run([sys.executable, "-c", CHILD, server.uri, str(args.sessions)], cwd=ROOT, check=True)
             label = f"{args.processes} processes of {args.sessions} sessions each"
-            print(f"{label:<56} {rate(uri):>15.0f}", flush=True)
-            stop_pids([server.pid])
-            server = start_embedded(port, Path(data) / "db", log)
-            print(f"{'a restart of the server (same data)':<56} {rate(uri):>15.0f}", flush=True)
+            print(f"{label:<56} {rate(server.uri):>15.0f}", flush=True)
+            server.stop()
+            server.start()
+            print(f"{'a restart of the server (same data)':<56} {rate(server.uri):>15.0f}", flush=True)
         finally:
-            stop_pids([server.pid])
-
+            server.stop()
 
 if __name__ == "__main__":
     main()

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.flow_latency import open_runs  # noqa: E402
 from scripts import demo  # noqa: E402
-from scripts.launcher import (EMBEDDED_URI, SECRETS, SERVICES, free_port, new_secret, port_open,  # noqa: E402
+from scripts.launcher import (SECRETS, SERVICES, bench_database, free_port, new_secret, port_open,  # noqa: E402
                               service_command, service_env, stop_pids, wait_for, wait_healthy)
 
 BASE = ROOT / ".run" / "failover"
@@ -270,7 +270,8 @@ def main(argv=None):
     parser.add_argument("--reports", type=int, default=40, help="units in the cluster, one report each")
     parser.add_argument("--kill", action="store_true", help="SIGKILL the node's VM instead of stopping it")
     args = parser.parse_args(argv)
-    return run(args.reports, args.kill, os.environ.get("MONGO_URI") or EMBEDDED_URI)
+    with bench_database() as mongo_uri:
+        return run(args.reports, args.kill, mongo_uri)
 
 
 if __name__ == "__main__":

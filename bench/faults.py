@@ -39,8 +39,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.flow_latency import PERIOD, READER, cluster_of, lead_of, load_clusters  # noqa: E402
-from scripts.launcher import (RUN, IsolatedPlatform, free_port, port_open, queue_depths, queue_names,  # noqa: E402
-                              say, start_embedded, stop_pids, wait_for)
+from scripts.launcher import (RUN, EmbeddedServer, IsolatedPlatform, port_open, queue_depths,  # noqa: E402
+                              queue_names, say, wait_for)
 
 NODE, AMQP_PORT, MANAGEMENT_PORT = "thidua-faults@localhost", 5680, 15680
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
@@ -123,20 +123,8 @@ class FaultBroker:
         wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids), 60, "the old node to exit")
 
 
-class FaultDatabase:
-    """A SecantusDB of the harness's own on a free port, stopped and started at will."""
-
-    def __init__(self, directory):
-        self.directory, self.port, self.process = Path(directory), free_port(), None
-        self.uri = f"mongodb://127.0.0.1:{self.port}/?retryWrites=false"
-
-    def start(self):
-        self.process = start_embedded(self.port, self.directory / "mongo-data", open(self.directory / "mongo.log", "ab"))
-        return self
-
-    def stop(self):
-        stop_pids([self.process.pid])
-        self.process.wait(timeout=30)
+class FaultDatabase(EmbeddedServer):
+    """The harness's own database server (``scripts.launcher.EmbeddedServer``), down for a while at will."""
 
     def outage(self, seconds):
         self.stop()

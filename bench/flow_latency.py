@@ -2,7 +2,8 @@
 
 Starts its own isolated platform (the four services as processes, a vhost and
 databases of their own, demo mode), so it can run beside `make run`. Prints figures; asserts
-nothing. Needs the broker and the database server up (`make infra`). Every read needs a
+nothing. Needs the broker up (`make infra`); the database is ``MONGO_URI`` or, unset, a freshly
+started embedded server of its own (``scripts.launcher.bench_database``). Every read needs a
 caller: the bench names one with demo mode's ``X-Actor`` header, as the tests do.
 
     .venv/bin/python bench/flow_latency.py [--sequential 50] [--burst 200] [--threads 8] [--clusters 20]
@@ -23,7 +24,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.launcher import IsolatedPlatform  # noqa: E402
+from scripts.launcher import IsolatedPlatform, bench_database  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from thidua.caller import as_system  # noqa: E402
 
@@ -116,7 +117,8 @@ def main():
     parser.add_argument("--clusters", type=int, default=20)
     args = parser.parse_args()
     units = [f"B{i:04d}" for i in range(args.sequential + args.burst)]
-    with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
+    with tempfile.TemporaryDirectory() as logs, bench_database() as mongo_uri, \
+            IsolatedPlatform(logs, mongo_uri=mongo_uri) as platform:
         load_clusters(platform, units, args.clusters)
         session = requests.Session()
         posted, ranked, notified = [], [], []

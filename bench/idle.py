@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.throughput import Province, database_cpu, drained, load, process_cpu  # noqa: E402
 from bench.flow_latency import PERIOD, open_runs  # noqa: E402
 from bench.recompute import python_reference  # noqa: E402
-from scripts.launcher import IsolatedPlatform  # noqa: E402
+from scripts.launcher import IsolatedPlatform, bench_database  # noqa: E402
 
 
 def main():
@@ -32,7 +32,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=150)
     parser.add_argument("--every", type=float, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
+    with tempfile.TemporaryDirectory() as logs, bench_database() as mongo_uri, \
+            IsolatedPlatform(logs, mongo_uri=mongo_uri) as platform:
         province = Province("Q", args.clusters, args.units)
         load(platform, province, [])
         open_runs(platform.url, PERIOD)

@@ -2,7 +2,7 @@
 
 The embedded server (the database of ``make run`` without Docker) is one process: a read that
 makes it go through many documents holds every other request meanwhile. This bench fills a scratch
-database of its own on ``MONGO_URI`` (the embedded server of ``make infra`` if unset) as a
+database of its own on ``MONGO_URI`` (unset: on a freshly started embedded server of its own) as a
 province's quarter leaves it, reads it the platform's way, and prints each read's wall time and
 the database's CPU (embedded server only):
 
@@ -25,7 +25,6 @@ database at the end.
     .venv/bin/python bench/reads.py [--units 13400] [--sizes 16,80] [--notices 100000] [--audit 60000] [--before]
 """
 import argparse
-import os
 import sys
 import time
 import uuid
@@ -36,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.recompute import python_reference  # noqa: E402
 from bench.throughput import database_cpu  # noqa: E402
-from scripts.launcher import EMBEDDED_URI  # noqa: E402
+from scripts.launcher import bench_database  # noqa: E402
 from services.notifications import unread  # noqa: E402
 from services.ranking import queries  # noqa: E402
 from services.ranking.service import RankingService, ensure_indexes as ranking_indexes  # noqa: E402
@@ -245,7 +244,11 @@ def main():
     parser.add_argument("--versions", type=int, default=3, help="snapshots of each table")
     parser.add_argument("--before", action="store_true", help="also read the way the platform read before")
     args = parser.parse_args()
-    uri = os.environ.get("MONGO_URI") or EMBEDDED_URI
+    with bench_database() as uri:
+        measure(args, uri)
+
+
+def measure(args, uri):
     db = client_for(uri)[f"bench_reads_{uuid.uuid4().hex[:8]}"]
     ranked = db.client[f"{db.name}_ranking"]     # the ranking service's own database
     now = utcnow()

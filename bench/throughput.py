@@ -19,7 +19,9 @@ the same run:
 
 Latencies are read back from the servers' own timestamps (the snapshot's ``computed_at``,
 the inbox item's ``created_at``) against the moment the POST was sent: one machine, one
-clock. Prints figures; asserts nothing. Needs the broker and the database server up.
+clock. Prints figures; asserts nothing. Needs the broker up (`make infra`); the database is
+``MONGO_URI`` or, unset, a freshly started embedded server of its own, so the figures do not
+depend on how long the shared one has run (README, Benchmarks).
 
     .venv/bin/python bench/throughput.py            # the full run
     .venv/bin/python bench/throughput.py --quick    # a smaller run of every figure
@@ -46,7 +48,7 @@ from pymongo import MongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.recompute import python_reference  # noqa: E402
-from scripts.launcher import IsolatedPlatform, queue_depths, queue_names  # noqa: E402
+from scripts.launcher import IsolatedPlatform, bench_database, queue_depths, queue_names  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from thidua.caller import as_system  # noqa: E402
 from bench.flow_latency import open_runs  # noqa: E402
@@ -454,7 +456,8 @@ def main():
     large = Province("L", args.large_clusters or (4 if args.quick else 20), 80)
     bursts = [Province("P", burst_clusters, per_burst_cluster)] + \
         ([] if args.no_replicas else [Province("R", burst_clusters, per_burst_cluster)])
-    with tempfile.TemporaryDirectory() as logs, IsolatedPlatform(logs) as platform:
+    with tempfile.TemporaryDirectory() as logs, bench_database() as mongo_uri, \
+            IsolatedPlatform(logs, mongo_uri=mongo_uri) as platform:
         started = time.time()
         plan_on_time(platform.url)
         for province, posting in ((small, int(args.rate * seconds)), (large, int(args.rate * seconds)),

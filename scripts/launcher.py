@@ -18,6 +18,7 @@ MongoDB: if ``MONGO_URI`` is set, it is used as it is. Otherwise the embedded
 MongoDB-compatible server (SecantusDB) runs as its own process on
 ``EMBEDDED_MONGO_PORT`` (27027) with its data under ``.run/mongo-data``.
 """
+import contextlib
 import json
 import os
 import secrets
@@ -26,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -136,6 +138,40 @@ def start_embedded(port, path, log):
         stdout=log, stderr=log, start_new_session=True)
     wait_for(lambda: port_open("127.0.0.1", port), 60, f"the embedded database on port {port}")
     return process
+
+
+class EmbeddedServer:
+    """An embedded database server of one harness's own, on a free port with its data in
+    ``directory``: started and stopped at will (a fault harness stops it on purpose)."""
+
+    def __init__(self, directory):
+        self.directory, self.port, self.process = Path(directory), free_port(), None
+        self.uri = f"mongodb://127.0.0.1:{self.port}/?retryWrites=false"
+
+    def start(self):
+        self.process = start_embedded(self.port, self.directory / "mongo-data", open(self.directory / "mongo.log", "ab"))
+        return self
+
+    def stop(self):
+        stop_pids([self.process.pid])
+        self.process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def bench_database():
+    """The MONGO_URI a benchmark's platform uses: ``MONGO_URI`` when set (a real MongoDB, say),
+    else a freshly started embedded server of its own, stopped at the end. A fresh one because the
+    embedded server slows down over its life (README, Benchmarks): on a long-lived one a bench
+    measures how many test runs came before it as much as the code."""
+    if os.environ.get("MONGO_URI"):
+        yield os.environ["MONGO_URI"]
+        return
+    with tempfile.TemporaryDirectory(prefix="thidua-bench-db-") as directory:
+        server = EmbeddedServer(directory).start()
+        try:
+            yield server.uri
+        finally:
+            server.stop()
 
 
 def ensure_mongo():
