@@ -10,7 +10,10 @@ at all. On top of that, in one place:
 - **conflict retry**: exceptions listed in ``retry_on`` (a lost race) rerun the whole transaction;
   pymongo's ``with_transaction`` already reruns it on transient errors;
 - **idempotent requests**: with an ``idempotency_key`` the first answer is stored in the same
-  transaction and returned to a retried request (a different request with the same key is refused);
+  transaction and returned to a retried request (a different request with the same key is refused).
+  The key is not read first: the first request, the common case, costs no read. A retry runs its
+  work again, then collides on the stored key (or fails on what the first one changed), its
+  transaction is abandoned, and the stored answer is read and returned;
 - **exactly-once consumers**: with ``processed=(consumer, event)`` the event id is recorded as
   processed by that consumer in the same transaction as the effect, so a redelivered event is
   recognised and skipped, and a handler that failed half-way leaves no trace.
@@ -21,7 +24,7 @@ import hashlib
 import json
 
 from nameko.extensions import DependencyProvider
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from thidua import audit, outbox, signing
 from thidua.correlation import CorrelationId
@@ -90,27 +93,30 @@ class UnitOfWork:
 
     def run(self, work, idempotency_key=None, request=None, retry_on=(), retries=5, processed=None):
         """``work(tx)``'s result, committed with everything it wrote (see the module's doc)."""
+        once = None if idempotency_key is None else (
+            f"{self.actor_id}:{idempotency_key}",
+            hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest())
         for attempt in range(1, retries + 1):
             tried = []     # the Transaction of each attempt; the last one is what committed
             try:
                 with self.db.client.start_session() as session:
                     result = session.with_transaction(
-                        lambda s: self._transaction(s, work, idempotency_key, request, processed, tried))
-            except DuplicateKeyError:
-                if processed is not None and tried and not tried[-1].claimed:
+                        lambda s: self._transaction(s, work, once, processed, tried))
+            except Exception as problem:
+                earlier = self._stored(once)
+                if earlier is not None:
+                    return self._answered_before(earlier, once[1])
+                if isinstance(problem, DuplicateKeyError) and processed is not None and tried \
+                        and not tried[-1].claimed:
                     return self._processed_before(*processed)
-                if DuplicateKeyError not in retry_on or attempt == retries:
-                    raise
-                continue
-            except tuple(retry_on):
-                if attempt == retries:
+                if not isinstance(problem, tuple(retry_on)) or attempt == retries:
                     raise
                 continue
             if tried and tried[-1].recorded:
                 outbox.committed(self.db, tried[-1].recorded)   # published now, not at the next sweep
             return result
 
-    def _transaction(self, session, work, idempotency_key, request, processed, tried):
+    def _transaction(self, session, work, once, processed, tried):
         tx = Transaction(self.db, session, self.actor_id, self.correlation_id)
         tried.append(tx)
         if processed is not None:
@@ -125,19 +131,31 @@ class UnitOfWork:
                                   "nonce": (self.delivery or {}).get("nonce")})
             tx.claimed = True
             return True, work(tx)
-        if idempotency_key is None:
-            return work(tx)
-        key = f"{self.actor_id}:{idempotency_key}"
-        fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
-        earlier = tx.find_one(IDEMPOTENCY, {"_id": key})
-        if earlier is not None:
-            if earlier["request"] != fingerprint:
-                raise IdempotencyKeyReused("This Idempotency-Key was used for a different request; use a new key.")
-            return earlier["response"]
         response = work(tx)
-        tx.insert(IDEMPOTENCY, {"_id": key, "request": fingerprint, "response": response, "at": utcnow()})
+        if once is not None:
+            # Last, so the key's collision (a retry, or the same request twice at once) abandons
+            # everything the work wrote; run() then answers with what the first one stored.
+            key, fingerprint = once
+            tx.insert(IDEMPOTENCY, {"_id": key, "request": fingerprint, "response": response, "at": utcnow()})
         return response
 
+    def _stored(self, once):
+        """What the first request with ``once``'s key stored, or None; None too when the database
+        cannot answer now (the error that brought us here then stands)."""
+        if once is None:
+            return None
+        try:
+            return self.db[IDEMPOTENCY].find_one({"_id": once[0]})
+        except PyMongoError:
+            return None
+
+    @staticmethod
+    def _answered_before(earlier, fingerprint):
+        """The stored answer to a request sent again with its idempotency key; a different request
+        with the same key is refused."""
+        if earlier["request"] != fingerprint:
+            raise IdempotencyKeyReused("This Idempotency-Key was used for a different request; use a new key.")
+        return earlier["response"]
 
     def _processed_before(self, consumer, event):
         """``run``'s answer for an event this consumer has processed already: nothing done, unless

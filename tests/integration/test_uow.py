@@ -119,20 +119,42 @@ def test_a_lost_race_listed_in_retry_on_reruns_the_whole_transaction(db):
 
 
 def test_an_idempotency_key_returns_the_first_answer_and_refuses_another_request(db):
-    calls = []
-
     def work(tx):
-        calls.append(1)
-        tx.insert("reports", {"n": len(calls)})
-        return {"report": len(calls)}
+        number = tx.db.reports.count_documents({}, session=tx.session) + 1
+        tx.insert("reports", {"_id": number})
+        return {"report": number}
 
     uow = UnitOfWork(db, "canbo.u02", "c")
     assert uow.run(work, idempotency_key="k1", request={"a": 1}) == {"report": 1}
     assert uow.run(work, idempotency_key="k1", request={"a": 1}) == {"report": 1}
-    assert db.reports.count_documents({}) == 1
+    assert db.reports.count_documents({}) == 1      # the retry's own work was abandoned
     with pytest.raises(IdempotencyKeyReused):
         uow.run(work, idempotency_key="k1", request={"a": 2})
+    assert db.reports.count_documents({}) == 1
     assert UnitOfWork(db, "canbo.u03", "c").run(work, idempotency_key="k1", request={"a": 1}) == {"report": 2}
+
+
+def test_a_retry_whose_work_now_fails_gets_the_first_answer_and_the_first_request_reads_no_key(db):
+    def submit(tx):
+        if tx.find_one("reports", {"_id": "U02"}) is not None:
+            raise StaleVersion("already handed in")      # what the first request changed refuses the retry's work
+        tx.insert("reports", {"_id": "U02"})
+        return {"report": "U02"}
+
+    uow = UnitOfWork(db, "canbo.u02", "c")
+    db.command("profile", 2)
+    db.system.profile.drop()
+    try:
+        assert uow.run(submit, idempotency_key="k2", request={"unit": "U02"}) == {"report": "U02"}
+        first = [entry["op"] for entry in db.system.profile.find({"ns": f"{db.name}.idempotency"})]
+        assert uow.run(submit, idempotency_key="k2", request={"unit": "U02"}) == {"report": "U02"}
+    finally:
+        db.command("profile", 0)
+    assert first == ["insert"]          # no read of the key before the first request's work
+    with pytest.raises(StaleVersion):   # without the key, the refusal stands
+        uow.run(submit)
+    with pytest.raises(IdempotencyKeyReused):
+        uow.run(submit, idempotency_key="k2", request={"unit": "U03"})
 
 
 def test_a_consumer_applies_an_event_once(db):
