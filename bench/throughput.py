@@ -10,9 +10,9 @@ the same run:
   80 units (the ranking p99);
 - P2 deadline: ``--burst`` reports from ``--threads`` threads over ``--burst-clusters``
   clusters (accept rate, all ranked within, all in the leads' inboxes within, 5xx count,
-  duplicate notices), the RSS of each service and the embedded database server's CPU per report
-  during the burst, then the same burst with
-  two replicas each of ranking and notifications;
+  duplicate notices), the RSS of each service, the embedded database server's CPU per report
+  during the burst, each process's CPU per report and how many of the machine's cores they kept
+  busy together, then the same burst with two replicas each of ranking and notifications;
 - bytes stored per report (growth of the databases' ``dataSize``) for 16- and 80-unit
   clusters, and their ratio;
 - snapshots written per report and per cluster (coalesced recomputes).
@@ -204,14 +204,20 @@ class Watch:
                 self.peak[name] = max(self.peak.get(name, 0), kb / 1024)
             self.cpu.append((time.time(), used))
 
-    def busy(self, start, end):
-        """{process: share of a core it used between ``start`` and ``end``} (epoch seconds), busiest first."""
+    def used(self, start=0.0, end=float("inf")):
+        """(seconds, {process: CPU seconds it used}) between the first and the last sample taken from
+        ``start`` to ``end`` (epoch seconds; the whole step by default); (0, {}) without two samples."""
         inside = [(at, used) for at, used in self.cpu if start <= at <= end]
         if len(inside) < 2:
-            return {}
+            return 0.0, {}
         (first, before), (last, after) = inside[0], inside[-1]
-        shares = {name: (after[name] - before[name]) / (last - first) for name in after
-                  if after.get(name) is not None and before.get(name) is not None}
+        return last - first, {name: after[name] - before[name] for name in after
+                              if after.get(name) is not None and before.get(name) is not None}
+
+    def busy(self, start, end):
+        """{process: share of a core it used between ``start`` and ``end``} (epoch seconds), busiest first."""
+        seconds, used = self.used(start, end)
+        shares = {name: cpu / seconds for name, cpu in used.items()}
         return dict(sorted(shares.items(), key=lambda item: -item[1]))
 
 
@@ -431,6 +437,12 @@ def report_burst(table, label, readback, province, result, raw):
     table.add(f"{label}: bytes stored per report", grown / max(count, 1), "B")
     if cpu is not None:     # what bounds the rate on the embedded server (README, Throughput)
         table.add(f"{label}: database server CPU per report", cpu / max(len(poster.report_unit), 1) * 1000, "ms")
+    seconds, used = watch.used()
+    if used:    # every command costs the service that sends it too; the machine's cores bound the sum
+        table.add(f"{label}: CPU per report of each process", ", ".join(
+            f"{name} {cpu_seconds / max(len(poster.report_unit), 1) * 1000:.1f}" for name, cpu_seconds in
+            sorted(used.items(), key=lambda item: -item[1])) + " ms")
+        table.add(f"{label}: cores the platform kept busy (of {os.cpu_count()})", f"{sum(used.values()) / seconds:.2f}")
     for name, mb in sorted(watch.peak.items()):
         table.add(f"{label}: RSS {name}", mb, "MB", target="≤ 150 MB")
 
