@@ -17,6 +17,7 @@ from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import OperationFailure
 
 from services.notifications import (audiences, channels, delivery, directory, gauges, messages, preferences,
                                     reminders, rules, unread)
@@ -40,6 +41,8 @@ MAX_PAGE = 200
 INBOX_ORDER = [("created_at", DESCENDING), ("_id", ASCENDING)]
 FAILED_ORDER = [("failed_at", DESCENDING), ("_id", ASCENDING)]
 SYSTEM = "system:notifications"
+OBSOLETE_INBOX_INDEX = "person_1_read_at_1"
+NOTHING_TO_DROP = (26, 27)    # NamespaceNotFound (no inbox yet), IndexNotFound
 
 
 def ensure_indexes(db):
@@ -47,6 +50,12 @@ def ensure_indexes(db):
     # The unread page in slices of age (thidua.paging): on (person, read_at) alone the embedded server
     # read all of a person's unread notices for each slice (0.53 s for a leader's 13,333), on this 7 ms.
     db.inbox.create_index([("person", ASCENDING), ("read_at", ASCENDING), ("created_at", DESCENDING)])
+    # The index it replaced: a database from before keeps it, and every inbox write kept it up for nothing.
+    try:
+        db.inbox.drop_index(OBSOLETE_INBOX_INDEX)
+    except OperationFailure as gone:    # a database without it, or another replica dropped it first
+        if gone.code not in NOTHING_TO_DROP:
+            raise
     db.outgoing.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
     db.deliveries.create_index([("notice", ASCENDING), ("at", ASCENDING)])
     db.digest_items.create_index([("person", ASCENDING), ("sent_at", ASCENDING)])

@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 
 from services.notifications import channels, directory, reminders, rules
 from services.notifications.channels.base import Outgoing
-from services.notifications.service import NotificationsService, notice_id
+from services.notifications.service import OBSOLETE_INBOX_INDEX, NotificationsService, ensure_indexes, notice_id
 from tests.helpers import demo_reference, report_event
 from thidua.caller import Caller
 from thidua.errors import Forbidden, ValidationFailed
@@ -57,6 +57,16 @@ def service(make):
     for event in directory_events():
         worker.on_submissions_event(event)
     return worker
+
+
+def test_the_inbox_index_the_unread_page_outgrew_is_dropped_from_a_database_that_has_it(db):
+    ensure_indexes(db)      # a database without it (a new one): nothing to drop
+    db.inbox.create_index([("person", 1), ("read_at", 1)])      # as a database from before has it
+    assert OBSOLETE_INBOX_INDEX in db.inbox.index_information()
+    ensure_indexes(db)
+    indexes = db.inbox.index_information()
+    assert OBSOLETE_INBOX_INDEX not in indexes and "person_1_read_at_1_created_at_-1" in indexes
+    ensure_indexes(db)      # started again (or by a second replica): still nothing to drop
 
 
 def test_the_directory_events_fill_the_copy_and_a_report_reaches_the_cluster_lead_from_it(service, db):
