@@ -4,7 +4,10 @@ Starts its own isolated platform, loads ``--clusters`` clusters of ``--units`` u
 database profiler on (level 2: every operation) for each service's database, posts ``--reports``
 reports at ``--rate`` per second (one per unit, round the clusters), waits until each is ranked and in
 its lead's inbox, and prints, per service and per (operation, collection), the operations and the
-milliseconds the server spent on them per report. The first place to look before making the
+milliseconds the server spent on them per report. The relays and the timers poll the database
+every second whether reports come or not, so ``--idle`` seconds are profiled first with nothing
+posted, and a last column gives each line net of those polls: what the reports themselves cost,
+the same whatever the rate and the run's length. The first place to look before making the
 pipeline faster (README, Throughput). Prints figures; asserts nothing.
 
     .venv/bin/python bench/db_ops.py                  # 100 reports over 10 clusters of 16 units
@@ -76,6 +79,9 @@ def main():
     parser.add_argument("--quiet-clusters", type=int, default=0,
                         help="clusters of 16 loaded beside, that hand nothing in: a province's platform")
     parser.add_argument("--commands", action="store_true", help="also print an example command of each line")
+    parser.add_argument("--idle", type=float, default=20.0,
+                        help="seconds profiled with nothing posted, before the reports: the polls' own share "
+                             "of each line is taken out in a column of its own (0: none)")
     parser.add_argument("--no-profile", action="store_true",
                         help="only the database server's CPU per report (the profiler costs the server much)")
     args = parser.parse_args()
@@ -91,8 +97,14 @@ def main():
         open_runs(platform.url, PERIOD)
         readback = Readback(platform)
         drained(platform)     # the directory events of the load are copied before counting starts
-        profile(readback, on=not args.no_profile)
         try:   # the profiler is off again whatever happens: a database that profiles outlives its drop
+            idle = None
+            if not args.no_profile and args.idle:
+                profile(readback, on=True)
+                idle_start = time.time()
+                time.sleep(args.idle)   # nothing posted: what the relays' and timers' polls ask on their own
+                idle = tally(readback), time.time() - idle_start
+            profile(readback, on=not args.no_profile)
             poster, start, cpu = Poster(platform), time.time(), database_cpu(platform.mongo_uri)
             used = {name: process_cpu(process.pid) for name, process in platform.processes.items()}
             with ThreadPoolExecutor(8) as pool:
@@ -101,6 +113,7 @@ def main():
                     pool.submit(poster.post, unit)
             settled = readback.settled(province, poster, timeout=300)
             time.sleep(2)     # the last notices' deliveries
+            window = time.time() - start
             cpu = None if cpu is None else database_cpu(platform.mongo_uri) - cpu
             used = {name: process_cpu(process.pid) - used[name] for name, process in platform.processes.items()}
         finally:
@@ -117,17 +130,28 @@ def main():
         print(f"  {name} CPU per report: {seconds / reports * 1000:.1f} ms")
     if args.no_profile:
         return
-    print(f"  {'service':<14} {'operation':<18} {'collection':<22} {'ops/report':>10} {'ms/report':>10}")
+    # The polls' share of each line: the idle window's rate over the reports' window.
+    polls = {service: Counter() for service in SERVICES} if idle is None else {
+        service: Counter({key: n * window / idle[1] for key, n in idle[0][service][0].items()}) for service in SERVICES}
+    net_title = "" if idle is None else f" {'net of polls':>14}"
+    print(f"  {'service':<14} {'operation':<18} {'collection':<22} {'ops/report':>10} {'ms/report':>10}{net_title}")
+
+    def line(service, operation, collection, ops, millis, polled):
+        net = "" if idle is None else f" {(ops - polled) / reports:>14.2f}"
+        print(f"  {service:<14} {operation:<18} {collection:<22} {ops / reports:>10.2f} {millis / reports:>10.2f}{net}")
+
     for service in SERVICES:
         ops, millis, example = counted[service]
         for key, n in ops.most_common():
-            print(f"  {service:<14} {key[0]:<18} {key[1]:<22} {n / reports:>10.2f} {millis[key] / reports:>10.2f}")
+            line(service, *key, n, millis[key], polls[service][key])
             if args.commands:
                 print(f"      {shown(example[key])}")
-        print(f"  {service:<14} {'all':<18} {'':<22} {sum(ops.values()) / reports:>10.2f} "
-              f"{sum(millis.values()) / reports:>10.2f}")
-    total = sum(sum(ops.values()) for ops, _, _ in counted.values())
-    print(f"  {'every service':<14} {'all':<18} {'':<22} {total / reports:>10.2f}")
+        line(service, "all", "", sum(ops.values()), sum(millis.values()), sum(polls[service].values()))
+    line("every service", "all", "", sum(sum(ops.values()) for ops, _, _ in counted.values()),
+         sum(sum(millis.values()) for _, millis, _ in counted.values()), sum(sum(p.values()) for p in polls.values()))
+    if idle is not None:
+        print(f"  (net of polls: less what the same operations asked per second in {idle[1]:.0f} s before the "
+              f"reports, with nothing posted, times the {window:.0f} s the reports took)")
 
 
 if __name__ == "__main__":
