@@ -298,9 +298,10 @@ class _Lines:
 
     Units of a cluster often give a criterion the same value (passed, no occurrence, the target
     met), and the cluster's best is one per recompute, so a line depends on the value alone:
-    ``scored`` maps a value to (score, line), and a unit's line is a copy of it with the unit's
-    self and reviewed scores filled in. Copies share the ``inputs`` object: the table is read,
-    never changed in place."""
+    ``scored`` maps a value to (score, line). A unit with neither a self nor a reviewed score on
+    the criterion shares that line; a unit with one gets a copy with its scores filled in, and the
+    copies share the ``inputs`` object. So the table is read, never changed in place: a line may
+    be every unit's that gave its value (in a cluster of 20,000 units, most lines are shared)."""
 
     __slots__ = ("criterion", "best", "score", "scored")
 
@@ -348,21 +349,23 @@ def _score_unit(rules, report, parsed, lines, spans):
             key = (value, value.__class__)      # 1, 1.0 and True are one dict key, not one input
             found = scored.scored.get(key)
             computed, line = scored.make(key, value) if found is None else found
-            line = line.copy()
         final = computed
-        # Most lines have neither a review nor a self score: no look-up for them.
+        # Most lines have neither a review nor a self score: no look-up for them, and no line of
+        # their own (the value's line is shared).
         review = reviews.get(criterion.code) if reviews else None
-        if review is not None:
-            reviewed, line["review_comment"] = _reviewed(criterion, review)
-            if reviewed is not None:
-                final, line["reviewed"] = reviewed, _round2(reviewed)
-                line["final"] = line["reviewed"]
         self_score = self_scores.get(criterion.code) if self_scores else None
-        if self_score is not None:
-            self_score = _score_in_range(criterion, self_score)
+        if review is not None or self_score is not None:
+            line = line.copy()
+            if review is not None:
+                reviewed, line["review_comment"] = _reviewed(criterion, review)
+                if reviewed is not None:
+                    final, line["reviewed"] = reviewed, _round2(reviewed)
+                    line["final"] = line["reviewed"]
             if self_score is not None:
-                line["self"] = _round2(self_score)
-                selfs.append(self_score)
+                self_score = _score_in_range(criterion, self_score)
+                if self_score is not None:
+                    line["self"] = _round2(self_score)
+                    selfs.append(self_score)
         breakdown.append(line)
         finals.append(final)
         computeds.append(computed)
@@ -432,13 +435,26 @@ def _check_reports(reports):
         seen.add(report["unit"])
 
 
+# The canonical JSON of the hash: sorted keys, no spaces, UTF-8 as is. default=str keeps the hash
+# total for stored types JSON lacks (datetimes from the database).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_HASHED_AT_ONCE = 64    # reports encoded per piece of text fed to the hash
+
+
 def input_hash(template, reports, votes=None):
-    """SHA-256 of a canonical JSON of everything the result depends on, independent of report order."""
-    payload = {"rule_version": RULE_VERSION, "template": template,
-               "reports": sorted(reports, key=lambda r: str(r.get("unit"))), "votes": votes}
-    # default=str keeps the hash total for stored types JSON lacks (datetimes from the database).
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of a canonical JSON of everything the result depends on, independent of report order:
+    the text of ``{"reports": [...by unit], "rule_version": ..., "template": ..., "votes": ...}``
+    with sorted keys. The text is fed to the hash a few reports at a time, never made whole: the
+    digest is the same, but a cluster of 20,000 units no longer builds a 60 MB string (whose
+    making cost more per unit than a small cluster's, as it outgrew the processor's caches)."""
+    encode, digest = _CANONICAL.encode, hashlib.sha256(b'{"reports":[')
+    ordered = sorted(reports, key=lambda r: str(r.get("unit")))
+    for start in range(0, len(ordered), _HASHED_AT_ONCE):
+        piece = ",".join([encode(report) for report in ordered[start:start + _HASHED_AT_ONCE]])
+        digest.update(("," + piece if start else piece).encode("utf-8"))
+    rest = {"rule_version": RULE_VERSION, "template": template, "votes": votes}   # after "reports" in key order
+    digest.update(("]," + encode(rest)[1:]).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _row(result, levels):

@@ -2,8 +2,10 @@
 import ast
 import copy
 import gc
+import hashlib
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -172,15 +174,18 @@ def test_reviewed_score_is_final_and_clamped_to_the_criterion_range():
 
 
 def test_units_with_the_same_value_get_equal_lines_each_with_its_own_scores():
-    """A value is scored once per recompute and its line copied for every unit that gave it; what
-    differs between those units (self and reviewed scores, the type of the number) stays theirs."""
+    """A value is scored once per recompute and its line shared by every unit that gave it and adds
+    nothing of its own; what differs between those units (self and reviewed scores, the type of the
+    number) stays theirs, on a line of their own."""
     same = {"C1": {"actual": 60}, "C3": {"passed": True}, "C4": {"count": 4}}
     units = [report("A", same, self_scores={"C1": 8}, review={"C3": {"points": 4, "comment": "Thiếu"}}),
              report("B", same),
              report("C", {**same, "C1": {"actual": 60.0}}),
-             report("D", {"C1": {"actual": 100}})]
+             report("D", {"C1": {"actual": 100}}),
+             report("E", same)]
     result = compute(full_template(), units)
-    a, b, c = (line(result, u, "C1") for u in "ABC")
+    a, b, c, e = (line(result, u, "C1") for u in "ABCE")
+    assert b is e and line(result, "B", "C3") is line(result, "E", "C3")   # one line, two units
     assert (a["self"], b["self"], c["self"]) == (8, None, None)
     assert (a["computed"], b["computed"], c["computed"]) == (7.5, 7.5, 7.5)    # 0.5*20*60/80
     assert line(result, "A", "C3")["final"] == 4 and line(result, "A", "C3")["review_comment"] == "Thiếu"
@@ -414,6 +419,28 @@ def test_the_hash_follows_the_inputs():
     assert h != compute(simple_template(), [scored("A", 90), scored("B", 81)])["input_hash"]
     assert h != compute(simple_template(), reports, vote(6))["input_hash"]
     assert len(h) == 64 and int(h, 16) >= 0
+
+
+def test_the_hash_is_the_sha256_of_the_whole_canonical_text_fed_a_few_reports_at_a_time():
+    """Stored snapshots carry this digest and an audit re-derives it, so its definition never moves:
+    the pinned digests were taken from the text made whole, before it was fed in pieces."""
+    def whole(template, reports, votes=None):
+        payload = {"rule_version": RULE_VERSION, "template": template, "votes": votes,
+                   "reports": sorted(reports, key=lambda r: str(r.get("unit")))}
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    for count in (0, 1, 63, 64, 65, 129, 200):      # the pieces are 64 reports long
+        reports = [scored(f"U{n:03d}", n % 7, unit_name=f"Công an xã {n}") for n in range(count)]
+        assert input_hash(simple_template(), reports, vote(count)) == whole(simple_template(), reports, vote(count))
+    varied = [report("B", {"C1": {"actual": 70.25}}),
+              report("Á", {"C1": {"actual": 1e16}}, unit_name="Công an huyện Đông Anh",
+                     submitted_at=datetime(2021, 4, 2, 3, 4, 5))]
+    assert input_hash(full_template(), varied) == \
+        "d41bfd45c73319f93cbb4a8cf0124f0bcc5ff33c2a49a8f9670e34fd163cc2c7" == whole(full_template(), varied)
+    assert input_hash(full_template(), varied, vote(6)) == \
+        "2284452818a83f748cdbdd4f2a9e2c24ffbbb9e386d50989ed30d655c9b5be87"
+    assert input_hash(full_template(), []) == "5a01e6366817686d8fbda5f36678f7a5ca7be28784c8123f92c5bd07bbd7750e"
 
 
 def test_diff_names_leader_class_and_rank_changes():
