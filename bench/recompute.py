@@ -116,6 +116,18 @@ def python_reference(budget=1.0):
     return min(runs) * 1000
 
 
+def timings(sizes, repeat=3, budget=1.0, seed=2021):
+    """(units, seconds, cpu seconds, runs) of ``compute`` for each cluster size, in order: the best
+    run of each (one run above 2,000 units). ``make bench`` prints two of them beside the platform's
+    figures."""
+    template = synthetic_template()
+    validate_template(template)
+    rnd = random.Random(seed)
+    for units in sizes:
+        reports = synthetic_reports(template, units, rnd)
+        yield (units, *best_time(template, reports, repeat if units <= 2000 else 1, budget))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20,200,2000,20000")
@@ -124,20 +136,14 @@ def main():
                         help="seconds per size: more runs than --repeat until they are spent (not above 2,000 units)")
     parser.add_argument("--seed", type=int, default=2021)
     args = parser.parse_args()
-    template = synthetic_template()
-    validate_template(template)
-    rnd = random.Random(args.seed)
-    criteria = sum(len(g["criteria"]) for g in template["groups"])
-    print(f"compute(): {criteria} criteria in {GROUPS} groups, seed {args.seed}, Python {sys.version.split()[0]}")
+    print(f"compute(): {GROUPS * PER_GROUP} criteria in {GROUPS} groups, seed {args.seed}, Python {sys.version.split()[0]}")
     print(f"{'units':>8} {'runs':>5} {'seconds':>10} {'cpu s':>10} {'µs/unit':>10}  growth (wall)")
     previous = None
-    for units in (int(s) for s in args.sizes.split(",")):
-        reports = synthetic_reports(template, units, rnd)
-        repeat = args.repeat if units <= 2000 else 1
-        seconds, cpu, repeat = best_time(template, reports, repeat, args.budget)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for units, seconds, cpu, runs in timings(sizes, args.repeat, args.budget, args.seed):
         growth = "" if previous is None else \
             f"x{units / previous[0]:g} units -> x{seconds / previous[1]:.1f} time"
-        print(f"{units:>8} {repeat:>5} {seconds:>10.4f} {cpu:>10.4f} {seconds / units * 1e6:>10.1f}  {growth}")
+        print(f"{units:>8} {runs:>5} {seconds:>10.4f} {cpu:>10.4f} {seconds / units * 1e6:>10.1f}  {growth}")
         previous = (units, seconds)
 
 

@@ -5,6 +5,8 @@ of their own, demo mode), spreads units over clusters as a province does, and pr
 the same run:
 
 - the raw broker: plain kombu publishing persistent messages with a confirm for each;
+- the scoring engine alone (``bench/recompute.py``, before the platform starts): a 20-unit
+  cluster's recompute, and how its time grows from 2,000 to 20,000 units;
 - P1 steady: ``--rate`` reports/s for ``--seconds`` over 100 clusters of 16 units (POST
   p50/p99, in the ranking p99, in the cluster lead's inbox p99), then over 20 clusters of
   80 units (the ranking p99);
@@ -47,7 +49,7 @@ from kombu import Connection, Producer, Queue
 from pymongo import MongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.recompute import python_reference  # noqa: E402
+from bench.recompute import python_reference, timings as engine_timings  # noqa: E402
 from scripts.launcher import IsolatedPlatform, bench_database, queue_depths, queue_names  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from thidua.caller import as_system  # noqa: E402
@@ -468,6 +470,8 @@ def main():
     large = Province("L", args.large_clusters or (4 if args.quick else 20), 80)
     bursts = [Province("P", burst_clusters, per_burst_cluster)] + \
         ([] if args.no_replicas else [Province("R", burst_clusters, per_burst_cluster)])
+    # The engine alone first, on a quiet machine: no platform, no database yet.
+    engine = {units: seconds for units, seconds, _, _ in engine_timings([20, 2000, 20000])}
     with tempfile.TemporaryDirectory() as logs, bench_database() as mongo_uri, \
             IsolatedPlatform(logs, mongo_uri=mongo_uri) as platform:
         started = time.time()
@@ -485,6 +489,8 @@ def main():
         table = Table(raw)
         table.add("raw broker: persistent publishes confirmed", raw, "/s", per_second=raw)
         table.add("Python reference (bench/recompute.py; lower is faster)", python_reference(), "ms")
+        table.add("engine (bench/recompute.py): 20 units x 40 criteria", ms(engine[20]), "ms", target="≤ 2 ms")
+        table.add("engine: 2,000 -> 20,000 units, time grows", engine[20000] / engine[2000], "x", target="≤ 11 x")
         per_report = [report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, {len(small.clusters)} x 16", readback, small,
                                     *steady(platform, readback, small, args.rate, seconds), full=True),
                       report_steady(table, f"P1 {args.rate:g}/s x {seconds:g} s, {len(large.clusters)} x 80", readback, large,
