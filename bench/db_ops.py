@@ -13,6 +13,7 @@ pipeline faster (README, Throughput). Prints figures; asserts nothing.
     .venv/bin/python bench/db_ops.py                  # 100 reports over 10 clusters of 16 units
     .venv/bin/python bench/db_ops.py --units 80       # the same over clusters of 80
     .venv/bin/python bench/db_ops.py --quiet-clusters 700 --reports 400   # on a province's platform
+    .venv/bin/python bench/db_ops.py --replicas       # with a second ranking and notifications
 
 ``--quiet-clusters`` loads that many more clusters of 16 (their runs open, no report posted), so
 what grows with the province shows beside what each report costs; ``--reports`` long enough for the
@@ -82,6 +83,8 @@ def main():
     parser.add_argument("--idle", type=float, default=20.0,
                         help="seconds profiled with nothing posted, before the reports: the polls' own share "
                              "of each line is taken out in a column of its own (0: none)")
+    parser.add_argument("--replicas", action="store_true",
+                        help="a second replica each of ranking and notifications, started before counting")
     parser.add_argument("--no-profile", action="store_true",
                         help="only the database server's CPU per report (the profiler costs the server much)")
     args = parser.parse_args()
@@ -96,7 +99,11 @@ def main():
         load(platform, province, posting)
         open_runs(platform.url, PERIOD)
         readback = Readback(platform)
+        if args.replicas:
+            platform.start("ranking-2", service="ranking")
+            platform.start("notifications-2", service="notifications")
         drained(platform)     # the directory events of the load are copied before counting starts
+        time.sleep(10 if args.replicas else 0)    # the replicas connect and consume
         try:   # the profiler is off again whatever happens: a database that profiles outlives its drop
             idle = None
             if not args.no_profile and args.idle:
@@ -120,7 +127,8 @@ def main():
             profile(readback, on=False)
         counted, reports = tally(readback), max(len(poster.report_unit), 1)
     print(f"{reports} reports over {args.clusters} clusters of {args.units} units at {args.rate:g}/s"
-          f"{f' beside {args.quiet_clusters} quiet clusters of 16' if args.quiet_clusters else ''}; "
+          f"{f' beside {args.quiet_clusters} quiet clusters of 16' if args.quiet_clusters else ''}"
+          f"{', two replicas each of ranking and notifications' if args.replicas else ''}; "
           f"{'all' if settled else 'NOT all'} ranked and notified; Python reference {reference:.1f} ms "
           "(bench/recompute.py: compare runs whose references are close)")
     if cpu is not None:
