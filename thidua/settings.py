@@ -141,6 +141,15 @@ class Messaging(Group):
 
 
 @dataclass(frozen=True)
+class Ranking(Group):
+    # Tables one ranking replica recomputes at once. On a database that is the bottleneck, fewer
+    # at once coalesce more reports into each recompute and leave it more room for the reports
+    # themselves (README, Throughput); on one with cores to spare, more keep the ranking's
+    # latency down in a burst.
+    parallel: int = listed("RANKING_PARALLEL", 2, "count")
+
+
+@dataclass(frozen=True)
 class Delivery(Group):
     public_url: str = setting("PUBLIC_URL", "http://127.0.0.1:8080")
     smtp_host: str = setting("SMTP_HOST", "")
@@ -174,7 +183,15 @@ def _one_of(*choices):
 
 
 LOG_FORMATS = ("text", "json")
-READERS.update({"log format": _one_of(*LOG_FORMATS), "queue type": _one_of("quorum", "classic"), "port": _port})
+def _count(raw):
+    count = int(raw)
+    if count < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return count
+
+
+READERS.update({"log format": _one_of(*LOG_FORMATS), "queue type": _one_of("quorum", "classic"), "port": _port,
+                "count": _count})
 
 
 @dataclass(frozen=True)
@@ -244,11 +261,12 @@ class Settings:
     signing: Signing
     gateway: Gateway
     messaging: Messaging
+    ranking: Ranking
     delivery: Delivery
     ballots: Ballots
     logging: Logging
 
-    GROUPS = (Security, Signing, Gateway, Messaging, Delivery, Ballots, Logging)
+    GROUPS = (Security, Signing, Gateway, Messaging, Ranking, Delivery, Ballots, Logging)
 
     @classmethod
     def of(cls, config):

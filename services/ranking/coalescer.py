@@ -35,7 +35,7 @@ from pymongo.errors import DuplicateKeyError
 
 from thidua.events import utcnow
 from thidua.mongo import delete_in
-from thidua.settings import Messaging
+from thidua.settings import Messaging, Ranking
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,6 @@ INTERVAL = 0.1          # seconds: at most one snapshot per table per interval, 
 LEASE = 10.0            # seconds a turn is held at most: a killed holder's turn lapses after it
 RETRY_LATER = 1.0       # seconds before a table whose recompute failed is tried again
 ELSEWHERE = 1.0         # seconds before a table whose turn another replica held is looked at again
-PARALLEL = 4            # tables recomputed at once by one replica
 
 
 def ensure_indexes(db):
@@ -106,7 +105,7 @@ def end_turn(db, table, holder, pause):
 
 class Coalescer(DependencyProvider):
     """Runs ``recompute_table(db, table)`` (a :class:`TakenIn`) for every dirty table, each at most
-    once per ``INTERVAL`` and up to ``PARALLEL`` at once. The dependency is the wake-up call: a handler
+    once per ``INTERVAL`` and up to ``RANKING_PARALLEL`` at once. The dependency is the wake-up call: a handler
     names the table it marked dirty and its marker (``self.recomputer(table, marker)``), so a
     steady stream of events costs no query to find its tables; a call without a table, the
     service's start and every ``OUTBOX_SWEEP_SECONDS`` list every dirty table from the markers
@@ -141,6 +140,7 @@ class Coalescer(DependencyProvider):
         config = self.container.config
         self.db = client_for(config["MONGO_URI"])[config["MONGO_DB"]]
         self.sweep = Messaging.of(config).outbox_sweep_seconds
+        self.parallel = Ranking.of(config).parallel
         ensure_indexes(self.db)
 
     def start(self):
@@ -172,7 +172,7 @@ class Coalescer(DependencyProvider):
         return self.poke
 
     def _run(self):
-        pool = GreenPool(PARALLEL)
+        pool = GreenPool(self.parallel)
         while self._running:
             self._wake = eventlet.event.Event()   # before looking: a poke that arrives meanwhile is kept
             try:

@@ -170,7 +170,17 @@ def _loop_over(db, recompute_table, sweep):
     from eventlet.greenpool import GreenPool
     loop = coalescer.Coalescer(recompute_table)
     loop.db, loop.sweep = db, sweep
-    return loop, GreenPool(coalescer.PARALLEL)
+    return loop, GreenPool(2)     # two places: a long recompute leaves one free
+
+
+def test_a_replica_recomputes_as_many_tables_at_once_as_ranking_parallel_says(mongo_uri, db_of):
+    from types import SimpleNamespace
+    config = {"MONGO_URI": mongo_uri, "MONGO_DB": db_of("ranking").name}
+    for given, places in (({}, 2), ({"RANKING_PARALLEL": "3"}, 3)):
+        loop = coalescer.Coalescer(lambda db, table: None)
+        loop.container = SimpleNamespace(config={**config, **given})
+        loop.setup()
+        assert loop.parallel == places
 
 
 def test_a_table_marked_dirty_during_a_long_recompute_of_another_does_not_wait_for_it(db_of):

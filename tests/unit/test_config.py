@@ -20,7 +20,7 @@ def test_retry_delays_are_parsed_and_checked():
 
 
 def test_settings_come_from_the_configuration_then_the_environment_then_the_default(monkeypatch):
-    from thidua.settings import Delivery, Gateway, Security
+    from thidua.settings import Delivery, Gateway, Ranking, Security
     monkeypatch.setenv("DELIVERY_MAX_ATTEMPTS", "7")
     monkeypatch.delenv("LOGIN_ATTEMPTS_PER_MINUTE", raising=False)
     assert Delivery.of({}).max_attempts == 7
@@ -30,10 +30,11 @@ def test_settings_come_from_the_configuration_then_the_environment_then_the_defa
         ("https://a.example", "https://b.example")
     assert Security.of({"DEMO_MODE": "true"}).demo_mode is True
     assert Security.of({"DEMO_MODE": False}).demo_mode is False
+    assert Ranking.of({}).parallel == 2 and Ranking.of({"RANKING_PARALLEL": "4"}).parallel == 4
 
 
 @pytest.mark.parametrize("key, value", [("DELIVERY_MAX_ATTEMPTS", "many"), ("DEMO_MODE", "perhaps"),
-                                        ("RETRY_DELAYS_MS", "100,-5")])
+                                        ("RETRY_DELAYS_MS", "100,-5"), ("RANKING_PARALLEL", "0")])
 def test_a_value_that_cannot_be_read_names_its_variable(key, value):
     from thidua.settings import Settings
     with pytest.raises(ValueError, match=key):
