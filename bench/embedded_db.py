@@ -81,5 +81,6 @@ def main():
         finally:
             server.stop()
 
+
 if __name__ == "__main__":
     main()

@@ -149,7 +149,8 @@ class EmbeddedServer:
         self.uri = f"mongodb://127.0.0.1:{self.port}/?retryWrites=false"
 
     def start(self):
-        self.process = start_embedded(self.port, self.directory / "mongo-data", open(self.directory / "mongo.log", "ab"))
+        with open(self.directory / "mongo.log", "ab") as log:    # the server keeps its own copy
+            self.process = start_embedded(self.port, self.directory / "mongo-data", log)
         return self
 
     def stop(self):

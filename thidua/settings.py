@@ -166,6 +166,13 @@ class Delivery(Group):
     digest_interval_seconds: float = setting("DIGEST_INTERVAL_SECONDS", 3600.0)
 
 
+def _count(raw):
+    count = int(raw)
+    if count < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return count
+
+
 def _port(raw):
     port = int(raw)
     if not 0 <= port <= 65535:
@@ -183,13 +190,6 @@ def _one_of(*choices):
 
 
 LOG_FORMATS = ("text", "json")
-def _count(raw):
-    count = int(raw)
-    if count < 1:
-        raise ValueError("must be a whole number of at least 1")
-    return count
-
-
 READERS.update({"log format": _one_of(*LOG_FORMATS), "queue type": _one_of("quorum", "classic"), "port": _port,
                 "count": _count})
 
