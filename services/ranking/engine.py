@@ -47,6 +47,7 @@ The rule (``RULE_VERSION``), in short; ``docs/ranking-engine.md`` has the worked
 """
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
 import json
@@ -56,12 +57,13 @@ from datetime import datetime, timezone
 from fractions import Fraction
 
 import thidua.criterion_types as criterion_types
-from thidua.criterion_types.base import NO_VALUE, CriterionType, InvalidValue, is_count as _is_count
+from thidua.criterion_types.base import NO_VALUE, CriterionType, InvalidValue, Value, is_count as _is_count
 from thidua.criteria import is_number, validate_template as check_template
 
 RULE_VERSION = "engine/1"
 
 SIMPLE_MAJORITY = Fraction(1, 2)
+_ABSENT = object()
 
 
 # --------------------------------------------------------------------------- numbers
@@ -94,13 +96,17 @@ class _Criterion:
     derives: bool = False       # its type may take the value from the rest of the report
     read: object = None         # kind.value.read
     inputs: object = None       # kind.inputs
+    field: str | None = None    # the value object's field, when its shape is a plain Value (read inline)
+    accepts: object = None      # whether a value is of the field's kind
 
 
 def _criterion(code, group, spec):
     kind = criterion_types.of(spec)
     return _Criterion(code, group, spec, kind, *kind.score_range(spec), source=spec.get("source"),
                       derives=type(kind).derive is not CriterionType.derive,
-                      read=kind.value.read, inputs=kind.inputs)
+                      read=kind.value.read, inputs=kind.inputs,
+                      **({"field": kind.value.key, "accepts": kind.value.accepts}
+                         if type(kind.value) is Value else {}))
 
 
 def validate_template(template):
@@ -108,6 +114,31 @@ def validate_template(template):
     and return its rules in the engine's shape."""
     contract = check_template(template)
     return replace(contract, criteria=[_criterion(code, group, spec) for code, group, spec in contract.criteria])
+
+
+# The canonical JSON of the hash: sorted keys, no spaces, UTF-8 as is. default=str keeps the hash
+# total for stored types JSON lacks (datetimes from the database).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_CHECKED = {}           # a template's canonical text -> its rules, for the last few templates
+_CHECKED_KEPT = 16      # a province scores a year's periods with one template or a few
+
+
+def _rules(template, text):
+    """``validate_template(template)``, made once per template: a ranking service scores a cluster
+    against the same template on every recompute, and checking it again each time was about a
+    tenth of a 20-unit cluster's cost. Kept by its canonical text (``text``, which the hash
+    encodes anyway), so an equal template read again finds it and a changed one does not; made
+    from a copy, so a caller that changes its template afterwards cannot change the kept rules. A
+    kept one is used only while each of its criteria's types is still the registered one (a type
+    can be registered or removed while the process runs)."""
+    rules = _CHECKED.get(text)
+    if rules is not None and all(criterion_types.get(c.kind.name) is c.kind for c in rules.criteria):
+        return rules
+    rules = validate_template(copy.deepcopy(template))
+    if len(_CHECKED) >= _CHECKED_KEPT:
+        del _CHECKED[next(iter(_CHECKED))]     # the oldest
+    _CHECKED[text] = rules
+    return rules
 
 
 # --------------------------------------------------------------------------- votes
@@ -251,6 +282,11 @@ def _parse_values(rules, report):
     for criterion in rules.criteria:
         derived = criterion.kind.derive(criterion.spec, report) if criterion.derives else None
         raw = values.get(criterion.code) if derived is None else derived
+        if criterion.field is not None and type(raw) is dict:
+            value = raw.get(criterion.field, _ABSENT)
+            if criterion.accepts(value):    # most values: ``Value.read``'s first case, without its call
+                parsed.append(value)
+                continue
         try:
             if raw is None:
                 raise InvalidValue(NO_VALUE)
@@ -435,9 +471,6 @@ def _check_reports(reports):
         seen.add(report["unit"])
 
 
-# The canonical JSON of the hash: sorted keys, no spaces, UTF-8 as is. default=str keeps the hash
-# total for stored types JSON lacks (datetimes from the database).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 _HASHED_AT_ONCE = 64    # reports encoded per piece of text fed to the hash
 
 
@@ -447,13 +480,19 @@ def input_hash(template, reports, votes=None):
     with sorted keys. The text is fed to the hash a few reports at a time, never made whole: the
     digest is the same, but a cluster of 20,000 units no longer builds a 60 MB string (whose
     making cost more per unit than a small cluster's, as it outgrew the processor's caches)."""
+    return _digest(_CANONICAL.encode(template), reports, votes)
+
+
+def _digest(template_text, reports, votes):
+    """``input_hash`` with the template's canonical text already made (``compute`` needs it too)."""
     encode, digest = _CANONICAL.encode, hashlib.sha256(b'{"reports":[')
     ordered = sorted(reports, key=lambda r: str(r.get("unit")))
     for start in range(0, len(ordered), _HASHED_AT_ONCE):
         piece = ",".join([encode(report) for report in ordered[start:start + _HASHED_AT_ONCE]])
         digest.update(("," + piece if start else piece).encode("utf-8"))
-    rest = {"rule_version": RULE_VERSION, "template": template, "votes": votes}   # after "reports" in key order
-    digest.update(("]," + encode(rest)[1:]).encode("utf-8"))
+    # The keys after "reports", in their order.
+    digest.update(f'],"rule_version":{encode(RULE_VERSION)},"template":{template_text},"votes":{encode(votes)}}}'
+                  .encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -507,7 +546,8 @@ def compute(template, reports, votes=None, *, digest=None):
 
 
 def _compute(template, reports, votes, digest):
-    rules = validate_template(template)
+    text = _CANONICAL.encode(template)
+    rules = _rules(template, text)
     reports = list(reports)
     _check_reports(reports)
     vote = _Vote(votes, rules)
@@ -522,7 +562,7 @@ def _compute(template, reports, votes, digest):
     return {
         "rule_version": RULE_VERSION,
         "template": {"id": template.get("id"), "version": template.get("version")},
-        "input_hash": digest or input_hash(template, reports, votes),
+        "input_hash": digest or _digest(text, reports, votes),
         "table": [_row(result, rules.levels) for result in results],
         "leader": leader, "leader_status": status, "quorum_met": vote.quorum_met,
     }

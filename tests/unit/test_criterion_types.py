@@ -116,6 +116,16 @@ def test_the_engine_scores_a_new_type(percentage):
     assert (line["C"]["computed"], line["C"]["reason"]) == (0.0, 'wrong type: expected {"percent": number}')
 
 
+def test_a_template_scored_before_its_type_was_removed_is_refused_after(percentage):
+    """The engine keeps a template's checked rules (services/ranking/engine.py, _rules), but not past
+    the removal of one of its types."""
+    template, reports = with_percentage(), [{"unit": "A", "values": {"C1.P": {"percent": 60}}}]
+    assert compute(template, reports)["table"][0]["unit"] == "A"
+    criterion_types.unregister(percentage.name)
+    with pytest.raises(TemplateInvalid, match="unknown type 'percentage'"):
+        compute(template, reports)
+
+
 def test_the_api_document_describes_a_new_type(percentage, gateway, web_session):
     gateway(DEMO_MODE="true")
     assert web_session.get("/api/v1/criterion-types").status_code == 401      # like every read: signed in

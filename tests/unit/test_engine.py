@@ -363,6 +363,27 @@ def test_the_example_templates_are_valid():
     validate_template(simple_template(threshold="2/3", quorum=0.5))
 
 
+def test_a_template_is_checked_once_and_the_kept_rules_follow_its_content(monkeypatch):
+    """compute keeps a template's checked rules by its content (docs/ranking-engine.md, Cost): an
+    equal template read again is not checked again, a changed one is, and changing a template in
+    place after it was scored changes neither the kept rules nor a later table of the first one."""
+    checks, check = [], engine.check_template
+    monkeypatch.setattr(engine, "check_template", lambda t: checks.append(t["id"]) or check(t))
+    monkeypatch.setattr(engine, "_CHECKED", {})
+    reports = [report("A", {"C1": {"actual": 70}, "B1": {"points": 12}}), report("B", {"C1": {"actual": 90}})]
+    first = compute(full_template(), reports)
+    changed = full_template()
+    assert compute(changed, reports) == first and checks == ["TPL-1"]
+    criteria(changed)[4]["max"] = 10                # B1 (bonus): 15 -> 10, in place
+    assert final(compute(changed, reports), "A", "B1") == 10 and checks == ["TPL-1", "TPL-1"]
+    assert compute(full_template(), reports) == first and final(first, "A", "B1") == 12
+    assert len(checks) == 2
+    with pytest.raises(ValueError, match="cap 12 is above max 10"):
+        compute(broken(lambda t: criteria(t)[3].update(cap=12)), reports)   # a refusal is never kept
+    with pytest.raises(ValueError, match="cap 12 is above max 10"):
+        compute(broken(lambda t: criteria(t)[3].update(cap=12)), reports)
+
+
 def test_a_second_report_for_a_unit_and_malformed_votes_are_refused():
     with pytest.raises(ValueError, match="more than one report for unit 'A'"):
         compute(simple_template(), [scored("A", 1), scored("A", 2)])

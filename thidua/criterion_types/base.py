@@ -104,11 +104,11 @@ _KINDS = {
 class Value:
     """The shape of a unit's value for a criterion: an object with one field of one kind."""
 
-    __slots__ = ("key", "kind", "shape", "_accepts")
+    __slots__ = ("key", "kind", "shape", "accepts")
 
     def __init__(self, key, kind):
         self.key, self.kind = key, kind      # kind: "number", "count" or "boolean"
-        self._accepts = _KINDS[kind][0]      # looked up once: the engine reads n*c values
+        self.accepts = _KINDS[kind][0]       # looked up once: the engine reads n*c values
         self.shape = f'{{"{key}": {_KINDS[kind][1]}}}'
 
     def read(self, raw):
@@ -116,7 +116,7 @@ class Value:
         a stored report is scored as it is, only its type matters)."""
         if isinstance(raw, dict):
             value = raw.get(self.key, _ABSENT)
-            if self._accepts(value):        # the engine reads n*c values: the common case first
+            if self.accepts(value):        # the engine reads n*c values: the common case first
                 return value
             if value is None:
                 raise InvalidValue(NO_VALUE)      # an explicit null is a value not yet given
@@ -128,7 +128,7 @@ class Value:
             return f"must be {{\"{self.key}\": ...}} for a {type_name} criterion"
         _, _, limit, message = _KINDS[self.kind]
         value = raw[self.key]
-        if not self._accepts(value) or (limit is not None and not 0 <= value <= limit):
+        if not self.accepts(value) or (limit is not None and not 0 <= value <= limit):
             return message
         return None
 
