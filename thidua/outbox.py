@@ -25,11 +25,19 @@ without reading them back from the outbox: one database command less per transac
 raises events. The relay reads the outbox instead when something may wait before them: at
 its start, on every sweep, after an event was refused (it stays first in line) and after a
 failure, until a read finds the outbox caught up.
+
+A sweep takes only entries older than ``SWEEP_GRACE``: a younger one is most likely another
+replica's, handed to that replica's relay and on its way out. Sweeps that took them too
+published many of a busy replica's events twice (each recognised and skipped by its
+consumers, at the price of a transaction each). The entries this relay was handed stay
+handed. The other reads (at the start, after a refusal or a failure) take everything, since
+the relay's own order depends on them.
 """
 import itertools
 import logging
 import time
 import weakref
+from datetime import timedelta
 
 import eventlet
 from kombu import Connection, Exchange, Producer
@@ -47,6 +55,7 @@ log = logging.getLogger(__name__)
 COLLECTION = "outbox"
 BATCH = 100                 # events published before one wait for their confirms
 CONFIRM_TIMEOUT = 30.0      # seconds to wait for a batch's confirms
+SWEEP_GRACE = 5.0           # seconds an entry is left to the process that recorded it before a sweep takes it
 # The database keeps times to the millisecond: events this process records within one (the
 # events of one transaction, most often) keep their order by this counter.
 _SEQUENCE = itertools.count()
@@ -82,9 +91,17 @@ def committed(db, entries):
         relay.hand(entries)
 
 
-def pending(db, limit=100):
-    # Order of creation; no counter shared between writers, so concurrent ones never conflict on one.
-    return list(db[COLLECTION].find({"published_at": None}).sort(ORDER).limit(limit))
+def pending(db, limit=100, before=None):
+    """The entries not yet published, in order of creation (no counter shared between writers,
+    so concurrent ones never conflict on one); only those created before ``before`` if given."""
+    query = {"published_at": None} if before is None else {"published_at": None, "created_at": {"$lt": before}}
+    return list(db[COLLECTION].find(query).sort(ORDER).limit(limit))
+
+
+def _to_the_millisecond(moment):
+    """``moment`` as the database keeps it: an entry is older than it in the database exactly when
+    it is older in the process that recorded it."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def lag(db, now=None):
@@ -150,22 +167,29 @@ class OutboxRelay:
         """Whether handed entries wait and may go out without reading the outbox."""
         return bool(self._handed) and self._caught_up
 
-    def publish_next(self, read=False):
+    def publish_next(self, read=False, grace=0.0):
         """Publish what comes next: up to a batch of the handed entries, or (``read``, or when
-        something may wait before them) what the outbox holds. Returns the number published."""
-        if read or not self._caught_up:
+        something may wait before them) what the outbox holds. ``grace``: a sweep's read, which
+        leaves entries younger than that many seconds to the process that recorded them, when
+        nothing of this relay's own waits in the outbox. Returns the number published."""
+        if not self._caught_up:
             return self.publish_pending()
+        if read:
+            return self.publish_pending(grace=grace)
         entries, self._handed = self._handed[:BATCH], self._handed[BATCH:]
         return self._publish_in_order(entries, complete=True)
 
-    def publish_pending(self, limit=BATCH):
-        """Publish pending events in order; stop at the first that cannot go out.
+    def publish_pending(self, limit=BATCH, grace=0.0):
+        """Publish pending events in order; stop at the first that cannot go out. With ``grace``,
+        only those older than ``grace`` seconds (a sweep); the handed ones younger stay handed.
 
         Returns the number published. Stopping keeps the order of a stream: a
         later event never overtakes an earlier one that is still waiting.
         """
-        self._handed = []   # committed before this read, so the read finds them
-        entries = pending(self.db, limit)
+        before = _to_the_millisecond(utcnow() - timedelta(seconds=grace)) if grace else None
+        # Those committed before the read that the read takes in are no longer handed.
+        self._handed = [] if before is None else [e for e in self._handed if e["created_at"] >= before]
+        entries = pending(self.db, limit, before)
         return self._publish_in_order(entries, complete=len(entries) < limit)
 
     def _publish_in_order(self, entries, complete):
@@ -307,10 +331,11 @@ class Relay(DependencyProvider):
             # A fresh event before publishing: a poke that arrives meanwhile is kept.
             self._wake = eventlet.event.Event()
             now = time.monotonic()
-            read = read_at is None or now - read_at >= self.sweep
+            first, read = read_at is None, read_at is None or now - read_at >= self.sweep
             read_at = now if read else read_at
             try:
-                self.relay.publish_next(read)
+                # The first read takes everything: what this process's previous run left, too.
+                self.relay.publish_next(read, grace=0.0 if first else SWEEP_GRACE)
             except Exception:
                 log.exception("outbox relay failed; retrying")
             if self.relay.ready:

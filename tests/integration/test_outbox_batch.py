@@ -1,5 +1,7 @@
 """The relay publishes the outbox in batches with one wait for the broker's confirms per batch, and
 what its own process committed without reading it back."""
+from datetime import timedelta
+
 import pytest
 
 from thidua import outbox
@@ -66,6 +68,30 @@ def test_handed_entries_go_out_without_a_read_and_the_sweeps_read_finds_the_rest
     assert relay.publish_next(read=True) == 1
     relay.close()
     assert [body["id"] for body in drain(amqp, probe)] == [earlier["id"], mine["id"], elsewhere["id"]]
+    assert outbox.pending(db) == []
+
+
+def test_a_sweep_leaves_a_young_entry_to_the_process_that_recorded_it_and_takes_it_once_old(rabbit_config,
+                                                                                           db_of):
+    """Another replica's entry, handed to its own relay and on its way out there, is not published
+    a second time by this relay's sweep; one left behind (its process died) goes out after the grace."""
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    probe = bind_probe_queue(amqp)
+    elsewhere, mine = report_event(unit="U01"), report_event(unit="U02")
+    relay = OutboxRelay(db, amqp)
+    assert relay.publish_next() == 0                    # the first read: the outbox is empty
+    commit(db, [elsewhere])                             # another replica's, never handed to this relay
+    relay.hand(commit(db, [mine]))
+    assert relay.publish_next(read=True, grace=outbox.SWEEP_GRACE) == 0    # both are younger than the grace
+    assert relay.publish_next() == 1                    # this relay's own stayed handed
+    assert [e["_id"] for e in outbox.pending(db)] == [elsewhere["id"]]
+    left = db.outbox.find_one({"_id": elsewhere["id"]})["created_at"]
+    db.outbox.update_one({"_id": elsewhere["id"]},
+                         {"$set": {"created_at": left - timedelta(seconds=outbox.SWEEP_GRACE + 1)}})
+    assert relay.publish_next(read=True, grace=outbox.SWEEP_GRACE) == 1   # left behind: the sweep takes it
+    relay.close()
+    assert [body["id"] for body in drain(amqp, probe)] == [mine["id"], elsewhere["id"]]
     assert outbox.pending(db) == []
 
 
