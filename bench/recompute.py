@@ -7,15 +7,25 @@ bounds the ranking service. Builds a synthetic 40-criterion template (all five t
 nothing. Needs no broker and no database.
 
     .venv/bin/python bench/recompute.py [--sizes 20,200,2000,20000] [--repeat 3] [--budget 1] [--seed 2021]
+    .venv/bin/python bench/recompute.py --against ../other-checkout [--sizes 20,200] [--rounds 40]
+
+``--against`` compares this checkout's engine with another checkout's, in one process and in
+turn: round after round, each engine's best run in a quarter of a second, and the ratio of the
+two per round. On a shared machine whose speed changes from one minute to the next, the median
+of those ratios is steadier than two runs of the bench one after the other. The two engines'
+tables are compared first; they share this checkout's criterion types.
 """
 import argparse
+import importlib.util
 import json
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from services.ranking import engine  # noqa: E402
 from services.ranking.engine import compute, validate_template  # noqa: E402
 
 GROUPS, PER_GROUP = 5, 8
@@ -72,7 +82,7 @@ def synthetic_reports(template, units, rnd):
     return reports
 
 
-def best_time(template, reports, repeat, budget):
+def best_time(template, reports, repeat, budget, compute=compute):
     """(wall, cpu) seconds of the fastest run, and the number of runs. CPU time is printed too
     because on a shared machine other processes stretch the wall time; the two together show
     how much.
@@ -128,6 +138,35 @@ def timings(sizes, repeat=3, budget=1.0, seed=2021):
         yield (units, *best_time(template, reports, repeat if units <= 2000 else 1, budget))
 
 
+def other_engine(checkout):
+    """The engine module of another checkout, loaded beside this one's."""
+    spec = importlib.util.spec_from_file_location("other_engine", Path(checkout) / "services/ranking/engine.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module     # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def against(checkout, sizes, rounds, seed=2021):
+    """(units, this engine's best, the other's best, median ratio this/other per round, quartiles)
+    for each size: the two timed in turn, a quarter of a second each, ``rounds`` times."""
+    other, template = other_engine(checkout), synthetic_template()
+    rnd = random.Random(seed)
+    for units in sizes:
+        reports = synthetic_reports(template, units, rnd)
+        if engine.compute(template, reports) != other.compute(template, reports):
+            raise SystemExit(f"the two engines' tables differ at {units} units")
+        ours, theirs, ratios = [], [], []
+        for round_ in range(rounds):
+            pair = (engine, other) if round_ % 2 == 0 else (other, engine)   # each goes first half the time
+            best = {module: best_time(template, reports, 3, 0.25, module.compute)[0] for module in pair}
+            ours.append(best[engine])
+            theirs.append(best[other])
+            ratios.append(best[engine] / best[other])
+        quartiles = statistics.quantiles(ratios, n=4)
+        yield units, min(ours), min(theirs), statistics.median(ratios), (quartiles[0], quartiles[2])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20,200,2000,20000")
@@ -135,11 +174,19 @@ def main():
     parser.add_argument("--budget", type=float, default=1.0,
                         help="seconds per size: more runs than --repeat until they are spent (not above 2,000 units)")
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--against", metavar="CHECKOUT", help="compare with another checkout's engine, in turn")
+    parser.add_argument("--rounds", type=int, default=40, help="with --against: rounds of each engine in turn")
     args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.against:
+        print(f"compute(): this checkout against {args.against}, {args.rounds} rounds in turn, seed {args.seed}")
+        print(f"{'units':>8} {'this (ms)':>10} {'other (ms)':>10}  this/other per round: median (quartiles)")
+        for units, ours, theirs, ratio, (low, high) in against(args.against, sizes, args.rounds, args.seed):
+            print(f"{units:>8} {ours * 1000:>10.3f} {theirs * 1000:>10.3f}  {ratio:.3f} ({low:.3f}-{high:.3f})")
+        return
     print(f"compute(): {GROUPS * PER_GROUP} criteria in {GROUPS} groups, seed {args.seed}, Python {sys.version.split()[0]}")
     print(f"{'units':>8} {'runs':>5} {'seconds':>10} {'cpu s':>10} {'µs/unit':>10}  growth (wall)")
     previous = None
-    sizes = [int(s) for s in args.sizes.split(",")]
     for units, seconds, cpu, runs in timings(sizes, args.repeat, args.budget, args.seed):
         growth = "" if previous is None else \
             f"x{units / previous[0]:g} units -> x{seconds / previous[1]:.1f} time"
