@@ -331,7 +331,8 @@ class Relay(DependencyProvider):
             # A fresh event before publishing: a poke that arrives meanwhile is kept.
             self._wake = eventlet.event.Event()
             now = time.monotonic()
-            first, read = read_at is None, read_at is None or now - read_at >= self.sweep
+            first = read_at is None
+            read = first or now - read_at >= self.sweep
             read_at = now if read else read_at
             try:
                 # The first read takes everything: what this process's previous run left, too.

@@ -63,7 +63,6 @@ from thidua.criteria import is_number, validate_template as check_template
 RULE_VERSION = "engine/1"
 
 SIMPLE_MAJORITY = Fraction(1, 2)
-_ABSENT = object()
 
 
 # --------------------------------------------------------------------------- numbers
@@ -283,8 +282,8 @@ def _parse_values(rules, report):
         derived = criterion.kind.derive(criterion.spec, report) if criterion.derives else None
         raw = values.get(criterion.code) if derived is None else derived
         if criterion.field is not None and type(raw) is dict:
-            value = raw.get(criterion.field, _ABSENT)
-            if criterion.accepts(value):    # most values: ``Value.read``'s first case, without its call
+            value = raw.get(criterion.field)    # a missing field (None) is accepted by no kind
+            if criterion.accepts(value):        # most values: ``Value.read``'s first case, without its call
                 parsed.append(value)
                 continue
         try:
