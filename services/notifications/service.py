@@ -19,17 +19,17 @@ from nameko.timer import timer
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import OperationFailure
 
-from services.notifications import (audiences, channels, delivery, directory, gauges, messages, preferences,
-                                    reminders, rules, unread)
+from services.notifications import (audiences, channels, copies, delivery, directory, gauges, messages,
+                                    preferences, reminders, rules, unread)
 from services.notifications.channels import Happening, webhook
-from thidua import audit, paging
+from thidua import audit, kept, paging
 from thidua.caller import CallerProvider, Forward, as_system, ask_submissions
 from thidua.correlation import CorrelationId
 from thidua.errors import Forbidden, UnknownNotice
 from thidua.events import isoformat, utcnow
 from thidua.messaging import event_handler
 from thidua.metrics import Metrics
-from thidua.mongo import Mongo, find_in, once, public, replace_unless_newer, update_in
+from thidua.mongo import Mongo, once, public, replace_unless_newer, update_in
 from thidua import rpc as shared_rpc
 from thidua.rpc import rpc
 from thidua.security import StartupChecks
@@ -62,6 +62,7 @@ def ensure_indexes(db):
     db.people.create_index([("role", ASCENDING)])
     db.people.create_index([("unit", ASCENDING)])
     db.digest_items.create_index([("sent_at", ASCENDING), ("created_at", ASCENDING)])
+    kept.ensure(db)
     audit.ensure_indexes(db)
 
 
@@ -78,6 +79,9 @@ class NotificationsService(shared_rpc.Operations):
     name = "notifications"
 
     db = Mongo(indexes=ensure_indexes)
+    # The copy of the directory, the preferences and the webhooks, kept while unchanged (thidua.kept):
+    # each event reads one set of counters instead of its cluster, people, preferences and webhooks.
+    remembered = kept.KeptReads()
     submissions = shared_rpc.TimedRpcProxy("submissions")
     correlation_id = CorrelationId()
     config = Config()
@@ -109,12 +113,15 @@ class NotificationsService(shared_rpc.Operations):
 
         # Not audited here: the change is audited where it happens (submissions); the copy keeps
         # the id of the event it came from.
-        self.uow.as_actor(SYSTEM).run(lambda tx: self._keep(tx, collection, document))
+        self.uow.as_actor(SYSTEM).run(lambda tx: self._keep(tx, collection, document, marked=True))
 
     @staticmethod
-    def _keep(tx, collection, document):
-        """Store ``document`` unless the copy holds a newer one."""
+    def _keep(tx, collection, document, marked=False):
+        """Store ``document`` unless the copy holds a newer one; ``marked`` for a collection whose
+        reads are kept (thidua.kept)."""
         replace_unless_newer(tx.db[collection], document, directory.NEWER, tx.session)
+        if marked:
+            kept.mark(tx.db, tx.session, (collection, document["_id"]))
 
     @rpc
     def refill_directory(self):
@@ -131,6 +138,7 @@ class NotificationsService(shared_rpc.Operations):
         for collection, documents in shown.items():
             for document in documents:
                 NotificationsService._keep(tx, collection, directory.stored(document, at))
+        kept.mark(tx.db, tx.session, "refill")
         counts = {name: len(documents) for name, documents in shown.items()}
         tx.record("directory.refill", "directory", "all", None, counts)
         return counts
@@ -143,12 +151,13 @@ class NotificationsService(shared_rpc.Operations):
         # item names what its own ranking event carries (most ranking versions, in a burst).
         told_now = [(kind, audience) for kind, audience, when in decided if when != rules.DIGEST]
         data = self._facts(event["data"], told_now) if told_now else dict(event["data"])
-        now, known = utcnow(), {}
+        now, reads = utcnow(), copies.reads(self.db, self.remembered)
         told = [(Happening(kind, data, rules.happening_key(event["id"], index, kind), event["correlation_id"], now),
-                 self._audience(audience, data.get("cluster"), data.get("unit"), data.get("chair"), known), when)
+                 copies.audience(self.db, reads, audience, data.get("cluster"), data.get("unit"), data.get("chair")),
+                 when)
                 for index, (kind, audience, when) in enumerate(decided)]
         standing = event["type"].startswith("ranking.updated.") and messages.standing(data, event["occurred_at"])
-        self._record(told, processed=(consumer, event), also=standing and (lambda tx: self._keep(
+        self._record(told, reads, processed=(consumer, event), also=standing and (lambda tx: self._keep(
             tx, "standings", standing)))
 
     def _facts(self, data, told):
@@ -165,31 +174,18 @@ class NotificationsService(shared_rpc.Operations):
                                  self.db.runs.find_one({"_id": key}) if names_run else None,
                                  self.db.people.find_one({"_id": by}, {"name": 1}) if by else None)
 
-    def _audience(self, who, cluster=None, unit=None, chair=None, known=None):
-        """The people of audience ``who``; ``known`` keeps the clusters and units read for one event, so
-        its notices read each once."""
-        needed, known = audiences.needs(who, cluster, unit), known if known is not None else {}
-        if needed and needed not in known:
-            known[needed] = self.db[needed[0]].find_one({"_id": needed[1]})
-        found = known[needed] if needed else None
-        if needed and found is None:
-            raise directory.NotInDirectory(f"notifications' copy of the directory has no {needed[0][:-1]} "
-                                           f"{needed[1]!r} yet")
-        cluster = found if needed and needed[0] == "clusters" else None
-        people = [p for f, v in audiences.candidates(who, cluster, unit, chair) for p in find_in(self.db.people, f, v)]
-        return audiences.audience(who, people, cluster=cluster, unit=unit, chair=chair)
-
-    def _record(self, told, processed=None, also=None):
+    def _record(self, told, reads, processed=None, also=None):
         """Write every notice of ``told`` (``[(happening, people, when)]``) through every enabled
-        channel the people chose, in one transaction (with ``also(tx)``, if given)."""
+        channel the people chose, in one transaction (with ``also(tx)``, if given); what it reads
+        (preferences, what a channel loads) comes from ``reads`` (``copies.reads``)."""
         # Only notices told at once go through the channels; digest items wait in their own collection.
         immediate = [people for _, people, when in told if when != rules.DIGEST]
         enabled = channels.REGISTRY.enabled(self.config) if immediate else []
-        loaded = {channel.name: channel.load(self.db) for channel in enabled}
+        loaded = copies.loaded(self.db, reads, enabled)
         ids = list({p["id"] for people in immediate for p in people})
         personal = channels.REGISTRY.personal()
-        chosen = {p["_id"]: preferences.effective(p, personal)
-                  for p in find_in(self.db.preferences, "_id", ids)}
+        chosen = {person: preferences.effective(p, personal)
+                  for person, p in copies.preferences(self.db, reads, ids).items() if p is not None}
         default = preferences.effective(None, personal)
 
         def reached(channel, happening, people):
@@ -269,27 +265,28 @@ class NotificationsService(shared_rpc.Operations):
                    if entry["missing"] is not None and (at := rules.stage(entry, now, offsets)) is not None
                    and rules.stage_key(entry, at) not in done]
         names = reminders.unit_names(self.db, {unit for entry, _ in entries for unit in entry["missing"]})
-        sent, finished = [], []
+        sent, finished, reads = [], [], copies.reads(self.db, self.remembered)
         for entry, at in entries:
-            outcomes = [(reminder[1], self._remind(*reminder, names)) for reminder in rules.reminders(entry, at)]
+            outcomes = [(reminder[1], self._remind(*reminder, names, reads)) for reminder in rules.reminders(entry, at)]
             sent += [key for key, outcome in outcomes if outcome]
             if all(outcome is not None for _, outcome in outcomes):
                 finished.append(rules.stage_key(entry, at))
         reminders.finish_stages(self.db, finished, now)
         return sent
 
-    def _remind(self, kind, key, cluster, unit, hours, entry, names):
+    def _remind(self, kind, key, cluster, unit, hours, entry, names, reads):
         """Record one reminder unless it was already sent: whether it was sent now, or None when it
         waits for the directory (its stage is then not done, and the next minute tries again)."""
         data = {**entry, "unit": unit, "unit_name": names.get(unit, unit), "offset_hours": hours,
                 "missing_names": [names.get(u, u) for u in entry["missing"]]}
         try:
-            people = self._audience("unit" if unit else "lead_office_chair", cluster, unit, entry.get("chair"))
+            people = copies.audience(self.db, reads, "unit" if unit else "lead_office_chair", cluster, unit,
+                                     entry.get("chair"))
         except directory.NotInDirectory as exc:
             log.warning("reminder %s waits: %s", key, exc)   # tried again on the next run
             return None
         applied, _ = self._record([(Happening(kind, data, key, self.correlation_id, utcnow()), people, rules.NOW)],
-                                  processed=("notifications.reminders", {"id": key, "type": kind}))
+                                  reads, processed=("notifications.reminders", {"id": key, "type": kind}))
         return applied
 
     @rpc
@@ -304,9 +301,10 @@ class NotificationsService(shared_rpc.Operations):
                     else self.settings.delivery.digest_interval_seconds)
         cut = now - timedelta(seconds=age)      # only who has an update that waited long enough (docs/notifications.md)
         due = self.db.digest_items.distinct("person", {"sent_at": None, "created_at": {"$lte": cut}})
-        return sum(self._digest(person, now) for person in due)
+        reads = copies.reads(self.db, self.remembered) if due else None
+        return sum(self._digest(person, now, reads) for person in due)
 
-    def _digest(self, person, now):
+    def _digest(self, person, now, reads):
         """Send ``person`` (who is due) one digest of all their waiting updates; whether one was sent."""
         items = list(self.db.digest_items.find({"person": person, "sent_at": None}).sort("created_at", 1))
         if not items:
@@ -314,7 +312,7 @@ class NotificationsService(shared_rpc.Operations):
         data = {"count": len(items), "lines": messages.digest_lines(items)}
         happening = Happening("digest", data, notice_id("digest", person, items[0]["_id"]), self.correlation_id, now)
         known = self.db.people.find_one({"_id": person}) or {"_id": person}
-        self._record([(happening, [{"id": person, **known}], rules.NOW)],
+        self._record([(happening, [{"id": person, **known}], rules.NOW)], reads,
                      also=lambda tx: update_in(tx.db.digest_items, "_id", [i["_id"] for i in items],
                                                {"$set": {"sent_at": now}}, session=tx.session))
         return True
@@ -363,6 +361,7 @@ class NotificationsService(shared_rpc.Operations):
             before = tx.find_one("preferences", {"_id": person})
             after = {"_id": person, **preferences.changed(before, payload, personal)}
             tx.record("preferences.set", "preferences", person, before, put(tx, "preferences", before, after))
+            kept.mark(tx.db, tx.session, ("preferences", person))
         self.uow.run(work)
         return self.get_preferences(person)
 
@@ -387,6 +386,7 @@ class NotificationsService(shared_rpc.Operations):
         def work(tx):
             before = tx.find_one("webhooks", {"_id": hook["_id"]})
             tx.record("webhook.set", "webhook", hook["_id"], before, put(tx, "webhooks", before, hook))
+            kept.mark(tx.db, tx.session, ("webhooks", hook["_id"]))
         self.uow.run(work)
         return {"id": hook["_id"], "url": hook["url"], "kinds": hook["kinds"]}
 

@@ -14,6 +14,7 @@ from tests.helpers import demo_reference, report_event
 from thidua.caller import Caller
 from thidua.errors import Forbidden, ValidationFailed
 from thidua.events import new_event, utcnow
+from thidua.kept import Kept
 from thidua.settings import Settings
 from thidua.uow import UnitOfWork
 
@@ -47,7 +48,7 @@ def make(db):
                   "DELIVERY_BACKOFF_SECONDS": 0, "DELIVERY_MAX_ATTEMPTS": 2, **config}
         return worker_factory(NotificationsService, db=db, submissions=submissions, caller=caller,
                               correlation_id="test", uow=UnitOfWork(db, caller.id, "test"), config=config,
-                              settings=Settings.of(config))
+                              settings=Settings.of(config), remembered=Kept())
     return make
 
 
@@ -368,3 +369,35 @@ def test_the_names_of_many_units_are_read_without_a_long_in(db):
     assert reminders.unit_names(db, {"N001", "N002", "X"}) == {"N001": "Đơn vị 1", "N002": "Đơn vị 2"}
     assert reminders.unit_names(db, many) == {unit: f"Đơn vị {int(unit[1:])}" for unit in many}
     assert reminders.unit_names(db, set()) == {}
+
+
+def test_an_event_reads_the_counters_not_the_directory_an_earlier_event_read(service, db):
+    """What an event reads of the copy, the preferences and the webhooks is kept (thidua.kept): the next
+    event of the cluster reads one set of counters instead."""
+    service.on_submissions_event(report_event(unit="U04"))
+    db.command("profile", 2)
+    db.system.profile.drop()
+    service.on_submissions_event(report_event(unit="U05"))
+    read = {e["ns"].split(".", 1)[1] for e in db.system.profile.find({"op": "query"})}
+    db.command("profile", 0)
+    assert "changes" in read and not read & {"people", "clusters", "units", "preferences", "webhooks"}
+    assert db.inbox.count_documents({}) == 4
+
+
+def test_replicas_keeping_their_reads_each_tell_by_what_the_other_changed(make, db):
+    """Two replicas on one database, each keeping what it read: a person, a preference or a webhook
+    that one of them stores is in the other's very next event."""
+    first, second = make(Caller("system:test", role="system")), make(ADMIN)
+    for event in directory_events():
+        first.on_submissions_event(event)
+    first.on_submissions_event(report_event(unit="U04"))      # first keeps the cluster, its heads, their choices
+    newcomer = {"id": "moi.u01", "name": "Người mới", "role": "unit_leader", "unit": "U01", "email": "moi@example.vn"}
+    second.on_submissions_event(new_event("person.upserted.v1", {"person": newcomer}, "load"))
+    second.set_preferences("hanh.ptv", {"channels": {"report.submitted": ["inbox"]}})
+    second.add_webhook({"url": "https://hooks.example/thidua", "secret": "s" * 16, "kinds": ["report.submitted"]})
+    db.inbox.delete_many({})
+    db.outgoing.delete_many({})
+    first.on_submissions_event(report_event(unit="U05"))
+    assert sorted(n["person"] for n in db.inbox.find()) == sorted(CLUSTER_LEAD + ["moi.u01"])
+    assert sorted(n.get("person") or n["channel"] for n in db.outgoing.find()) == ["lanhdao.u02", "moi.u01",
+                                                                                  "webhook"]

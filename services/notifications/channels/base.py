@@ -35,6 +35,10 @@ class Happening:
 class Channel(Protocol):
     name: str          # stored on every notice; what preferences and the registry call it
     personal: bool     # reaches people, who choose it per kind (else: reaches subscriptions)
+    # Optional: what ``load`` returns may be kept in memory between events while the service marks no
+    # change (thidua.kept). Only for a load that reads collections the service changes through writes
+    # that mark; without it, ``load`` runs for every happening.
+    keeps_load: bool
 
     def enabled(self, config) -> bool:
         """Whether configuration lets this channel be used at all (no notice is queued if not)."""
@@ -61,6 +65,7 @@ class Channel(Protocol):
 class Outgoing:
     """Defaults for a channel whose notices wait in ``outgoing`` for the delivery loop."""
     personal = True
+    keeps_load = False
 
     def enabled(self, config):
         return True

@@ -56,6 +56,7 @@ def post(url, secret, payload, timeout):
 class Webhook(Outgoing):
     name = "webhook"
     personal = False   # subscriptions choose their kinds, not people
+    keeps_load = True  # the subscriptions change only through add_webhook, which marks them (thidua.kept)
 
     def load(self, db):
         return list(db.webhooks.find())

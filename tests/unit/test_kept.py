@@ -1,0 +1,71 @@
+"""What a process keeps of its reads (thidua.kept): read once while the counters stay, forgotten
+when they move, when the kept reads grow too many or too old."""
+from thidua.kept import Kept, Reads
+
+
+class Reader:
+    """Counts its reads; answers the value it holds now."""
+
+    def __init__(self, value):
+        self.value, self.reads = value, 0
+
+    def __call__(self):
+        self.reads += 1
+        return self.value
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_read_is_kept_while_the_counters_stay_and_read_again_once_they_move():
+    kept, reader = Kept(), Reader({"_id": "CUM-01"})
+    assert kept.under(((0, 1),)).one("cluster", reader) == {"_id": "CUM-01"}
+    reader.value = {"_id": "CUM-01", "name": "changed"}
+    assert kept.under(((0, 1),)).one("cluster", reader) == {"_id": "CUM-01"}
+    assert reader.reads == 1
+    assert kept.under(((0, 2),)).one("cluster", reader) == {"_id": "CUM-01", "name": "changed"}
+    assert reader.reads == 2
+
+
+def test_nothing_read_is_kept_longer_than_its_age_or_past_the_most_it_holds():
+    clock = Clock()
+    kept, reader = Kept(max_age=60, most=3, clock=clock), Reader(1)
+    kept.under("m").one("a", reader)
+    clock.now = 59.9
+    kept.under("m").one("a", reader)
+    assert reader.reads == 1
+    clock.now = 60.0                      # the counters say nothing changed; a hand edit would not have marked
+    kept.under("m").one("a", reader)
+    assert reader.reads == 2
+    for key in ("b", "c"):
+        kept.under("m").one(key, Reader(key))
+    kept.under("m").one("a", reader)      # three kept: forgotten, so a province's directory never fills memory
+    assert reader.reads == 3
+
+
+def test_a_handler_that_read_the_old_counters_never_adds_to_what_the_new_ones_keep():
+    kept = Kept()
+    late = kept.under("old")              # its handler read the counters before a change
+    kept.under("new")
+    late.one("people", Reader(["before the change"]))
+    assert kept.under("new").one("people", Reader(["after"])) == ["after"]
+
+
+def test_each_reads_only_the_keys_not_kept_together_and_keeps_the_absent_ones_too():
+    asked = []
+
+    def read(missing):
+        asked.append(list(missing))
+        return {key: key.upper() for key in missing if key != "x"}
+
+    reads = Reads()
+    assert reads.each("units", ["a", "b", "a"], read) == {"a": "A", "b": "B"}
+    assert reads.each("units", ["b", "c", "x"], read, absent=()) == {"b": "B", "c": "C", "x": ()}
+    assert reads.each("units", ["x", "c"], read) == {"x": (), "c": "C"}
+    assert reads.each("people", ["a"], read) == {"a": "A"}      # another name: another key
+    assert asked == [["a", "b"], ["c", "x"], ["a"]]

@@ -1,0 +1,101 @@
+"""Reads kept in memory while what they read is unchanged, across every replica of a service.
+
+Some documents are read for every event and change rarely: notifications reads its copy of the
+directory (a cluster, the people of its units), the people's preferences and the webhooks for each
+event it tells people of, about 6 of its 11 database commands a report. They are kept here instead.
+
+Every write to a kept collection marks the change in the same transaction (:func:`mark`: one of
+``SHARDS`` counters of ``changes`` goes up by one; the shard follows the key, so writers of
+different documents seldom contend on one counter). A handler reads the counters once, one
+command (:func:`marks`), and uses what is kept only while they are those it was kept under
+(:meth:`Kept.under`); when any counter has moved, everything kept is forgotten and read again. So
+a handler sees every change committed before it read the counters, whichever replica made it,
+exactly as if it had read the documents themselves; a change committed meanwhile may be seen or
+not, as with the reads themselves.
+
+A write that does not go through the service (a restore from a backup, a hand edit in the
+database) marks nothing: what is kept is forgotten after ``MAX_AGE`` seconds whatever the
+counters say, and never holds more than ``MOST`` reads, so a process's memory stays bounded at a
+province's size.
+"""
+import time
+import zlib
+
+from nameko.extensions import DependencyProvider
+from pymongo import UpdateOne
+
+CHANGES = "changes"
+SHARDS = 16
+MAX_AGE = 60.0
+MOST = 20_000
+
+
+def _shard(key):
+    return zlib.crc32(str(key).encode()) % SHARDS
+
+
+def ensure(db):
+    """The counters, each at 0 unless there: the marks never insert, so two first marks cannot
+    collide on a new counter."""
+    db[CHANGES].bulk_write([UpdateOne({"_id": shard}, {"$setOnInsert": {"n": 0}}, upsert=True)
+                            for shard in range(SHARDS)])
+
+
+def mark(db, session, key):
+    """A kept collection changes in ``session``'s transaction (``key`` names what changed)."""
+    db[CHANGES].update_one({"_id": _shard(key)}, {"$inc": {"n": 1}}, upsert=True, session=session)
+
+
+def marks(db):
+    """The counters now: equal marks mean no kept collection changed between the two reads."""
+    return tuple(sorted((d["_id"], d["n"]) for d in db[CHANGES].find()))
+
+
+class Kept:
+    """What one process keeps, shared by its workers. Values handed out are shared: a reader never
+    changes one."""
+
+    def __init__(self, max_age=MAX_AGE, most=MOST, clock=time.monotonic):
+        self._max_age, self._most, self._clock = max_age, most, clock
+        self._marks, self._since, self._values = None, None, {}
+
+    def under(self, now):
+        """The reads of one handler that read the counters ``now`` (:func:`marks`)."""
+        at = self._clock()
+        if now != self._marks or at - self._since >= self._max_age or len(self._values) >= self._most:
+            # A new dict: a handler still holding the old one adds to it, never to this one.
+            self._marks, self._since, self._values = now, at, {}
+        return Reads(self._values)
+
+
+class Reads:
+    """One handler's view of what is kept under the counters it read."""
+
+    def __init__(self, values=None):
+        self._values = {} if values is None else values
+
+    def one(self, key, read):
+        """What ``read()`` returns, read only if not kept under ``key``."""
+        if key not in self._values:
+            self._values[key] = read()
+        return self._values[key]
+
+    def each(self, name, keys, read, absent=None):
+        """``{key: value}`` for each of ``keys`` (under ``name``): the keys not kept are read together
+        with ``read(missing)``, a dict, and a key it lacks is kept as ``absent``."""
+        missing = [key for key in dict.fromkeys(keys) if (name, key) not in self._values]
+        if missing:
+            found = read(missing)
+            for key in missing:
+                self._values[(name, key)] = found.get(key, absent)
+        return {key: self._values[(name, key)] for key in keys}
+
+
+class KeptReads(DependencyProvider):
+    """Injects the process's :class:`Kept` (one per service container, shared by its workers)."""
+
+    def setup(self):
+        self.kept = Kept()
+
+    def get_dependency(self, worker_ctx):
+        return self.kept
