@@ -39,6 +39,23 @@ def test_a_batch_goes_out_in_order_and_each_event_once(rabbit_config, db_of):
     assert outbox.pending(db) == []
 
 
+def test_an_entry_another_relay_marked_first_keeps_its_mark_and_the_rest_of_the_batch_is_marked(
+        rabbit_config, db_of):
+    """Two relays may publish one entry (a sweep and the process that recorded it): the first mark
+    stays, its time and its one attempt, and the other entries of the later batch are marked."""
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    entries = commit(db, [report_event(unit=f"U{n:02d}") for n in range(3)])
+    first, second = OutboxRelay(db, amqp), OutboxRelay(db, amqp)
+    first.mark_published(entries[:1])
+    marked = db.outbox.find_one({"_id": entries[0]["_id"]})
+    second.mark_published(entries)
+    first.close()
+    second.close()
+    assert db.outbox.find_one({"_id": entries[0]["_id"]}) == marked and marked["attempts"] == 1
+    assert outbox.pending(db) == [] and db.outbox.count_documents({"attempts": 1}) == 3
+
+
 def test_an_unroutable_event_in_a_batch_stops_the_batch_there_and_keeps_the_order(rabbit_config, db_of):
     amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
     outbox.ensure_indexes(db)
