@@ -91,11 +91,27 @@ class Reads:
         return {key: self._values[(name, key)] for key in keys}
 
 
+class Remembered:
+    """One worker's use of what its process keeps: the counters are read at its first :meth:`reads`
+    and that view serves the rest of the worker (one call), so a call reads them once at most.
+    Read through it only what the call reads before it writes: the view does not see the call's
+    own writes."""
+
+    def __init__(self, kept, db):
+        self._kept, self._db, self._reads = kept, db, None
+
+    def reads(self):
+        if self._reads is None:
+            self._reads = self._kept.under(marks(self._db()))
+        return self._reads
+
+
 class KeptReads(DependencyProvider):
-    """Injects the process's :class:`Kept` (one per service container, shared by its workers)."""
+    """``remembered = KeptReads()``: ``self.remembered`` is the worker's :class:`Remembered` of the
+    process's :class:`Kept` (one per service container, shared by its workers)."""
 
     def setup(self):
         self.kept = Kept()
 
     def get_dependency(self, worker_ctx):
-        return self.kept
+        return Remembered(self.kept, lambda: worker_ctx.service.db)

@@ -26,7 +26,7 @@ import json
 from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from thidua import audit, outbox, signing
+from thidua import audit, kept, outbox, signing
 from thidua.correlation import CorrelationId
 from thidua.errors import IdempotencyKeyReused, StaleVersion
 from thidua.events import utcnow
@@ -38,17 +38,20 @@ IDEMPOTENCY = "idempotency"
 class Transaction:
     """What ``work`` writes with: every write joins the one transaction."""
 
-    def __init__(self, db, session, actor_id, correlation_id):
+    def __init__(self, db, session, actor_id, correlation_id, marked=()):
         self.db, self.session = db, session
         self.actor_id, self.correlation_id = actor_id, correlation_id
         self.recorded = []      # the outbox entries of the events it raised
         self.claimed = False    # the event of ``processed`` recorded as this consumer's (not a duplicate)
+        self.marked = marked    # collections whose reads the service keeps (thidua.kept): a write marks
+        self._changed_kept = False
 
     def find_one(self, collection, query, *args, **kwargs):
         return self.db[collection].find_one(query, *args, session=self.session, **kwargs)
 
     def insert(self, collection, document):
         self.db[collection].insert_one(document, session=self.session)
+        self._mark(collection, document["_id"])
         return document
 
     def replace(self, collection, before, after):
@@ -56,12 +59,20 @@ class Transaction:
         version (or, for an unversioned document, still there); else :class:`StaleVersion`."""
         if self.db[collection].replace_one(self._as_read(before), after, session=self.session).matched_count != 1:
             raise StaleVersion(f"It changed meanwhile ({collection} {before['_id']}); reload it and try again.")
+        self._mark(collection, before["_id"])
         return after
 
     def delete(self, collection, before):
         """Remove ``before``, compare-and-set like :meth:`replace`."""
         if self.db[collection].delete_one(self._as_read(before), session=self.session).deleted_count != 1:
             raise StaleVersion(f"It changed meanwhile ({collection} {before['_id']}); reload it and try again.")
+        self._mark(collection, before["_id"])
+
+    def _mark(self, collection, key):
+        """A kept collection changes: its counter goes up, once per transaction (thidua.kept)."""
+        if collection in self.marked and not self._changed_kept:
+            kept.mark(self.db, self.session, (collection, key))
+            self._changed_kept = True
 
     @staticmethod
     def _as_read(before):
@@ -84,12 +95,13 @@ class Transaction:
 
 
 class UnitOfWork:
-    def __init__(self, db, actor_id, correlation_id, delivery=None):
+    def __init__(self, db, actor_id, correlation_id, delivery=None, marked=()):
         self.db, self.actor_id, self.correlation_id = db, actor_id, correlation_id
         self.delivery = delivery   # how the event being handled arrived (thidua.signing.DELIVERY_KEY)
+        self.marked = marked       # collections whose writes mark a change of what is kept (thidua.kept)
 
     def as_actor(self, actor_id):
-        return UnitOfWork(self.db, actor_id, self.correlation_id, self.delivery)
+        return UnitOfWork(self.db, actor_id, self.correlation_id, self.delivery, self.marked)
 
     def run(self, work, idempotency_key=None, request=None, retry_on=(), retries=5, processed=None):
         """``work(tx)``'s result, committed with everything it wrote (see the module's doc)."""
@@ -117,7 +129,7 @@ class UnitOfWork:
             return result
 
     def _transaction(self, session, work, once, processed, tried):
-        tx = Transaction(self.db, session, self.actor_id, self.correlation_id)
+        tx = Transaction(self.db, session, self.actor_id, self.correlation_id, self.marked)
         tried.append(tx)
         if processed is not None:
             consumer, event = processed
@@ -168,17 +180,21 @@ class UnitOfWork:
 
 class Work(DependencyProvider):
     """``uow = Work()``: ``self.uow`` is a :class:`UnitOfWork` on the service's ``db`` dependency,
-    acting as ``self.caller`` (when the service has one) with the worker's correlation id."""
+    acting as ``self.caller`` (when the service has one) with the worker's correlation id.
+    ``Work(marked=(...))``: writes to those collections mark a change of what is kept (thidua.kept)."""
+
+    def __init__(self, marked=()):
+        self.marked = frozenset(marked)
 
     def get_dependency(self, worker_ctx):
-        return _Bound(worker_ctx)
+        return _Bound(worker_ctx, self.marked)
 
 
 class _Bound:
     """Resolved when used, so the service's other dependencies (``db``, ``caller``) are in place."""
 
-    def __init__(self, worker_ctx):
-        self._worker_ctx = worker_ctx
+    def __init__(self, worker_ctx, marked=()):
+        self._worker_ctx, self._marked = worker_ctx, marked
 
     def _unit(self, actor_id=None):
         service = self._worker_ctx.service
@@ -186,7 +202,7 @@ class _Bound:
             caller = getattr(service, "caller", None)
             actor_id = caller.id if caller is not None else None
         return UnitOfWork(service.db, actor_id, CorrelationId.of(self._worker_ctx),
-                          self._worker_ctx.data.get(signing.DELIVERY_KEY))
+                          self._worker_ctx.data.get(signing.DELIVERY_KEY), self._marked)
 
     def as_actor(self, actor_id):
         return self._unit(actor_id)

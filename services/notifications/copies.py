@@ -1,15 +1,9 @@
 """What telling people reads of the service's own copies: the cluster or unit, the people of the
 audience, their preferences, what a channel loads. Through what the process keeps
 (``thidua.kept``): an event reads one set of counters, and the documents only when a kept
-collection changed since they were read."""
+collection changed since they were read. ``reads`` is the worker's ``remembered.reads()``."""
 from services.notifications import audiences, directory
-from thidua import kept
 from thidua.mongo import find_in
-
-
-def reads(db, remembered):
-    """What is kept, as of now (one command): pass it to the functions below for one event."""
-    return remembered.under(kept.marks(db))
 
 
 def audience(db, reads, who, cluster=None, unit=None, chair=None):

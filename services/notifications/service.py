@@ -151,7 +151,7 @@ class NotificationsService(shared_rpc.Operations):
         # item names what its own ranking event carries (most ranking versions, in a burst).
         told_now = [(kind, audience) for kind, audience, when in decided if when != rules.DIGEST]
         data = self._facts(event["data"], told_now) if told_now else dict(event["data"])
-        now, reads = utcnow(), copies.reads(self.db, self.remembered)
+        now, reads = utcnow(), self.remembered.reads()
         told = [(Happening(kind, data, rules.happening_key(event["id"], index, kind), event["correlation_id"], now),
                  copies.audience(self.db, reads, audience, data.get("cluster"), data.get("unit"), data.get("chair")),
                  when)
@@ -177,7 +177,7 @@ class NotificationsService(shared_rpc.Operations):
     def _record(self, told, reads, processed=None, also=None):
         """Write every notice of ``told`` (``[(happening, people, when)]``) through every enabled
         channel the people chose, in one transaction (with ``also(tx)``, if given); what it reads
-        (preferences, what a channel loads) comes from ``reads`` (``copies.reads``)."""
+        (preferences, what a channel loads) comes from ``reads`` (``self.remembered.reads()``)."""
         # Only notices told at once go through the channels; digest items wait in their own collection.
         immediate = [people for _, people, when in told if when != rules.DIGEST]
         enabled = channels.REGISTRY.enabled(self.config) if immediate else []
@@ -265,7 +265,7 @@ class NotificationsService(shared_rpc.Operations):
                    if entry["missing"] is not None and (at := rules.stage(entry, now, offsets)) is not None
                    and rules.stage_key(entry, at) not in done]
         names = reminders.unit_names(self.db, {unit for entry, _ in entries for unit in entry["missing"]})
-        sent, finished, reads = [], [], copies.reads(self.db, self.remembered)
+        sent, finished, reads = [], [], self.remembered.reads()
         for entry, at in entries:
             outcomes = [(reminder[1], self._remind(*reminder, names, reads)) for reminder in rules.reminders(entry, at)]
             sent += [key for key, outcome in outcomes if outcome]
@@ -301,7 +301,7 @@ class NotificationsService(shared_rpc.Operations):
                     else self.settings.delivery.digest_interval_seconds)
         cut = now - timedelta(seconds=age)      # only who has an update that waited long enough (docs/notifications.md)
         due = self.db.digest_items.distinct("person", {"sent_at": None, "created_at": {"$lte": cut}})
-        reads = copies.reads(self.db, self.remembered) if due else None
+        reads = self.remembered.reads() if due else None
         return sum(self._digest(person, now, reads) for person in due)
 
     def _digest(self, person, now, reads):

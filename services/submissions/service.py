@@ -22,7 +22,7 @@ from services.submissions import store
 # entrypoints in this module's namespace for a service of its own.
 from services.submissions.entrypoints import (common, directory, evidence, identity, proposals, reference_data,
                                               reports, runs, voting)
-from thidua import audit, outbox
+from thidua import audit, kept, outbox
 from thidua.caller import CallerProvider
 from thidua.correlation import CorrelationId
 from thidua.metrics import Metrics
@@ -45,6 +45,7 @@ class SubmissionsService(identity.Identity, directory.Directory, reference_data.
     settings = SettingsProvider()   # read once at start, like the gateway's
     startup_checks = StartupChecks(events=True, ballots=True)
     caller = CallerProvider(identity.resolve)
-    uow = Work()
+    uow = Work(marked=store.KEPT)
+    remembered = kept.KeptReads()   # what a hand-in reads, kept while unchanged (store.KEPT)
     metrics = Metrics(store.reporting_readings)   # /metrics on METRICS_PORT; the outbox's come with the relay
 

@@ -1,8 +1,14 @@
 """Storage of the submissions service: its collections and indexes."""
 from pymongo import ASCENDING, DESCENDING
 
-from thidua import audit, outbox
+from thidua import audit, kept, outbox
 from thidua.mongo import find_immutable, find_in
+
+
+# What a report's hand-in reads before it writes, kept in memory while unchanged (thidua.kept): the
+# caller, the unit, the period, the unit's cluster and its run. Every write to them marks a change
+# (the unit of work's ``marked``), so a read from what is kept is as fresh as the read itself.
+KEPT = ("people", "units", "periods", "clusters", "runs")
 
 
 def ensure_indexes(db):
@@ -25,11 +31,22 @@ def ensure_indexes(db):
     db.audit.create_index([("context.unit", ASCENDING), ("at", DESCENDING)])
     db.audit.create_index([("context.period", ASCENDING), ("at", DESCENDING)])
     outbox.ensure_indexes(db)
+    kept.ensure(db)
 
 
 def cluster_of(db, unit, year, session=None):
     """The cluster a unit belongs to in ``year`` (one per level per year)."""
     return db.clusters.find_one({"year": year, "members.unit": unit}, session=session)
+
+
+def clusters_of_year(db, year):
+    """``{unit: [cluster codes]}``: the clusters of ``year`` each unit belongs to, in one read (the
+    members alone), for a process that keeps it (``KEPT``) so each hand-in need not look its unit up."""
+    found = {}
+    for cluster in db.clusters.find({"year": year}, {"members.unit": 1}):
+        for member in cluster.get("members", []):
+            found.setdefault(member["unit"], []).append(cluster["_id"])
+    return found
 
 
 def template(db, template_id, version, session=None):

@@ -14,7 +14,7 @@ from tests.helpers import demo_reference, report_event
 from thidua.caller import Caller
 from thidua.errors import Forbidden, ValidationFailed
 from thidua.events import new_event, utcnow
-from thidua.kept import Kept
+from thidua.kept import Kept, Remembered, marks
 from thidua.settings import Settings
 from thidua.uow import UnitOfWork
 
@@ -33,6 +33,14 @@ def directory_events(reference=None):
     return [new_event(f"{field}.upserted.v1", {field: document}, "load") for field, document in shown]
 
 
+class EachCall(Remembered):
+    """What a worker of each call reads in a running service: the counters at the call's first read
+    (a ``worker_factory`` worker serves every call of a test)."""
+
+    def reads(self):
+        return self._kept.under(marks(self._db()))
+
+
 @pytest.fixture
 def db(db_of):
     return db_of("notifications")
@@ -48,7 +56,7 @@ def make(db):
                   "DELIVERY_BACKOFF_SECONDS": 0, "DELIVERY_MAX_ATTEMPTS": 2, **config}
         return worker_factory(NotificationsService, db=db, submissions=submissions, caller=caller,
                               correlation_id="test", uow=UnitOfWork(db, caller.id, "test"), config=config,
-                              settings=Settings.of(config), remembered=Kept())
+                              settings=Settings.of(config), remembered=EachCall(Kept(), lambda: db))
     return make
 
 

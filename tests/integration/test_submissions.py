@@ -455,3 +455,36 @@ def test_over_the_bus_without_a_caller_reports_summaries_evidence_and_the_audit_
     seen = opened.as_(officer("U03")).get_report(report["id"])   # a member unit: the report, not its details
     assert seen["violations"] == [{"severity": 2}] and seen["evidence"] == [] and seen["details_withheld"]
     assert opened.as_(LEAD).get_report(report["id"])["violations"][0]["description"] == "kỷ luật"
+
+
+def test_a_hand_in_reads_the_counters_not_the_period_run_and_cluster_an_earlier_one_read(opened, db_of):
+    """What a hand-in reads before it writes is kept (thidua.kept): the next unit of the cluster reads
+    the counters, its own person and unit, and neither the period, nor the run, nor the cluster."""
+    opened.as_(officer("U02")).submit_report(GOOD)
+    db = db_of("submissions")
+    db.command("profile", 2)
+    db.system.profile.drop()
+    opened.as_(officer("U04")).submit_report({**GOOD, "unit": "U04"})
+    read = {e["ns"].split(".", 1)[1] for e in db.system.profile.find({"op": "query"})}
+    db.command("profile", 0)
+    assert {"changes", "people", "units"} <= read and not read & {"periods", "runs", "clusters"}
+
+
+def test_a_hand_in_follows_every_change_made_since_an_earlier_one_read_the_same(opened, db_of):
+    """A person moved to another unit, a unit that left its cluster, a run no longer taking reports:
+    each is in the very next hand-in, though an earlier one read them before the change."""
+    opened.as_(officer("U02")).submit_report({**GOOD, "draft": True})      # reads the person, the run...
+    opened.as_(ADMIN).upsert_person({"id": "canbo.u02", "name": "Cán bộ U02", "role": "unit_officer",
+                                     "unit": "U05"})
+    assert opened.as_(officer("U02")).submit_report({**GOOD, "unit": "U05"})["unit"] == "U05"   # reads the run
+    move(opened, "2021-Q1", "close", "start_scoring", "start_voting")
+    with pytest.raises(PeriodNotOpen):
+        opened.as_(officer("U04")).submit_report({**GOOD, "unit": "U04", "draft": False})
+    assert opened.as_(officer("U04")).submit_report({**GOOD, "unit": "U04", "draft": True})["status"] == "DRAFT"
+    cluster = opened.as_(ADMIN).list_clusters()[0]
+    members = [m for m in cluster["members"] if m["unit"] != "U06"]
+    opened.as_(ADMIN).upsert_cluster({**{k: v for k, v in cluster.items() if k != "id"}, "code": cluster["id"],
+                                      "members": members})
+    with pytest.raises(NotAMember):
+        opened.as_(officer("U06")).submit_report({**GOOD, "unit": "U06", "draft": True})
+    assert db_of("submissions").reports.count_documents({}) == 3

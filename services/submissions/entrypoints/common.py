@@ -1,5 +1,7 @@
 """What every concern of the submissions service uses: reference look-ups with the domain's
 "unknown" errors, and the envelope around an aggregate's events."""
+import copy
+
 from pymongo.errors import DuplicateKeyError
 
 from services.submissions import store
@@ -21,7 +23,12 @@ LOST_RACE = (DuplicateKeyError,)
 class Common:
     def _get(self, collection, code, tx=None):
         """A reference document by its code, or the domain's "unknown" error saying what to use."""
-        found = tx.find_one(collection, {"_id": code}) if tx else self.db[collection].find_one({"_id": code})
+        return self._found(collection, code, tx.find_one(collection, {"_id": code}) if tx else
+                           self.db[collection].find_one({"_id": code}))
+
+    @staticmethod
+    def _found(collection, code, found):
+        """``found``, or the domain's "unknown" error saying what to use when it is None."""
         if found is None:
             error, hint = UNKNOWN[collection]
             raise error(f"No {error.__name__[len('Unknown'):].lower()} has the code {code!r}{hint}.")
@@ -49,14 +56,41 @@ class Common:
 
     def _scope(self, unit_code, period_code, tx=None):
         """What a report of ``unit_code`` for ``period_code`` is judged against: its cluster's run."""
-        unit = self._get("units", unit_code, tx)
-        period = self._get("periods", period_code, tx)
-        cluster = store.cluster_of(self.db, unit_code, period["year"], tx and tx.session)
+        one = self._reader(tx)
+        unit = self._found("units", unit_code, one("units", unit_code))
+        period = self._found("periods", period_code, one("periods", period_code))
+        cluster = one("cluster_of", (unit_code, period["year"]))
         if cluster is None:
             raise NotAMember(f"Unit {unit_code} belongs to no emulation cluster in {period['year']}.")
-        run = self._run(cluster["_id"], period_code, tx)
+        run = one("runs", run_id(cluster["_id"], period_code)) or self._run(cluster["_id"], period_code, tx)
         template = store.template(self.db, run["template"]["id"], run["template"]["version"], tx and tx.session)
         return Scope(unit, run, cluster, template)
+
+    def _reader(self, tx):
+        """``one(collection, id)``: a document by its id (``"cluster_of"``, ``(unit, year)``: the unit's
+        cluster of the year) or None; read in ``tx``, or else from what the process keeps
+        (``store.KEPT``), as a copy: a report's rules may change what they are given. What is kept
+        of a cluster is the cluster by its code, shared by its units, found from the year's members."""
+        session = tx and tx.session
+
+        def read(collection, key):
+            if collection == "cluster_of":
+                return store.cluster_of(self.db, *key, session)
+            return self.db[collection].find_one({"_id": key}, session=session)
+        if tx is not None:
+            return read
+        reads = self.remembered.reads()
+
+        def kept(collection, key):
+            if collection == "cluster_of":
+                unit, year = key
+                codes = reads.one(("clusters_of_year", year), lambda: store.clusters_of_year(self.db, year)).get(unit)
+                if not codes:
+                    return None
+                if len(codes) == 1:     # else: one per level; which one is the direct read's answer
+                    collection, key = "clusters", codes[0]
+            return copy.deepcopy(reads.one((collection, key), lambda: read(collection, key)))
+        return kept
 
     def _run(self, cluster_code, period_code, tx=None):
         """A cluster's run of a period, or the "unknown" error saying which exist."""

@@ -49,7 +49,8 @@ def resolve(service, credential):
         person_id, session = credential.get("id"), None   # demo mode: the X-Actor header names the person
     else:
         raise Unauthenticated(SIGN_IN_FIRST)
-    person = service.db.people.find_one({"_id": person_id}) if person_id else None
+    person = service.remembered.reads().one(("people", person_id), lambda: service.db.people.find_one(
+        {"_id": person_id})) if person_id else None
     if person is None:
         raise Unauthenticated(f"No person has the id {person_id!r}." if person_id else SIGN_IN_FIRST)
     return Caller(person["_id"], person["role"], person.get("unit"), session)
