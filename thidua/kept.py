@@ -1,8 +1,9 @@
 """Reads kept in memory while what they read is unchanged, across every replica of a service.
 
-Some documents are read for every event and change rarely: notifications reads its copy of the
+Some documents are read for every call and change rarely: notifications reads its copy of the
 directory (a cluster, the people of its units), the people's preferences and the webhooks for each
-event it tells people of, about 6 of its 11 database commands a report. They are kept here instead.
+event it tells people of (about 6 of its 11 database commands a report); submissions reads the
+caller, the unit, the period, the cluster and the run for each hand-in. They are kept here instead.
 
 Every write to a kept collection marks the change in the same transaction (:func:`mark`: one of
 ``SHARDS`` counters of ``changes`` goes up by one; the shard follows the key, so writers of
@@ -35,8 +36,8 @@ def _shard(key):
 
 
 def ensure(db):
-    """The counters, each at 0 unless there: the marks never insert, so two first marks cannot
-    collide on a new counter."""
+    """The counters, each at 0 unless there, made at start so two first marks do not collide on a
+    new counter (a mark still upserts, for a database whose counters were never made)."""
     db[CHANGES].bulk_write([UpdateOne({"_id": shard}, {"$setOnInsert": {"n": 0}}, upsert=True)
                             for shard in range(SHARDS)])
 
