@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 
 import requests
 from kombu import Connection, Producer, Queue
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.recompute import python_reference, timings as engine_timings  # noqa: E402
@@ -243,12 +243,35 @@ def database_cpu(mongo_uri):
     return None if pid is None else process_cpu(pid)
 
 
+class Sent(monitoring.CommandListener):
+    """Counts the commands a client sent."""
+
+    def __init__(self):
+        self.count = 0
+
+    def started(self, event):
+        self.count += 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
 class Readback:
     """What the servers wrote, read from the platform's databases after a phase."""
 
     def __init__(self, platform):
-        self.client = MongoClient(platform.mongo_uri, tz_aware=True)
+        self.sent = Sent()
+        self.client = MongoClient(platform.mongo_uri, tz_aware=True, event_listeners=[self.sent])
         self.dbs = {name: self.client[platform.database_name(name)] for name in SERVICES}
+
+    def platform_requests(self):
+        """Requests the database server has answered so far, less those of this bench's own reads;
+        None if the server does not count them (serverStatus ``network.numRequests``)."""
+        answered = self.client.admin.command("serverStatus").get("network", {}).get("numRequests")
+        return None if answered is None else answered - self.sent.count
 
     def data_size(self):
         return sum(db.command("dbStats")["dataSize"] for db in self.dbs.values())
@@ -333,7 +356,7 @@ def steady(platform, readback, province, rate, seconds):
 def burst(platform, readback, province, count, threads):
     drained(platform)
     poster, units = Poster(platform), province.interleaved()[:count]
-    before, cpu = readback.data_size(), database_cpu(platform.mongo_uri)
+    before, cpu, requests_before = readback.data_size(), database_cpu(platform.mongo_uri), readback.platform_requests()
     with Watch(platform) as watch:
         start = time.time()
         with ThreadPoolExecutor(threads) as pool:
@@ -341,7 +364,9 @@ def burst(platform, readback, province, count, threads):
         accepted = time.time() - start
         complete = readback.settled(province, poster, timeout=600)
     cpu = None if cpu is None else database_cpu(platform.mongo_uri) - cpu
-    return poster, watch, accepted, complete, readback.data_size() - before, cpu
+    requests_after = readback.platform_requests()
+    asked = None if None in (requests_before, requests_after) else requests_after - requests_before
+    return poster, watch, accepted, complete, readback.data_size() - before, cpu, asked
 
 
 def latencies(readback, province, poster):
@@ -404,7 +429,7 @@ def failure_times(poster, first):
 
 
 def report_burst(table, label, readback, province, result, raw):
-    poster, watch, accepted, complete, grown, cpu = result
+    poster, watch, accepted, complete, grown, cpu, asked = result
     in_ranking, in_inbox, snapshots, duplicates = latencies(readback, province, poster)
     first = min(poster.sent.values())
     count = len(poster.sent)
@@ -439,6 +464,9 @@ def report_burst(table, label, readback, province, result, raw):
     table.add(f"{label}: bytes stored per report", grown / max(count, 1), "B")
     if cpu is not None:     # what bounds the rate on the embedded server (README, Throughput)
         table.add(f"{label}: database server CPU per report", cpu / max(len(poster.report_unit), 1) * 1000, "ms")
+    if asked is not None:   # what that CPU is spent on: each command costs the server about as much
+        table.add(f"{label}: database commands per report (every service)",
+                  asked / max(len(poster.report_unit), 1), "")
     seconds, used = watch.used()
     if used:    # every command costs the service that sends it too; the machine's cores bound the sum
         table.add(f"{label}: CPU per report of each process", ", ".join(
