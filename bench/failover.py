@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.flow_latency import open_runs  # noqa: E402
 from scripts import demo  # noqa: E402
+from thidua import outbox  # noqa: E402
 from scripts.launcher import (SECRETS, SERVICES, bench_database, free_port, new_secret, port_open,  # noqa: E402
                               service_command, service_env, stop_pids, wait_for, wait_healthy)
 
@@ -239,8 +240,14 @@ def run(units, kill, mongo_uri):
             time.sleep(1)
         found = notices()
         reports = client[f"{prefix}_submissions"].reports.count_documents({"period": PERIOD, "cluster": CLUSTER})
-        pending = sum(client[f"{prefix}_{s}"].outbox.count_documents({"published_at": None})
-                      for s in ("submissions", "ranking"))
+
+        def unmarked():
+            return sum(client[f"{prefix}_{s}"].outbox.count_documents({"published_at": None})
+                       for s in ("submissions", "ranking"))
+        # The relays mark what went out up to MARK_DELAY after the confirm (thidua/outbox.py).
+        settle = time.monotonic() + 2 * outbox.MARK_DELAY + 1
+        while (pending := unmarked()) and time.monotonic() < settle:
+            time.sleep(0.2)
         figures = {
             "reports sent": units, "reports stored": reports, "ranked": len(ranked() & set(codes)),
             "notified": len({n["event_id"] for n in found}),

@@ -26,6 +26,15 @@ raises events. The relay reads the outbox instead when something may wait before
 its start, on every sweep, after an event was refused (it stays first in line) and after a
 failure, until a read finds the outbox caught up.
 
+A confirmed batch is not marked at once in a service: the relay gathers what the broker confirmed
+and marks it in one command ``MARK_DELAY`` after the first of it was confirmed (sooner once a
+batch's worth is gathered, before any read of the outbox, and when the service stops). A mark is
+one write of the database's per batch, and the batches of a busy relay are small (what
+committed while the last batch waited for its confirms): marking each at once cost the embedded
+server a command for most events in a burst. Events go out as soon as ever; only their marks
+wait. A crash in between publishes them again after a restart or a sweep's grace, as a crash
+between a confirm and its mark always did (consumers deduplicate).
+
 A sweep takes only entries older than ``SWEEP_GRACE``: a younger one is most likely another
 replica's, handed to that replica's relay and on its way out. Sweeps that took them too
 published many of a busy replica's events twice (each recognised and skipped by its
@@ -55,6 +64,7 @@ COLLECTION = "outbox"
 BATCH = 100                 # events published before one wait for their confirms
 CONFIRM_TIMEOUT = 30.0      # seconds to wait for a batch's confirms
 SWEEP_GRACE = 5.0           # seconds an entry is left to the process that recorded it before a sweep takes it
+MARK_DELAY = 0.5            # seconds a service's relay gathers confirmed events before it marks them in one command
 # The database keeps times to the millisecond: events this process records within one (the
 # events of one transaction, most often) keep their order by this counter.
 _SEQUENCE = itertools.count()
@@ -137,7 +147,9 @@ class OutboxRelay:
     step by step; :class:`Relay` runs it inside a service.
     """
 
-    def __init__(self, db, amqp_uri, keys=None):
+    def __init__(self, db, amqp_uri, keys=None, mark_delay=0.0, clock=time.monotonic):
+        """``mark_delay``: seconds confirmed entries wait to be marked with those confirmed after
+        them (0: each batch is marked as soon as it is confirmed, as tools and tests drive it)."""
         self.db = db
         self.keys = signing.keys_from({}) if keys is None else keys   # tools: the keys in their environment
         self.amqp_uri = amqp_uri
@@ -147,6 +159,9 @@ class OutboxRelay:
         self._next_tag = 1
         self._handed = []           # entries this process committed and has not published, in commit order
         self._caught_up = False     # whether nothing waits in the outbox before the handed entries
+        self.mark_delay, self._clock = mark_delay, clock
+        self._confirmed = []        # published and confirmed, not yet marked
+        self._confirmed_at = None   # clock time the first of them was confirmed
 
     def exchange(self, source):
         if source not in self._exchanges:
@@ -165,6 +180,25 @@ class OutboxRelay:
 
     def mark_published(self, entries):
         mark_published(self.db, entries)
+
+    def marks_due_in(self):
+        """Seconds before the confirmed entries are to be marked; None if none waits."""
+        if not self._confirmed:
+            return None
+        return max(0.0, self._confirmed_at + self.mark_delay - self._clock())
+
+    def mark_confirmed(self, due_only=False):
+        """Mark every confirmed entry published, in one command (``due_only``: only once
+        ``mark_delay`` has passed since the first was confirmed). Should the mark fail, the relay
+        reads the outbox next and publishes them again (consumers deduplicate)."""
+        if not self._confirmed or (due_only and self.marks_due_in() > 0):
+            return
+        entries, self._confirmed, self._confirmed_at = self._confirmed, [], None
+        try:
+            self.mark_published(entries)
+        except Exception:
+            self._caught_up = False
+            raise
 
     def hand(self, entries):
         """Entries a transaction of this process has just committed: published by the next
@@ -195,6 +229,7 @@ class OutboxRelay:
         Returns the number published. Stopping keeps the order of a stream: a
         later event never overtakes an earlier one that is still waiting.
         """
+        self.mark_confirmed()       # a read must not find what went out already
         before = _to_the_millisecond(utcnow() - timedelta(seconds=grace)) if grace else None
         # Those committed before the read that the read takes in are no longer handed.
         self._handed = [] if before is None else [e for e in self._handed if e["created_at"] >= before]
@@ -210,7 +245,11 @@ class OutboxRelay:
             return 0
         confirmed, refused = self.publish_batch(entries)
         if confirmed:
-            self.mark_published(entries[:confirmed])
+            if not self._confirmed:
+                self._confirmed_at = self._clock()
+            self._confirmed.extend(entries[:confirmed])
+            if self.mark_delay <= 0 or len(self._confirmed) >= BATCH:
+                self.mark_confirmed()
         if refused is not None:
             self.db[COLLECTION].update_one(
                 {"_id": refused["_id"]},
@@ -292,7 +331,8 @@ class Relay(DependencyProvider):
 
     Handed the entries a unit of work of this process recorded as soon as it commits
     (:func:`committed`); reads the outbox at least once per ``OUTBOX_SWEEP_SECONDS``, for
-    events recorded elsewhere and for an event no queue was bound to yet.
+    events recorded elsewhere and for an event no queue was bound to yet. Marks what the broker
+    confirmed ``MARK_DELAY`` after the first of it, in one command, and on stopping.
     """
 
     def __init__(self):
@@ -304,7 +344,7 @@ class Relay(DependencyProvider):
         from thidua.mongo import client_for
         config = self.container.config
         self.db = client_for(config["MONGO_URI"])[config["MONGO_DB"]]
-        self.relay = OutboxRelay(self.db, config["AMQP_URI"], signing.keys_from(config))
+        self.relay = OutboxRelay(self.db, config["AMQP_URI"], signing.keys_from(config), mark_delay=MARK_DELAY)
         self.sweep = Messaging.of(config).outbox_sweep_seconds
         ensure_indexes(self.db)
 
@@ -322,6 +362,10 @@ class Relay(DependencyProvider):
         self.wake()
         if self._gt is not None:
             self._gt.kill()
+        try:
+            self.relay.mark_confirmed()
+        except Exception:   # they stay unmarked: published again after a restart (consumers deduplicate)
+            log.warning("could not mark the last confirmed events published", exc_info=True)
         self.relay.close()
 
     kill = stop
@@ -346,11 +390,14 @@ class Relay(DependencyProvider):
             try:
                 # The first read takes everything: what this process's previous run left, too.
                 self.relay.publish_next(read, grace=0.0 if first else SWEEP_GRACE)
+                self.relay.mark_confirmed(due_only=True)
             except Exception:
                 log.exception("outbox relay failed; retrying")
             if self.relay.ready:
                 continue    # more than a batch was handed
-            with eventlet.Timeout(max(0.0, read_at + self.sweep - time.monotonic()), False):
+            wait = read_at + self.sweep - time.monotonic()
+            marks = self.relay.marks_due_in()
+            with eventlet.Timeout(max(0.0, wait if marks is None else min(wait, marks)), False):
                 self._wake.wait()
 
     def get_dependency(self, worker_ctx):

@@ -3,11 +3,12 @@ what its own process committed without reading it back."""
 from datetime import timedelta
 
 import pytest
+from nameko.testing.utils import get_extension
 
 from thidua import outbox
 from thidua.outbox import OutboxRelay
 from thidua.uow import UnitOfWork
-from tests.helpers import report_event, template_event
+from tests.helpers import eventually, report_event, template_event
 from tests.integration.test_delivery import bind_probe_queue, drain
 
 pytestmark = pytest.mark.integration
@@ -133,3 +134,116 @@ def test_after_a_refusal_the_relay_reads_the_outbox_so_no_handed_event_overtakes
     drained = [body["id"] for body in drain(amqp, probe)]
     assert drained[0] == first["id"] and drained[-2:] == [refused["id"], after["id"]]
     assert outbox.pending(db) == []
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def counting_marks(relay):
+    """The ids each of ``relay``'s mark commands marked."""
+    marks, mark = [], relay.mark_published
+
+    def counted(entries):
+        marks.append([e["_id"] for e in entries])
+        mark(entries)
+    relay.mark_published = counted
+    return marks
+
+
+def test_with_a_mark_delay_what_went_out_is_marked_in_one_command_once_the_delay_has_passed(rabbit_config, db_of):
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    probe = bind_probe_queue(amqp)
+    clock = Clock()
+    relay = OutboxRelay(db, amqp, mark_delay=0.5, clock=clock)
+    marks = counting_marks(relay)
+    assert relay.publish_next() == 0 and relay.marks_due_in() is None     # the first read: nothing waits
+    events = [report_event(unit=f"U0{n}") for n in range(3)]
+    for event in events:                    # three commits, each published as soon as handed
+        relay.hand(commit(db, [event]))
+        assert relay.publish_next() == 1
+        clock.now += 0.1
+    assert [body["id"] for body in drain(amqp, probe)] == [e["id"] for e in events]   # all out already
+    assert marks == [] and len(outbox.pending(db)) == 3
+    assert relay.marks_due_in() == pytest.approx(0.2)
+    relay.mark_confirmed(due_only=True)
+    assert marks == []                      # not yet due
+    clock.now += 0.2
+    relay.mark_confirmed(due_only=True)
+    relay.close()
+    assert marks == [[e["id"] for e in events]] and outbox.pending(db) == []
+    assert relay.marks_due_in() is None
+
+
+def test_a_read_of_the_outbox_marks_what_went_out_first_so_it_does_not_go_out_again(rabbit_config, db_of):
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    probe = bind_probe_queue(amqp)
+    relay = OutboxRelay(db, amqp, mark_delay=60.0)
+    marks = counting_marks(relay)
+    assert relay.publish_next() == 0
+    event = report_event()
+    relay.hand(commit(db, [event]))
+    assert relay.publish_next() == 1 and marks == []
+    assert relay.publish_next(read=True) == 0        # a sweep's read: marked first, so not found waiting
+    relay.close()
+    assert marks == [[event["id"]]] and outbox.pending(db) == []
+    assert [body["id"] for body in drain(amqp, probe)] == [event["id"]]
+
+
+def test_a_mark_that_failed_makes_the_relay_read_the_outbox_and_publish_those_events_again(rabbit_config, db_of):
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    probe = bind_probe_queue(amqp)
+    relay = OutboxRelay(db, amqp, mark_delay=60.0)
+    assert relay.publish_next() == 0
+    event, after = report_event(unit="U01"), report_event(unit="U02")
+    relay.hand(commit(db, [event]))
+    assert relay.publish_next() == 1
+    working, relay.mark_published = relay.mark_published, lambda entries: (_ for _ in ()).throw(OSError("down"))
+    with pytest.raises(OSError):
+        relay.mark_confirmed()
+    relay.mark_published = working
+    relay.hand(commit(db, [after]))
+    assert relay.publish_next() == 2                 # not caught up: it read the outbox, the unmarked one first
+    relay.mark_confirmed()
+    relay.close()
+    assert outbox.pending(db) == []
+    assert [body["id"] for body in drain(amqp, probe)] == [event["id"], event["id"], after["id"]]
+
+
+class Relaying:
+    """A service with nothing but the relay of its database."""
+    name = "relaying"
+    relay = outbox.Relay()
+
+
+def test_a_services_relay_marks_what_went_out_when_due_and_what_is_left_when_it_stops(
+        container_factory, service_config, rabbit_config, db_of, monkeypatch):
+    amqp, db = rabbit_config["AMQP_URI"], db_of("submissions")
+    outbox.ensure_indexes(db)
+    probe = bind_probe_queue(amqp)
+    config = service_config("submissions", OUTBOX_SWEEP_SECONDS=3600)    # no sweep's read marks them
+    monkeypatch.setattr(outbox, "MARK_DELAY", 0.2)
+    soon = container_factory(Relaying, config)
+    soon.start()
+    due = report_event(unit="U01")
+    commit(db, [due])
+    eventually(lambda: outbox.pending(db) == [], what="the relay's mark, once due")
+    soon.stop()
+    monkeypatch.setattr(outbox, "MARK_DELAY", 3600.0)
+    late = container_factory(Relaying, config)
+    late.start()
+    left = report_event(unit="U02")
+    commit(db, [left])
+    relay = get_extension(late, outbox.Relay).relay
+    eventually(lambda: relay.marks_due_in() is not None, what="the broker's confirm")
+    assert [e["_id"] for e in outbox.pending(db)] == [left["id"]]      # out, its mark an hour away
+    late.stop()
+    assert outbox.pending(db) == []
+    assert [body["id"] for body in drain(amqp, probe)] == [due["id"], left["id"]]
