@@ -14,6 +14,11 @@ a handler sees every change committed before it read the counters, whichever rep
 exactly as if it had read the documents themselves; a change committed meanwhile may be seen or
 not, as with the reads themselves.
 
+Workers that need the counters at once share one read (:meth:`Kept.marks`): a worker takes a read
+that began after it asked, never one that began before, so it sees what it would have seen
+reading alone. In a burst, when the database answers slowly, the workers that asked during one
+read share the next: reads of the counters come at most one at a time per process.
+
 A write that does not go through the service (a restore from a backup, a hand edit in the
 database) marks nothing: what is kept is forgotten after ``MAX_AGE`` seconds whatever the
 counters say, and never holds more than ``MOST`` reads, so a process's memory stays bounded at a
@@ -22,6 +27,7 @@ province's size.
 import time
 import zlib
 
+import eventlet
 from nameko.extensions import DependencyProvider
 from pymongo import UpdateOne
 
@@ -52,6 +58,13 @@ def marks(db):
     return tuple(sorted((d["_id"], d["n"]) for d in db[CHANGES].find()))
 
 
+class _Read:
+    """One read of the counters, with the number of asks made before it began."""
+
+    def __init__(self, asked):
+        self.asked, self.done = asked, eventlet.event.Event()
+
+
 class Kept:
     """What one process keeps, shared by its workers. Values handed out are shared: a reader never
     changes one."""
@@ -59,6 +72,29 @@ class Kept:
     def __init__(self, max_age=MAX_AGE, most=MOST, clock=time.monotonic):
         self._max_age, self._most, self._clock = max_age, most, clock
         self._marks, self._since, self._values = None, None, {}
+        self._asked, self._reading = 0, None
+
+    def marks(self, db):
+        """:func:`marks`, from a read that began after this call: the one under way if it did, else
+        the next, which this call begins unless another waiting worker did first."""
+        self._asked += 1
+        mine = self._asked
+        while True:
+            read = self._reading
+            if read is None:
+                read = self._reading = _Read(self._asked)
+                try:
+                    read.done.send(marks(db))
+                except Exception as exc:
+                    read.done.send_exception(exc)
+                finally:
+                    self._reading = None
+            if read.asked >= mine:
+                return read.done.wait()
+            try:
+                read.done.wait()    # began before this call asked: wait for it, then for the next
+            except Exception:       # its failure is its own readers'; this call reads again
+                pass
 
     def under(self, now):
         """The reads of one handler that read the counters ``now`` (:func:`marks`)."""
@@ -94,7 +130,8 @@ class Reads:
 
 class Remembered:
     """One worker's use of what its process keeps: the counters are read at its first :meth:`reads`
-    and that view serves the rest of the worker (one call), so a call reads them once at most.
+    (a read shared with the workers asking at once: :meth:`Kept.marks`) and that view serves the
+    rest of the worker (one call), so a call reads them once at most.
     Read through it only what the call reads before it writes: the view does not see the call's
     own writes."""
 
@@ -103,7 +140,7 @@ class Remembered:
 
     def reads(self):
         if self._reads is None:
-            self._reads = self._kept.under(marks(self._db()))
+            self._reads = self._kept.under(self._kept.marks(self._db()))
         return self._reads
 
 

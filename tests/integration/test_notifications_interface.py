@@ -14,7 +14,7 @@ from tests.helpers import demo_reference, report_event
 from thidua.caller import Caller
 from thidua.errors import Forbidden, ValidationFailed
 from thidua.events import new_event, utcnow
-from thidua.kept import Kept, Remembered, marks
+from thidua.kept import Kept, Remembered
 from thidua.settings import Settings
 from thidua.uow import UnitOfWork
 
@@ -38,7 +38,7 @@ class EachCall(Remembered):
     (a ``worker_factory`` worker serves every call of a test)."""
 
     def reads(self):
-        return self._kept.under(marks(self._db()))
+        return self._kept.under(self._kept.marks(self._db()))
 
 
 @pytest.fixture

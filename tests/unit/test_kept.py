@@ -1,6 +1,9 @@
 """What a process keeps of its reads (thidua.kept): read once while the counters stay, forgotten
 when they move, when the kept reads grow too many or too old."""
-from thidua.kept import Kept, Reads
+import eventlet
+import pytest
+
+from thidua.kept import CHANGES, Kept, Reads
 
 
 class Reader:
@@ -69,3 +72,51 @@ def test_each_reads_only_the_keys_not_kept_together_and_keeps_the_absent_ones_to
     assert reads.each("units", ["x", "c"], read) == {"x": (), "c": "C"}
     assert reads.each("people", ["a"], read) == {"a": "A"}      # another name: another key
     assert asked == [["a", "b"], ["c", "x"], ["a"]]
+
+
+class Counters:
+    """A database whose counters answer one read at a time, when the test lets them."""
+
+    def __init__(self):
+        self.reads, self.answers = 0, eventlet.queue.Queue()
+
+    def __getitem__(self, name):
+        assert name == CHANGES
+        return self
+
+    def find(self):
+        self.reads += 1
+        answer = self.answers.get()
+        if isinstance(answer, Exception):
+            raise answer
+        return [{"_id": 0, "n": answer}]
+
+
+def test_workers_asking_during_a_read_of_the_counters_share_the_next_never_the_one_under_way():
+    kept, db = Kept(), Counters()
+    first = eventlet.spawn(kept.marks, db)
+    eventlet.sleep(0)                                   # the first read is under way
+    during = [eventlet.spawn(kept.marks, db) for _ in range(3)]
+    eventlet.sleep(0)
+    db.answers.put(1)                                   # the first read answers: the counters as they were
+    assert first.wait() == ((0, 1),)
+    eventlet.sleep(0)
+    db.answers.put(2)                                   # the next read began after the three asked
+    with eventlet.Timeout(5):                           # a read each would wait for answers never given
+        assert [worker.wait() for worker in during] == [((0, 2),)] * 3
+    assert db.reads == 2
+    db.answers.put(3)
+    assert kept.marks(db) == ((0, 3),) and db.reads == 3   # alone: a read of its own
+
+
+def test_a_failed_read_of_the_counters_fails_its_own_askers_and_those_waiting_read_again():
+    kept, db = Kept(), Counters()
+    first = eventlet.spawn(kept.marks, db)
+    eventlet.sleep(0)
+    waiting = eventlet.spawn(kept.marks, db)
+    eventlet.sleep(0)
+    db.answers.put(ConnectionError("the database is away"))
+    with pytest.raises(ConnectionError):
+        first.wait()
+    db.answers.put(4)
+    assert waiting.wait() == ((0, 4),) and db.reads == 2
