@@ -117,6 +117,11 @@ class Reads:
             self._values[key] = read()
         return self._values[key]
 
+    def keep(self, key, value):
+        """Keep ``value`` under ``key``, read with others (by the caller, after it read the counters),
+        unless something is kept there already."""
+        self._values.setdefault(key, value)
+
     def each(self, name, keys, read, absent=None):
         """``{key: value}`` for each of ``keys`` (under ``name``): the keys not kept are read together
         with ``read(missing)``, a dict, and a key it lacks is kept as ``absent``."""

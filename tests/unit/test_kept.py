@@ -120,3 +120,13 @@ def test_a_failed_read_of_the_counters_fails_its_own_askers_and_those_waiting_re
         first.wait()
     db.answers.put(4)
     assert waiting.wait() == ((0, 4),) and db.reads == 2
+
+
+def test_what_is_read_with_others_is_kept_unless_something_is_kept_there_already():
+    kept, reader = Kept(), Reader("read alone")
+    reads = kept.under("m")
+    reads.one("a", reader)
+    reads.keep("a", "read with others")
+    reads.keep("b", "read with others")
+    assert kept.under("m").one("a", reader) == "read alone" and kept.under("m").one("b", reader) == "read with others"
+    assert reader.reads == 1

@@ -89,8 +89,21 @@ class Common:
                     return None
                 if len(codes) == 1:     # else: one per level; which one is the direct read's answer
                     collection, key = "clusters", codes[0]
-            return copy.deepcopy(reads.one((collection, key), lambda: read(collection, key)))
+            found = reads.one((collection, key), lambda: read(collection, key))
+            if collection == "clusters" and found is not None:
+                reads.one(("members read", key), lambda: self._members_read(reads, found))
+            return copy.deepcopy(found)
         return kept
+
+    def _members_read(self, reads, cluster):
+        """A cluster's units and their people, kept together the first time one of them hands in: at
+        a deadline the units of a cluster hand in within minutes of one another, and each read its
+        own unit and caller before (two commands a report; now two a cluster). True, once read."""
+        units = [member["unit"] for member in cluster.get("members", [])]
+        reads.each("units", units, lambda missing: {u["_id"]: u for u in find_in(self.db.units, "_id", missing)})
+        for person in find_in(self.db.people, "unit", units):
+            reads.keep(("people", person["_id"]), person)
+        return True
 
     def _run(self, cluster_code, period_code, tx=None):
         """A cluster's run of a period, or the "unknown" error saying which exist."""
