@@ -62,7 +62,11 @@ class _Read:
     """One read of the counters, with the number of asks made before it began."""
 
     def __init__(self, asked):
-        self.asked, self.done = asked, eventlet.event.Event()
+        self.asked, self.done, self.interrupted = asked, eventlet.event.Event(), False
+
+
+class _Interrupted(Exception):
+    """The worker reading the counters was killed before the answer: those waiting read again."""
 
 
 class Kept:
@@ -72,29 +76,34 @@ class Kept:
     def __init__(self, max_age=MAX_AGE, most=MOST, clock=time.monotonic):
         self._max_age, self._most, self._clock = max_age, most, clock
         self._marks, self._since, self._values = None, None, {}
-        self._asked, self._reading = 0, None
+        self._asked, self._latest = 0, None   # asks so far; the last read begun (a _Read)
 
     def marks(self, db):
-        """:func:`marks`, from a read that began after this call: the one under way if it did, else
-        the next, which this call begins unless another waiting worker did first."""
+        """:func:`marks`, from a read that began after this call: the one under way or just done if it
+        did, else the next, which this call begins unless another waiting worker did first."""
         self._asked += 1
         mine = self._asked
         while True:
-            read = self._reading
-            if read is None:
-                read = self._reading = _Read(self._asked)
+            read = self._latest
+            if read is None or read.done.ready() and (read.asked < mine or read.interrupted):
+                read = self._latest = _Read(self._asked)
                 try:
                     read.done.send(marks(db))
                 except Exception as exc:
                     read.done.send_exception(exc)
                 finally:
-                    self._reading = None
-            if read.asked >= mine:
-                return read.done.wait()
+                    if not read.done.ready():
+                        read.interrupted = True
+                        read.done.send_exception(_Interrupted())
             try:
+                if read.asked >= mine:
+                    return read.done.wait()
                 read.done.wait()    # began before this call asked: wait for it, then for the next
-            except Exception:       # its failure is its own readers'; this call reads again
+            except _Interrupted:
                 pass
+            except Exception:       # a failed read fails those it was for; a later asker reads again
+                if read.asked >= mine:
+                    raise
 
     def under(self, now):
         """The reads of one handler that read the counters ``now`` (:func:`marks`)."""

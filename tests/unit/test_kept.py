@@ -130,3 +130,16 @@ def test_what_is_read_with_others_is_kept_unless_something_is_kept_there_already
     reads.keep("b", "read with others")
     assert kept.under("m").one("a", reader) == "read alone" and kept.under("m").one("b", reader) == "read with others"
     assert reader.reads == 1
+
+
+def test_a_read_of_the_counters_whose_worker_was_killed_leaves_those_waiting_to_read_again():
+    kept, db = Kept(), Counters()
+    killed = eventlet.spawn(kept.marks, db)
+    eventlet.sleep(0)
+    waiting = [eventlet.spawn(kept.marks, db) for _ in range(2)]
+    eventlet.sleep(0)
+    killed.kill()
+    db.answers.put(5)
+    with eventlet.Timeout(5):
+        assert [worker.wait() for worker in waiting] == [((0, 5),)] * 2
+    assert db.reads == 2
