@@ -9,6 +9,7 @@ from thidua.mongo import find_immutable, find_in
 # caller, the unit, the period, the unit's cluster and its run. Every write to them marks a change
 # (the unit of work's ``marked``), so a read from what is kept is as fresh as the read itself.
 KEPT = ("people", "units", "periods", "clusters", "runs")
+CALLER = {"role": 1, "unit": 1}   # what a call needs of the person calling: all that is kept of them
 
 
 def ensure_indexes(db):

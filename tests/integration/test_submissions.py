@@ -2,6 +2,7 @@
 report lifecycle, optimistic concurrency, idempotency, votes and the audit trail."""
 import pytest
 from nameko.testing.services import entrypoint_hook
+from nameko.testing.utils import get_extension
 
 from scripts import demo
 from services.submissions.domain import access
@@ -11,6 +12,7 @@ from thidua.caller import CONTEXT_KEY
 from thidua.errors import (AlreadyVoted, Forbidden, IdempotencyKeyReused, InvalidTransition, NotAMember,
                            PeriodNotOpen, ReportExists, StaleVersion, Unauthenticated, UnknownCluster, UnknownPeriod,
                            UnknownUnit, ValidationFailed, VotingClosed)
+from thidua.kept import KeptReads
 from thidua.settings import Ballots
 from tests.helpers import demo_content, demo_reference, system
 
@@ -469,6 +471,19 @@ def test_a_hand_in_reads_the_counters_not_the_period_run_and_cluster_an_earlier_
     read = {e["ns"].split(".", 1)[1] for e in db.system.profile.find({"op": "query"})}
     db.command("profile", 0)
     assert "changes" in read and not read & {"periods", "runs", "clusters", "people", "units"}
+
+
+def test_what_the_process_keeps_of_a_caller_is_their_role_and_unit_never_their_password(opened, db_of):
+    opened.as_(LOADER).set_password("canbo.u04", "mat-khau-moi-123")
+    opened.as_(officer("U02")).submit_report(GOOD)      # its caller, then the cluster's people together
+    kept = get_extension(opened.container, KeptReads).kept
+    reads = kept.under(kept.marks(db_of("submissions")))
+
+    def not_kept():
+        raise AssertionError("a caller read again: it should have been kept")
+    for person, unit in (("canbo.u02", "U02"), ("canbo.u04", "U04")):
+        seen = reads.one(("people", person), not_kept)
+        assert set(seen) == {"_id", "role", "unit"} and seen["unit"] == unit
 
 
 def test_a_person_added_to_a_unit_after_its_cluster_was_read_together_hands_in_as_themself(opened):

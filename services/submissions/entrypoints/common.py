@@ -101,7 +101,7 @@ class Common:
         own unit and caller before (two commands a report; now two a cluster). True, once read."""
         units = [member["unit"] for member in cluster.get("members", [])]
         reads.each("units", units, lambda missing: {u["_id"]: u for u in find_in(self.db.units, "_id", missing)})
-        for person in find_in(self.db.people, "unit", units):
+        for person in find_in(self.db.people, "unit", units, projection=store.CALLER):
             reads.keep(("people", person["_id"]), person)
         return True
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from datetime import timedelta
 
+from services.submissions import store
 from services.submissions.domain import access, people
 from thidua import tokens
 from thidua.caller import SYSTEM_ROLE, Caller
@@ -50,7 +51,7 @@ def resolve(service, credential):
     else:
         raise Unauthenticated(SIGN_IN_FIRST)
     person = service.remembered.reads().one(("people", person_id), lambda: service.db.people.find_one(
-        {"_id": person_id})) if person_id else None
+        {"_id": person_id}, store.CALLER)) if person_id else None
     if person is None:
         raise Unauthenticated(f"No person has the id {person_id!r}." if person_id else SIGN_IN_FIRST)
     return Caller(person["_id"], person["role"], person.get("unit"), session)
