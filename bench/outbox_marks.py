@@ -1,12 +1,12 @@
 """What marking an outbox entry published costs the database, with others waiting behind it.
 
-After each commit a service's relay publishes the events it recorded and marks them published
-(``thidua.outbox.mark_published``). This bench fills a scratch outbox on ``MONGO_URI`` (unset: a
+A service's relay publishes the events each commit recorded and marks them published
+(``thidua.outbox.mark_published``; what half a second confirmed goes into one mark). This bench fills a scratch outbox on ``MONGO_URI`` (unset: a
 freshly started embedded server of its own) with ``--published`` entries already published and,
 in turn, ``--waiting`` entries still waiting, then marks 100 more entries (waiting too until each
 is marked) one a command, as after 100 commits: the platform's way (an update per entry by its id)
-against the way before (the ids in one ``$in`` beside ``published_at: None``). Prints the best of ``--rounds`` per mark; asserts nothing;
-drops its database at the end.
+against the way before (the ids in one ``$in`` beside ``published_at: None``). Prints the best of
+``--rounds`` per mark; asserts nothing; drops its database at the end.
 
     .venv/bin/python bench/outbox_marks.py [--published 5000] [--waiting 0,50,500] [--rounds 3]
 """
